@@ -1,0 +1,40 @@
+# Thin aliases over the `mileage` CLI. `make demo` and `make test` are the README's two commands.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+export DBT_SEND_ANONYMOUS_USAGE_STATS := false
+export GX_ANALYTICS_ENABLED := false
+
+.PHONY: demo test venv browser lint build app docs bench clean
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@
+
+venv: $(BIN)/.installed
+
+browser:
+	./scripts/install-browser.sh
+
+## The main job: simulate the demo organisation, build the warehouse, serve http://localhost:8501
+demo: venv
+	$(BIN)/mileage demo
+
+## The whole test suite (installs what browser tests need)
+test: venv browser
+	$(BIN)/ruff check .
+	$(BIN)/pytest
+
+lint: venv
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+build: venv
+	$(BIN)/mileage build
+
+app: venv
+	$(BIN)/mileage app
+
+clean:
+	rm -rf data target logs artifacts

@@ -1,0 +1,1 @@
+"""Mileage: what AI assistance delivers, per token and per dollar."""

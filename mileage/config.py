@@ -1,0 +1,49 @@
+"""Paths, environment variables and defaults: the one place the rest of Mileage reads them from."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+DATA_DIR = Path(os.environ.get("MILEAGE_DATA_DIR", PROJECT_DIR / "data"))
+
+DEMO_DIR = DATA_DIR / "demo"
+DEMO_RAW_DIR = DEMO_DIR / "raw"
+DEMO_GROUND_TRUTH_DIR = DEMO_DIR / "ground_truth"
+DEMO_WAREHOUSE = DATA_DIR / "warehouse" / "mileage.duckdb"
+
+# Environment variables understood by the CLI, dbt and the app.
+ENV_WAREHOUSE = "MILEAGE_WAREHOUSE"
+ENV_PSEUDONYM_KEY = "MILEAGE_PSEUDONYM_KEY"
+ENV_MIN_GROUP_SIZE = "MILEAGE_MIN_GROUP_SIZE"
+
+# The demo's pseudonymisation key is public on purpose: demo data is synthetic.
+# Real deployments must set MILEAGE_PSEUDONYM_KEY; `mileage build` warns when they don't.
+DEMO_PSEUDONYM_KEY = "mileage-demo-key-not-secret"
+
+DEFAULT_MIN_GROUP_SIZE = 5
+
+
+def warehouse_path() -> Path:
+    """The warehouse the app and `mileage validate` read: $MILEAGE_WAREHOUSE or the demo's."""
+    return Path(os.environ.get(ENV_WAREHOUSE, DEMO_WAREHOUSE)).expanduser().resolve()
+
+
+def pseudonym_key() -> tuple[bytes, bool]:
+    """The HMAC key for employee_key, and whether it is the public demo key."""
+    key = os.environ.get(ENV_PSEUDONYM_KEY)
+    if key:
+        return key.encode(), False
+    return DEMO_PSEUDONYM_KEY.encode(), True
+
+
+def min_group_size() -> int:
+    value = os.environ.get(ENV_MIN_GROUP_SIZE, str(DEFAULT_MIN_GROUP_SIZE))
+    try:
+        size = int(value)
+    except ValueError as exc:
+        raise ValueError(f"{ENV_MIN_GROUP_SIZE} must be an integer, got {value!r}") from exc
+    if size < 1:
+        raise ValueError(f"{ENV_MIN_GROUP_SIZE} must be at least 1, got {size}")
+    return size

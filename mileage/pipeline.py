@@ -1,0 +1,118 @@
+"""The main job: raw exports -> landing -> dbt build -> expectations gate -> atomic publish.
+
+Every stage runs against a new warehouse file beside the live one; only a build that passes
+the gate replaces the live file (os.replace, atomic on one filesystem), so an open app keeps
+serving the previous numbers until the new ones are vouched for.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+StageCallback = Callable[[str, str], None]
+
+
+class StageFailed(RuntimeError):
+    """A pipeline stage failed; `str()` is the one-line reason shown to the user."""
+
+    def __init__(self, stage: str, reason: str):
+        self.stage = stage
+        self.reason = " ".join(str(reason).split())
+        super().__init__(f"stage '{stage}' failed: {self.reason}")
+
+
+@dataclass
+class BuildReport:
+    warehouse: Path
+    stage_seconds: dict[str, float] = field(default_factory=dict)
+    landing: object | None = None
+    dbt: object | None = None
+    gate: object | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+def building_path(warehouse: Path) -> Path:
+    """Where a build is written before it is published (same folder: os.replace stays atomic)."""
+    return warehouse.with_name(f".{warehouse.stem}.building-{os.getpid()}{warehouse.suffix}")
+
+
+def failed_path(warehouse: Path) -> Path:
+    """Where a build that failed the gate is kept for inspection."""
+    return warehouse.with_name(f"{warehouse.stem}.failed{warehouse.suffix}")
+
+
+def build(
+    raw_dir: Path,
+    warehouse: Path,
+    *,
+    run_gate: bool = True,
+    on_stage: StageCallback | None = None,
+    on_progress: Callable[[str, int, int], None] | None = None,
+    on_dbt_node: Callable[[str, str], None] | None = None,
+) -> BuildReport:
+    """Build a warehouse from `raw_dir` and publish it at `warehouse`.
+
+    Raises StageFailed naming the stage on any failure; the live warehouse is then untouched.
+    """
+    from mileage.dbt_runner import DbtError, run_dbt
+    from mileage.landing import LandingError, land
+
+    raw_dir = Path(raw_dir).resolve()
+    warehouse = Path(warehouse).resolve()
+    if not raw_dir.is_dir():
+        raise StageFailed("land", f"raw directory {raw_dir} does not exist")
+    warehouse.parent.mkdir(parents=True, exist_ok=True)
+    building = building_path(warehouse)
+    _remove_duckdb_file(building)
+    report = BuildReport(warehouse=warehouse)
+    notify = on_stage or (lambda stage, status: None)
+
+    def timed(stage: str, fn):
+        notify(stage, "start")
+        started = time.perf_counter()
+        result = fn()
+        report.stage_seconds[stage] = time.perf_counter() - started
+        notify(stage, "done")
+        return result
+
+    try:
+        try:
+            report.landing = timed("land", lambda: land(raw_dir, building, progress=on_progress))
+        except LandingError as exc:
+            raise StageFailed("land", str(exc)) from exc
+        try:
+            report.dbt = timed(
+                "dbt build",
+                lambda: run_dbt(["build"], warehouse=building, on_node_done=on_dbt_node),
+            )
+        except DbtError as exc:
+            raise StageFailed("dbt build", str(exc)) from exc
+        report.warnings.extend(getattr(report.dbt, "warnings", []))
+        if run_gate:
+            from mileage.quality import run_gate as gate
+
+            result = timed("expectations", lambda: gate(building))
+            report.gate = result
+            report.warnings.extend(getattr(result, "warnings_summary", lambda: [])())
+            if not result.passed:
+                kept = failed_path(warehouse)
+                _remove_duckdb_file(kept)
+                os.replace(building, kept)
+                raise StageFailed(
+                    "expectations",
+                    f"{result.summary()} (build kept at {kept}; the live warehouse is unchanged)",
+                )
+        timed("publish", lambda: os.replace(building, warehouse))
+    finally:
+        _remove_duckdb_file(building)
+    return report
+
+
+def _remove_duckdb_file(path: Path) -> None:
+    for candidate in (path, path.with_name(path.name + ".wal")):
+        if candidate.exists():
+            candidate.unlink()
