@@ -1,0 +1,180 @@
+"""`mileage`: the command line. Each subcommand is a thin shell over a library function."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
+from rich.progress import TimeElapsedColumn
+from rich.table import Table
+
+from mileage import config
+from mileage.pipeline import BuildReport, StageFailed
+from mileage.quality.cli import validate_command
+from mileage.simulate.cli import simulate_command
+
+app = typer.Typer(
+    help="Mileage: what AI assistance delivers per token and per dollar.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console(stderr=True)
+
+app.command("simulate", help="Generate a demo organisation's raw exports (and ground truth).")(
+    simulate_command
+)
+app.command("validate", help="Run the expectations gate against a built warehouse.")(
+    validate_command
+)
+
+
+def _fail(stage: str, reason: str) -> typer.Exit:
+    console.print(f"[bold red]mileage: stage '{stage}' failed:[/] {reason}")
+    return typer.Exit(code=1)
+
+
+def run_build(raw_dir: Path, warehouse: Path, *, gate: bool = True) -> BuildReport:
+    """Build with progress bars; raise typer.Exit(1) with a one-line reason on failure."""
+    from mileage.pipeline import build
+
+    _, is_demo_key = config.pseudonym_key()
+    if is_demo_key and Path(raw_dir).resolve() != config.DEMO_RAW_DIR.resolve():
+        console.print(
+            f"[yellow]warning:[/] {config.ENV_PSEUDONYM_KEY} is not set: employee keys use the "
+            "public demo key. Set it to a secret before building from real exports."
+        )
+    columns = (
+        SpinnerColumn(),
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[detail]}"),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=console, transient=False) as progress:
+        tasks: dict[str, int] = {}
+
+        def stage_task(stage: str) -> int:
+            if stage not in tasks:
+                tasks[stage] = progress.add_task(stage, total=None, detail="")
+            return tasks[stage]
+
+        def on_stage(stage: str, status: str) -> None:
+            task = stage_task(stage)
+            if status == "done":
+                total = progress.tasks[task].total or progress.tasks[task].completed or 1
+                progress.update(task, total=total, completed=total)
+
+        def on_progress(item: str, done: int, total: int) -> None:
+            progress.update(stage_task("land"), total=total, completed=done, detail=item)
+
+        def on_dbt_node(node: str, status: str) -> None:
+            progress.update(stage_task("dbt build"), advance=1, detail=f"{node}: {status}")
+
+        try:
+            report = build(
+                raw_dir,
+                warehouse,
+                run_gate=gate,
+                on_stage=on_stage,
+                on_progress=on_progress,
+                on_dbt_node=on_dbt_node,
+            )
+        except StageFailed as exc:
+            raise _fail(exc.stage, exc.reason) from None
+    _print_build_report(report)
+    return report
+
+
+def _print_build_report(report: BuildReport) -> None:
+    table = Table(title=f"Published {report.warehouse}", show_header=True)
+    table.add_column("stage")
+    table.add_column("seconds", justify="right")
+    for stage, seconds in report.stage_seconds.items():
+        table.add_row(stage, f"{seconds:.1f}")
+    console.print(table)
+    problems = getattr(report.landing, "problems", None) or []
+    for problem in problems:
+        console.print(f"[yellow]landing:[/] {problem}")
+    for warning in report.warnings:
+        console.print(f"[yellow]warning:[/] {warning}")
+
+
+@app.command("build")
+def build_command(
+    raw_dir: Path = typer.Option(
+        config.DEMO_RAW_DIR, "--raw-dir", help="Raw directory laid out as the raw-directory contract."
+    ),
+    warehouse: Path = typer.Option(
+        None, "--warehouse", help="Warehouse file to publish (default: $MILEAGE_WAREHOUSE or the demo's)."
+    ),
+    gate: bool = typer.Option(True, "--gate/--no-gate", help="Run the expectations gate before publishing."),
+) -> None:
+    """Land raw exports, run `dbt build`, run the expectations gate, publish atomically."""
+    run_build(raw_dir, warehouse or config.warehouse_path(), gate=gate)
+
+
+def serve_app(warehouse: Path, port: int, headless: bool = True) -> int:
+    if not warehouse.exists():
+        raise _fail("app", f"warehouse {warehouse} does not exist: run `mileage build` first")
+    env = dict(os.environ, **{config.ENV_WAREHOUSE: str(warehouse)})
+    cmd = [
+        sys.executable, "-m", "streamlit", "run", str(config.PROJECT_DIR / "app.py"),
+        "--server.port", str(port),
+        "--server.headless", "true" if headless else "false",
+        "--browser.gatherUsageStats", "false",
+    ]
+    console.print(f"Serving Mileage on [bold]http://localhost:{port}[/] (Ctrl+C to stop)")
+    try:
+        return subprocess.call(cmd, env=env, cwd=config.PROJECT_DIR)
+    except KeyboardInterrupt:
+        return 0
+
+
+@app.command("app")
+def app_command(
+    warehouse: Path = typer.Option(None, "--warehouse", help="Default: $MILEAGE_WAREHOUSE or the demo's."),
+    port: int = typer.Option(8501, "--port"),
+) -> None:
+    """Serve the Streamlit app on a built warehouse (read-only)."""
+    raise typer.Exit(serve_app((warehouse or config.warehouse_path()).resolve(), port))
+
+
+@app.command("demo")
+def demo_command(
+    employees: int = typer.Option(2000, help="People in the demo organisation."),
+    days: int = typer.Option(365, help="Days of history."),
+    seed: int = typer.Option(42, help="Random seed (same seed, same data)."),
+    out: Path = typer.Option(config.DEMO_RAW_DIR, "--out", help="Raw directory to write."),
+    warehouse: Path = typer.Option(config.DEMO_WAREHOUSE, "--warehouse"),
+    serve: bool = typer.Option(True, "--serve/--no-serve", help="Serve the app at the end."),
+    port: int = typer.Option(8501, "--port"),
+) -> None:
+    """The main job: simulate the demo organisation, build the warehouse, serve the app."""
+    ctx_args = ["--out", str(out), "--employees", str(employees), "--days", str(days),
+                "--seed", str(seed)]
+    try:
+        # Reuse the simulate command so the demo shows exactly what `mileage simulate` shows.
+        app(["simulate", *ctx_args], standalone_mode=False)
+    except typer.Exit as exc:
+        if exc.exit_code:
+            raise
+    except Exception as exc:  # noqa: BLE001 - one line naming the stage, not a traceback
+        raise _fail("simulate", str(exc)) from None
+    run_build(out, warehouse)
+    if serve:
+        raise typer.Exit(serve_app(warehouse.resolve(), port))
+
+
+def main() -> None:  # pragma: no cover - console script entry
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

@@ -1,0 +1,866 @@
+"""Land raw exports into the warehouse's `landing` schema, one flat table per source.
+
+Landing only *parses*: it reads every file of the raw-directory contract (docs/raw-contract.md)
+with DuckDB's own readers, flattens the vendors' page envelopes to one row per record and keeps
+the vendors' values as they were (types declared here; a value of the wrong type becomes NULL,
+which staging then rejects with a reason). Renaming, casting and validation belong to dbt's
+staging models, which read these tables as sources.
+
+Nothing is dropped silently:
+- a file that is not valid JSON, or a JSON line that does not parse, becomes a row in
+  `landing.rejects` with the file, the position and the reason;
+- `landing.file_manifest` counts, per file, the records it held, landed and rejected, so the
+  accounting mart can prove raw = staged + rejected.
+
+A malformed file is named in `LandingResult.problems` and the other files still load; only a
+missing or unusable `hr/roster.csv` stops the pipeline (LandingError), because nothing can be
+attributed without it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+Progress = Callable[[str, int, int], None]
+
+SCHEMA = "landing"
+MAX_REJECT_TEXT = 2000  # characters of the offending record kept for evidence
+
+
+@dataclass(frozen=True)
+class JsonSource:
+    """A vendor export: files under `folder`, parsed with `structure` and flattened by `select`.
+
+    `shape` is "document" (one JSON value per file) or "lines" (one JSON object per line).
+    `records` is the SQL list expression (over the parsed document `p`) whose length is the
+    number of records a file holds; `select` flattens `parsed(_source_file, p)` to records and
+    must yield `_source_file` and `_record_path` plus the landing columns.
+    """
+
+    name: str
+    folder: str
+    patterns: tuple[str, ...]
+    shape: str
+    structure: dict
+    records: str
+    select: str
+    extra_tables: tuple[tuple[str, str], ...] = ()  # (table, select over the same `parsed`)
+
+
+@dataclass(frozen=True)
+class CsvSource:
+    name: str
+    path: str
+    required_columns: tuple[str, ...]
+    optional_columns: tuple[str, ...] = ()
+    required: bool = False
+
+
+@dataclass
+class LandingResult:
+    warehouse: Path
+    records_by_source: dict[str, int] = field(default_factory=dict)
+    rejected_by_source: dict[str, int] = field(default_factory=dict)
+    files_by_source: dict[str, int] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+
+
+class LandingError(RuntimeError):
+    """The raw directory cannot be landed at all (the message says why, in one line)."""
+
+
+# --- the contract: one entry per source ------------------------------------------------------
+
+ANTHROPIC_MESSAGES = JsonSource(
+    name="anthropic__usage_report_messages",
+    folder="anthropic/usage_report_messages",
+    patterns=("*.json",),
+    shape="document",
+    structure={
+        "data": [
+            {
+                "starting_at": "VARCHAR",
+                "ending_at": "VARCHAR",
+                "results": [
+                    {
+                        "api_key_id": "VARCHAR",
+                        "workspace_id": "VARCHAR",
+                        "model": "VARCHAR",
+                        "service_tier": "VARCHAR",
+                        "context_window": "VARCHAR",
+                        "uncached_input_tokens": "BIGINT",
+                        "cache_creation": {
+                            "ephemeral_5m_input_tokens": "BIGINT",
+                            "ephemeral_1h_input_tokens": "BIGINT",
+                        },
+                        "cache_read_input_tokens": "BIGINT",
+                        "output_tokens": "BIGINT",
+                        "server_tool_use": {"web_search_requests": "BIGINT"},
+                    }
+                ],
+            }
+        ]
+    },
+    records="flatten(list_transform(p.data, lambda b: b.results))",
+    select="""
+        with buckets as (
+            select _source_file, unnest(p.data) as b, generate_subscripts(p.data, 1) as bi
+            from parsed
+        ),
+        results as (
+            select _source_file, bi, b.starting_at, b.ending_at,
+                   unnest(b.results) as r, generate_subscripts(b.results, 1) as ri
+            from buckets
+        )
+        select
+            _source_file,
+            'data[' || (bi - 1) || '].results[' || (ri - 1) || ']' as _record_path,
+            starting_at, ending_at,
+            r.api_key_id, r.workspace_id, r.model, r.service_tier, r.context_window,
+            r.uncached_input_tokens,
+            r.cache_creation.ephemeral_5m_input_tokens as cache_creation_5m_input_tokens,
+            r.cache_creation.ephemeral_1h_input_tokens as cache_creation_1h_input_tokens,
+            r.cache_read_input_tokens, r.output_tokens,
+            r.server_tool_use.web_search_requests as web_search_requests
+        from results
+    """,
+)
+
+CLAUDE_CODE = JsonSource(
+    name="anthropic__claude_code",
+    folder="anthropic/claude_code",
+    patterns=("*.json",),
+    shape="document",
+    structure={
+        "data": [
+            {
+                "date": "VARCHAR",
+                "actor": {"type": "VARCHAR", "email_address": "VARCHAR", "api_key_name": "VARCHAR"},
+                "organization_id": "VARCHAR",
+                "customer_type": "VARCHAR",
+                "terminal_type": "VARCHAR",
+                "core_metrics": {
+                    "num_sessions": "BIGINT",
+                    "lines_of_code": {"added": "BIGINT", "removed": "BIGINT"},
+                    "commits_by_claude_code": "BIGINT",
+                    "pull_requests_by_claude_code": "BIGINT",
+                },
+                "tool_actions": {
+                    tool: {"accepted": "BIGINT", "rejected": "BIGINT"}
+                    for tool in ("edit_tool", "multi_edit_tool", "write_tool", "notebook_edit_tool")
+                },
+                "model_breakdown": [
+                    {
+                        "model": "VARCHAR",
+                        "tokens": {
+                            "input": "BIGINT",
+                            "output": "BIGINT",
+                            "cache_read": "BIGINT",
+                            "cache_creation": "BIGINT",
+                        },
+                        "estimated_cost": {"currency": "VARCHAR", "amount": "DOUBLE"},
+                    }
+                ],
+            }
+        ]
+    },
+    records="p.data",
+    select="""
+        with records as (
+            select _source_file, unnest(p.data) as d, generate_subscripts(p.data, 1) as di
+            from parsed
+        )
+        select
+            _source_file,
+            'data[' || (di - 1) || ']' as _record_path,
+            d.date, d.actor.type as actor_type, d.actor.email_address as actor_email_address,
+            d.actor.api_key_name as actor_api_key_name, d.organization_id, d.customer_type,
+            d.terminal_type,
+            d.core_metrics.num_sessions as num_sessions,
+            d.core_metrics.lines_of_code.added as lines_added,
+            d.core_metrics.lines_of_code.removed as lines_removed,
+            d.core_metrics.commits_by_claude_code as commits_by_claude_code,
+            d.core_metrics.pull_requests_by_claude_code as pull_requests_by_claude_code,
+            coalesce(d.tool_actions.edit_tool.accepted, 0)
+              + coalesce(d.tool_actions.multi_edit_tool.accepted, 0)
+              + coalesce(d.tool_actions.write_tool.accepted, 0)
+              + coalesce(d.tool_actions.notebook_edit_tool.accepted, 0) as tool_actions_accepted,
+            coalesce(d.tool_actions.edit_tool.rejected, 0)
+              + coalesce(d.tool_actions.multi_edit_tool.rejected, 0)
+              + coalesce(d.tool_actions.write_tool.rejected, 0)
+              + coalesce(d.tool_actions.notebook_edit_tool.rejected, 0) as tool_actions_rejected,
+            coalesce(len(d.model_breakdown), 0) as model_breakdown_count
+        from records
+    """,
+    # Token counts per model of each record: a child table keyed by the record's position,
+    # so landing tables stay flat (the same layout lands on Spark as Parquet).
+    extra_tables=(
+        (
+            "anthropic__claude_code_models",
+            """
+            with records as (
+                select _source_file, unnest(p.data) as d, generate_subscripts(p.data, 1) as di
+                from parsed
+            ),
+            models as (
+                select _source_file, di, unnest(d.model_breakdown) as m,
+                       generate_subscripts(d.model_breakdown, 1) as mi
+                from records
+            )
+            select
+                _source_file,
+                'data[' || (di - 1) || ']' as _record_path,
+                mi - 1 as model_index,
+                m.model, m.tokens.input as input_tokens, m.tokens.output as output_tokens,
+                m.tokens.cache_read as cache_read_tokens,
+                m.tokens.cache_creation as cache_creation_tokens,
+                m.estimated_cost.currency as estimated_cost_currency,
+                m.estimated_cost.amount as estimated_cost_amount
+            from models
+            """,
+        ),
+    ),
+)
+
+OPENAI_COMPLETIONS = JsonSource(
+    name="openai__usage_completions",
+    folder="openai/usage_completions",
+    patterns=("*.json",),
+    shape="document",
+    structure={
+        "data": [
+            {
+                "start_time": "BIGINT",
+                "end_time": "BIGINT",
+                "results": [
+                    {
+                        "input_tokens": "BIGINT",
+                        "input_cached_tokens": "BIGINT",
+                        "output_tokens": "BIGINT",
+                        "input_audio_tokens": "BIGINT",
+                        "output_audio_tokens": "BIGINT",
+                        "num_model_requests": "BIGINT",
+                        "project_id": "VARCHAR",
+                        "user_id": "VARCHAR",
+                        "api_key_id": "VARCHAR",
+                        "model": "VARCHAR",
+                        "batch": "BOOLEAN",
+                        "service_tier": "VARCHAR",
+                    }
+                ],
+            }
+        ]
+    },
+    records="flatten(list_transform(p.data, lambda b: b.results))",
+    select="""
+        with buckets as (
+            select _source_file, unnest(p.data) as b, generate_subscripts(p.data, 1) as bi
+            from parsed
+        ),
+        results as (
+            select _source_file, bi, b.start_time, b.end_time,
+                   unnest(b.results) as r, generate_subscripts(b.results, 1) as ri
+            from buckets
+        )
+        select
+            _source_file,
+            'data[' || (bi - 1) || '].results[' || (ri - 1) || ']' as _record_path,
+            start_time, end_time,
+            r.input_tokens, r.input_cached_tokens, r.output_tokens, r.input_audio_tokens,
+            r.output_audio_tokens, r.num_model_requests, r.project_id, r.user_id, r.api_key_id,
+            r.model, r.batch, r.service_tier
+        from results
+    """,
+)
+
+CURSOR_EVENTS = JsonSource(
+    name="cursor__usage_events",
+    folder="cursor/usage_events",
+    patterns=("*.json",),
+    shape="document",
+    structure={
+        "usageEvents": [
+            {
+                "timestamp": "VARCHAR",
+                "userEmail": "VARCHAR",
+                "model": "VARCHAR",
+                "kind": "VARCHAR",
+                "maxMode": "BOOLEAN",
+                "isTokenBasedCall": "BOOLEAN",
+                "tokenUsage": {
+                    "inputTokens": "BIGINT",
+                    "outputTokens": "BIGINT",
+                    "cacheWriteTokens": "BIGINT",
+                    "cacheReadTokens": "BIGINT",
+                    "totalCents": "DOUBLE",
+                },
+            }
+        ]
+    },
+    records="p.usageEvents",
+    select="""
+        with events as (
+            select _source_file, unnest(p.usageEvents) as e,
+                   generate_subscripts(p.usageEvents, 1) as ei
+            from parsed
+        )
+        select
+            _source_file,
+            'usageEvents[' || (ei - 1) || ']' as _record_path,
+            e.timestamp, e.userEmail as user_email, e.model, e.kind, e.maxMode as max_mode,
+            e.isTokenBasedCall as is_token_based_call,
+            e.tokenUsage.inputTokens as input_tokens, e.tokenUsage.outputTokens as output_tokens,
+            e.tokenUsage.cacheWriteTokens as cache_write_tokens,
+            e.tokenUsage.cacheReadTokens as cache_read_tokens,
+            e.tokenUsage.totalCents as total_cents
+        from events
+    """,
+)
+
+COPILOT_USERS = JsonSource(
+    name="copilot__users",
+    folder="copilot/users",
+    patterns=("*.ndjson", "*.jsonl"),
+    shape="lines",
+    structure={
+        "day": "VARCHAR",
+        "user_id": "BIGINT",
+        "user_login": "VARCHAR",
+        "user_initiated_interaction_count": "BIGINT",
+        "code_generation_activity_count": "BIGINT",
+        "code_acceptance_activity_count": "BIGINT",
+        "loc_suggested_to_add_sum": "BIGINT",
+        "loc_added_sum": "BIGINT",
+        "used_agent": "BOOLEAN",
+        "used_chat": "BOOLEAN",
+        "used_cli": "BOOLEAN",
+        "totals_by_cli": {
+            "token_usage": {"prompt_tokens_sum": "BIGINT", "output_tokens_sum": "BIGINT"}
+        },
+    },
+    records="",
+    select="""
+        select
+            _source_file, _record_path,
+            p.day, p.user_id, p.user_login, p.user_initiated_interaction_count,
+            p.code_generation_activity_count, p.code_acceptance_activity_count,
+            p.loc_suggested_to_add_sum, p.loc_added_sum, p.used_agent, p.used_chat, p.used_cli,
+            p.totals_by_cli.token_usage.prompt_tokens_sum as cli_prompt_tokens,
+            p.totals_by_cli.token_usage.output_tokens_sum as cli_output_tokens
+        from parsed
+    """,
+)
+
+TELEMETRY_API_REQUESTS = JsonSource(
+    name="telemetry__claude_code_events",
+    folder="telemetry/claude_code",
+    patterns=("*.jsonl", "*.ndjson"),
+    shape="lines",
+    structure={
+        "name": "VARCHAR",
+        "timestamp": "VARCHAR",
+        "attributes": {
+            "session.id": "VARCHAR",
+            "organization.id": "VARCHAR",
+            "user.account_uuid": "VARCHAR",
+            "user.email": "VARCHAR",
+            "user.id": "VARCHAR",
+            "terminal.type": "VARCHAR",
+            "model": "VARCHAR",
+            "cost_usd": "DOUBLE",
+            "duration_ms": "BIGINT",
+            "input_tokens": "BIGINT",
+            "output_tokens": "BIGINT",
+            "cache_read_tokens": "BIGINT",
+            "cache_creation_tokens": "BIGINT",
+            "request_id": "VARCHAR",
+        },
+    },
+    records="",
+    select="""
+        select
+            _source_file, _record_path,
+            p.name as event_name, p.timestamp,
+            p.attributes['session.id'] as session_id,
+            p.attributes['organization.id'] as organization_id,
+            p.attributes['user.account_uuid'] as user_account_uuid,
+            p.attributes['user.email'] as user_email,
+            p.attributes['user.id'] as user_install_id,
+            p.attributes['terminal.type'] as terminal_type,
+            p.attributes.model as model, p.attributes.cost_usd as cost_usd,
+            p.attributes.duration_ms as duration_ms,
+            p.attributes.input_tokens as input_tokens,
+            p.attributes.output_tokens as output_tokens,
+            p.attributes.cache_read_tokens as cache_read_tokens,
+            p.attributes.cache_creation_tokens as cache_creation_tokens,
+            p.attributes.request_id as request_id
+        from parsed
+    """,
+)
+
+GITHUB_PULL_REQUESTS = JsonSource(
+    name="github__pull_requests",
+    folder="github/pull_requests",
+    patterns=("*.json",),
+    shape="document",
+    structure=[
+        {
+            "id": "BIGINT",
+            "number": "BIGINT",
+            "state": "VARCHAR",
+            "title": "VARCHAR",
+            "user": {"login": "VARCHAR", "id": "BIGINT", "type": "VARCHAR"},
+            "labels": [{"name": "VARCHAR"}],
+            "draft": "BOOLEAN",
+            "created_at": "VARCHAR",
+            "closed_at": "VARCHAR",
+            "merged_at": "VARCHAR",
+            "merged": "BOOLEAN",
+            "merged_by": {"login": "VARCHAR"},
+            "merge_commit_sha": "VARCHAR",
+            "base": {"ref": "VARCHAR", "repo": {"full_name": "VARCHAR"}},
+            "head": {"ref": "VARCHAR", "sha": "VARCHAR"},
+            "additions": "BIGINT",
+            "deletions": "BIGINT",
+            "changed_files": "BIGINT",
+            "commits": "BIGINT",
+            "comments": "BIGINT",
+            "review_comments": "BIGINT",
+        }
+    ],
+    records="p",
+    select="""
+        with prs as (
+            select _source_file, unnest(p) as pr, generate_subscripts(p, 1) as pi from parsed
+        )
+        select
+            _source_file,
+            '[' || (pi - 1) || ']' as _record_path,
+            pr.id, pr.number, pr.state, pr.title,
+            pr.user.login as user_login, pr.user.id as user_id, pr.user.type as user_type,
+            array_to_string(list_transform(pr.labels, lambda l: l.name), '|') as labels,
+            pr.draft, pr.created_at, pr.closed_at, pr.merged_at, pr.merged,
+            pr.merged_by.login as merged_by_login, pr.merge_commit_sha,
+            pr.base.ref as base_ref, pr.base.repo.full_name as repository,
+            pr.head.ref as head_ref, pr.head.sha as head_sha,
+            pr.additions, pr.deletions, pr.changed_files, pr.commits, pr.comments,
+            pr.review_comments
+        from prs
+    """,
+)
+
+JIRA_ISSUES = JsonSource(
+    name="jira__issues",
+    folder="jira/issues",
+    patterns=("*.json",),
+    shape="document",
+    structure={
+        "issues": [
+            {
+                "id": "VARCHAR",
+                "key": "VARCHAR",
+                "fields": {
+                    "issuetype": {"name": "VARCHAR"},
+                    "priority": {"name": "VARCHAR"},
+                    "status": {"name": "VARCHAR", "statusCategory": {"key": "VARCHAR"}},
+                    "resolution": {"name": "VARCHAR"},
+                    "created": "VARCHAR",
+                    "resolutiondate": "VARCHAR",
+                    "updated": "VARCHAR",
+                    "project": {"key": "VARCHAR"},
+                    "components": [{"name": "VARCHAR"}],
+                    "labels": ["VARCHAR"],
+                    "assignee": {"accountId": "VARCHAR", "emailAddress": "VARCHAR"},
+                    "reporter": {"accountId": "VARCHAR", "emailAddress": "VARCHAR"},
+                },
+            }
+        ]
+    },
+    records="p.issues",
+    select="""
+        with issues as (
+            select _source_file, unnest(p.issues) as i, generate_subscripts(p.issues, 1) as ii
+            from parsed
+        )
+        select
+            _source_file,
+            'issues[' || (ii - 1) || ']' as _record_path,
+            i.id, i.key, i.fields.issuetype.name as issue_type,
+            i.fields.priority.name as priority, i.fields.status.name as status,
+            i.fields.status.statusCategory.key as status_category,
+            i.fields.resolution.name as resolution, i.fields.created as created,
+            i.fields.resolutiondate as resolution_date, i.fields.updated as updated,
+            i.fields.project.key as project_key,
+            array_to_string(list_transform(i.fields.components, lambda c: c.name), '|') as components,
+            array_to_string(i.fields.labels, '|') as labels,
+            i.fields.assignee.accountId as assignee_account_id,
+            i.fields.assignee.emailAddress as assignee_email,
+            i.fields.reporter.accountId as reporter_account_id,
+            i.fields.reporter.emailAddress as reporter_email
+        from issues
+    """,
+)
+
+JSON_SOURCES: tuple[JsonSource, ...] = (
+    ANTHROPIC_MESSAGES,
+    CLAUDE_CODE,
+    OPENAI_COMPLETIONS,
+    CURSOR_EVENTS,
+    COPILOT_USERS,
+    TELEMETRY_API_REQUESTS,
+    GITHUB_PULL_REQUESTS,
+    JIRA_ISSUES,
+)
+
+CSV_SOURCES: tuple[CsvSource, ...] = (
+    CsvSource(
+        name="hr__roster",
+        path="hr/roster.csv",
+        required_columns=(
+            "employee_id", "email", "full_name", "team_id", "team_name", "org", "role",
+            "level", "salary_usd", "timezone", "valid_from",
+        ),
+        optional_columns=(
+            "github_login", "jira_account_id", "openai_user_id", "manager_id", "valid_to",
+        ),
+        required=True,
+    ),
+    CsvSource(
+        name="hr__api_keys",
+        path="hr/api_keys.csv",
+        required_columns=("provider", "api_key_id", "valid_from"),
+        optional_columns=("api_key_name", "owner_email", "valid_to"),
+    ),
+    CsvSource(
+        name="roadmap__roadmap_items",
+        path="roadmap/roadmap_items.csv",
+        required_columns=("team_id", "quarter", "item_id", "planned_points", "delivered_points"),
+        optional_columns=("title", "status", "delivered_at"),
+    ),
+)
+
+# The flat landing tables and their columns, derived once so an empty or absent source
+# still gets its (empty) table: dbt sources always exist and a missing tool reads as zero.
+SOURCE_NAMES: tuple[str, ...] = tuple(
+    [s.name for s in JSON_SOURCES]
+    + [t for s in JSON_SOURCES for t, _ in s.extra_tables]
+    + [s.name for s in CSV_SOURCES]
+)
+
+
+def land(raw_dir: Path, warehouse: Path, progress: Progress | None = None) -> LandingResult:
+    """Land every source of `raw_dir` into `warehouse` (created if missing)."""
+    raw_dir = Path(raw_dir)
+    warehouse = Path(warehouse)
+    roster = raw_dir / "hr" / "roster.csv"
+    if not roster.is_file():
+        raise LandingError(f"{roster} is missing: hr/roster.csv is the one required raw file")
+    warehouse.parent.mkdir(parents=True, exist_ok=True)
+    result = LandingResult(warehouse=warehouse)
+    report = progress or (lambda item, done, total: None)
+    con = duckdb.connect(str(warehouse))
+    try:
+        _create_bookkeeping(con)
+        steps = len(CSV_SOURCES) + len(JSON_SOURCES)
+        done = 0
+        for source in CSV_SOURCES:
+            report(source.name, done, steps)
+            _land_csv(con, raw_dir, source, result)
+            done += 1
+        for source in JSON_SOURCES:
+            report(source.name, done, steps)
+            _land_json(con, raw_dir, source, result)
+            done += 1
+        report("landed", done, steps)
+        _note_unknown_paths(raw_dir, result)
+    finally:
+        con.close()
+    return result
+
+
+# --- helpers ------------------------------------------------------------------------------
+
+
+def _create_bookkeeping(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(f"create schema if not exists {SCHEMA}")
+    con.execute(
+        f"""
+        create or replace table {SCHEMA}.file_manifest (
+            source varchar, source_file varchar, bytes bigint, records bigint,
+            landed_records bigint, rejected_records bigint, status varchar, problem varchar
+        )"""
+    )
+    con.execute(
+        f"""
+        create or replace table {SCHEMA}.rejects (
+            source varchar, source_file varchar, record_path varchar, reason varchar,
+            raw_record varchar
+        )"""
+    )
+
+
+def _files(raw_dir: Path, folder: str, patterns: tuple[str, ...]) -> list[Path]:
+    base = raw_dir / folder
+    if not base.is_dir():
+        return []
+    found = {p for pattern in patterns for p in base.glob(pattern) if p.is_file()}
+    return sorted(found)
+
+
+def _sql_str(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _file_list(files: list[Path]) -> str:
+    return "[" + ", ".join(_sql_str(str(f)) for f in files) + "]"
+
+
+def _land_csv(
+    con: duckdb.DuckDBPyConnection, raw_dir: Path, source: CsvSource, result: LandingResult
+) -> None:
+    path = raw_dir / source.path
+    columns = (*source.required_columns, *source.optional_columns)
+    column_defs = ", ".join(f"{c} varchar" for c in columns)
+    table = f"{SCHEMA}.{source.name}"
+    con.execute(
+        f"create or replace table {table} "
+        f"({column_defs}, _source_file varchar, _record_path varchar)"
+    )
+    result.files_by_source[source.name] = 0
+    result.records_by_source[source.name] = 0
+    result.rejected_by_source[source.name] = 0
+    if not path.is_file():
+        return
+    result.files_by_source[source.name] = 1
+    try:
+        header = con.execute(
+            "select * from read_csv(?, header = true, all_varchar = true) limit 0", [str(path)]
+        ).description
+    except duckdb.Error as exc:
+        _csv_problem(con, source, path, f"unreadable CSV: {_first_line(exc)}", result)
+        return
+    present = {d[0].strip().lower() for d in header}
+    missing = [c for c in source.required_columns if c not in present]
+    if missing:
+        _csv_problem(con, source, path, f"missing required column(s) {', '.join(missing)}", result)
+        return
+    select_list = ", ".join(
+        (f'nullif(trim("{c}"), \'\') as {c}' if c in present else f"null as {c}") for c in columns
+    )
+    # Line numbers as a spreadsheet shows them: the header is line 1.
+    con.execute(
+        f"""
+        insert into {table}
+        select {select_list}, ? as _source_file,
+               'line ' || (row_number() over () + 1) as _record_path
+        from read_csv(?, header = true, all_varchar = true)
+        """,
+        [str(path), str(path)],
+    )
+    landed = con.execute(f"select count(*) from {table}").fetchone()[0]
+    result.records_by_source[source.name] = landed
+    con.execute(
+        f"insert into {SCHEMA}.file_manifest values (?, ?, ?, ?, ?, 0, 'loaded', null)",
+        [source.name, str(path), path.stat().st_size, landed, landed],
+    )
+
+
+def _csv_problem(con, source: CsvSource, path: Path, problem: str, result: LandingResult) -> None:
+    if source.required:
+        raise LandingError(f"{path}: {problem}")
+    result.problems.append(f"{path}: {problem}; the file was not loaded")
+    result.rejected_by_source[source.name] = 1
+    con.execute(
+        f"insert into {SCHEMA}.file_manifest values (?, ?, ?, 1, 0, 1, 'malformed', ?)",
+        [source.name, str(path), path.stat().st_size, problem],
+    )
+    con.execute(
+        f"insert into {SCHEMA}.rejects values (?, ?, null, ?, null)",
+        [source.name, str(path), problem],
+    )
+
+
+def _land_json(
+    con: duckdb.DuckDBPyConnection, raw_dir: Path, source: JsonSource, result: LandingResult
+) -> None:
+    files = _files(raw_dir, source.folder, source.patterns)
+    result.files_by_source[source.name] = len(files)
+    structure = json.dumps(source.structure)
+    # Create the (empty) landing tables with the right columns, whatever the files hold.
+    con.execute(
+        f"""create or replace temp view parsed as
+            select null::varchar as _source_file, null::varchar as _record_path,
+                   from_json(j, {_sql_str(structure)}) as p
+            from (select '{{}}'::json as j) where false"""
+    )
+    con.execute(f"create or replace table {SCHEMA}.{source.name} as {source.select}")
+    for table, select in source.extra_tables:
+        con.execute(f"create or replace table {SCHEMA}.{table} as {select}")
+    if not files:
+        result.records_by_source[source.name] = 0
+        result.rejected_by_source[source.name] = 0
+        return
+    if source.shape == "document":
+        _land_documents(con, source, files, structure, result)
+    else:
+        _land_lines(con, source, files, structure, result)
+    con.execute("drop view if exists parsed")
+    con.execute("drop table if exists _parsed")
+
+
+def _land_documents(con, source: JsonSource, files: list[Path], structure: str, result) -> None:
+    """One JSON value per file: a malformed file is one reject naming the file."""
+    con.execute(
+        f"""
+        create or replace temp table _parsed as
+        select filename as _source_file, size as bytes, json_valid(content) as is_valid,
+               case when json_valid(content) then from_json(content, {_sql_str(structure)}) end as p,
+               left(content, {MAX_REJECT_TEXT}) as raw
+        from read_text({_file_list(files)})
+        """
+    )
+    # A file that parses but lacks the format's record list (wrong export, wrong folder) is
+    # rejected whole, like a file that does not parse.
+    records_expr = f"len({source.records})"
+    con.execute(
+        f"""
+        create or replace temp table _parsed as
+        select *, case when not is_valid then 'malformed JSON file: not valid JSON'
+                       when {records_expr} is null
+                       then 'unexpected JSON shape: no record list where the format has one'
+                  end as problem
+        from _parsed
+        """
+    )
+    con.execute(
+        f"""
+        insert into {SCHEMA}.file_manifest
+        select {_sql_str(source.name)}, _source_file, bytes,
+               case when problem is null then {records_expr} else 1 end,
+               case when problem is null then {records_expr} else 0 end,
+               case when problem is null then 0 else 1 end,
+               case when problem is null then 'loaded' else 'rejected' end,
+               problem
+        from _parsed
+        """
+    )
+    con.execute(
+        f"""
+        insert into {SCHEMA}.rejects
+        select {_sql_str(source.name)}, _source_file, null, problem, raw
+        from _parsed where problem is not null
+        """
+    )
+    con.execute(
+        "create or replace temp view parsed as "
+        "select _source_file, p from _parsed where problem is null"
+    )
+    con.execute(f"insert into {SCHEMA}.{source.name} {source.select}")
+    for table, select in source.extra_tables:
+        con.execute(f"insert into {SCHEMA}.{table} {select}")
+    _summarise(con, source, result)
+
+
+def _land_lines(con, source: JsonSource, files: list[Path], structure: str, result) -> None:
+    """One JSON object per line: a bad line is one reject naming the file and line number."""
+    con.execute(
+        f"""
+        create or replace temp table _lines as
+        with texts as (
+            select filename, string_split(content, chr(10)) as lines from read_text({_file_list(files)})
+        )
+        select filename as _source_file, unnest(lines) as line,
+               generate_subscripts(lines, 1) as line_number
+        from texts
+        """
+    )
+    con.execute(
+        """
+        create or replace temp table _parsed as
+        select _source_file, 'line ' || line_number as _record_path, line,
+               -- CASE, not AND: json_type must never see an invalid line
+               case when json_valid(line) then json_type(line::json) = 'OBJECT' else false end
+                   as is_valid
+        from _lines where trim(line) <> ''
+        """
+    )
+    con.execute(
+        f"""
+        insert into {SCHEMA}.rejects
+        select {_sql_str(source.name)}, _source_file, _record_path,
+               'bad JSON line: not a JSON object', left(line, {MAX_REJECT_TEXT})
+        from _parsed where not is_valid
+        """
+    )
+    con.execute(
+        f"""create or replace temp view parsed as
+            select _source_file, _record_path, from_json(line, {_sql_str(structure)}) as p
+            from _parsed where is_valid"""
+    )
+    con.execute(f"insert into {SCHEMA}.{source.name} {source.select}")
+    con.execute(
+        f"""
+        insert into {SCHEMA}.file_manifest
+        select {_sql_str(source.name)}, f.filename, f.size,
+               count(p._source_file), count(p._source_file) filter (where p.is_valid),
+               count(p._source_file) filter (where not p.is_valid),
+               case when count(p._source_file) filter (where not p.is_valid) > 0
+                    then 'loaded with rejects' else 'loaded' end,
+               case when count(p._source_file) filter (where not p.is_valid) > 0
+                    then count(p._source_file) filter (where not p.is_valid) || ' bad JSON line(s)'
+               end
+        from read_blob({_file_list(files)}) f
+        left join _parsed p on p._source_file = f.filename
+        group by f.filename, f.size
+        """
+    )
+    con.execute("drop table if exists _lines")
+    _summarise(con, source, result)
+
+
+def _summarise(con, source: JsonSource, result: LandingResult) -> None:
+    landed, rejected = con.execute(
+        f"""select coalesce(sum(landed_records), 0), coalesce(sum(rejected_records), 0)
+            from {SCHEMA}.file_manifest where source = ?""",
+        [source.name],
+    ).fetchone()
+    result.records_by_source[source.name] = int(landed)
+    result.rejected_by_source[source.name] = int(rejected)
+    for file, status, problem in con.execute(
+        f"""select source_file, status, problem from {SCHEMA}.file_manifest
+            where source = ? and problem is not null order by source_file""",
+        [source.name],
+    ).fetchall():
+        result.problems.append(f"{file}: {problem} ({status}); the rest of the source loaded")
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
+KNOWN_TOP_LEVEL = {"hr", "anthropic", "openai", "cursor", "copilot", "telemetry", "github",
+                   "jira", "roadmap"}
+
+
+def _note_unknown_paths(raw_dir: Path, result: LandingResult) -> None:
+    """Name what the contract does not know, so a misplaced export is not silently ignored."""
+    for child in sorted(raw_dir.iterdir()):
+        if child.name.startswith("."):
+            continue
+        if child.name not in KNOWN_TOP_LEVEL:
+            result.problems.append(f"{child}: not part of the raw-directory contract; ignored")
+    for source in JSON_SOURCES:
+        base = raw_dir / source.folder
+        if not base.is_dir():
+            continue
+        for path in sorted(base.iterdir()):
+            if path.is_file() and not any(path.match(p) for p in source.patterns):
+                result.problems.append(
+                    f"{path}: not a {'/'.join(source.patterns)} file; ignored"
+                )
