@@ -134,9 +134,10 @@ def _handle_event(event: dict, result: DbtResult, on_node_done) -> None:
     info = event.get("info", {})
     name = info.get("name", "")
     data = event.get("data", {})
-    if name == "NodeFinished":
+    # The Log*Result events are info-level, so they reach stdout; NodeFinished is debug-only.
+    if name in {"LogModelResult", "LogSeedResult", "LogTestResult", "LogSnapshotResult"}:
         node = data.get("node_info", {})
-        status = str(node.get("node_status", ""))
+        status = str(data.get("status") or node.get("node_status", ""))
         result.nodes_done += 1
         if on_node_done:
             on_node_done(node.get("node_name", "?"), status)

@@ -1,0 +1,135 @@
+{#-
+  Engine differences in one place. Models call these macros (or dbt's own cross-database
+  macros) instead of engine-specific SQL, so the same project builds on DuckDB and on Spark.
+  DuckDB is `default__`; Spark overrides where its SQL differs.
+-#}
+
+{#- parse_timestamp_utc(text): an ISO 8601 / RFC 3339 string with `Z`, a `+hh:mm` or a Jira
+    style `+hhmm` offset (or a bare date) -> timestamp in UTC; NULL when it does not parse. -#}
+{% macro parse_timestamp_utc(expression) -%}
+    {{ return(adapter.dispatch('parse_timestamp_utc', 'mileage')(expression)) }}
+{%- endmacro %}
+{% macro default__parse_timestamp_utc(expression) -%}
+    timezone('UTC', try_cast({{ expression }} as timestamptz))
+{%- endmacro %}
+{% macro spark__parse_timestamp_utc(expression) -%}
+    {#- Spark reads `+0100` only through an explicit pattern; the session time zone is UTC. -#}
+    coalesce(
+        to_timestamp({{ expression }}, "yyyy-MM-dd'T'HH:mm:ss.SSSXX"),
+        to_timestamp({{ expression }})
+    )
+{%- endmacro %}
+
+{#- from_unix_seconds(number) -> UTC timestamp -#}
+{% macro from_unix_seconds(expression) -%}
+    {{ return(adapter.dispatch('from_unix_seconds', 'mileage')(expression)) }}
+{%- endmacro %}
+{% macro default__from_unix_seconds(expression) -%}
+    make_timestamp(cast({{ expression }} as bigint) * 1000000)
+{%- endmacro %}
+{% macro spark__from_unix_seconds(expression) -%}
+    timestamp_seconds(cast({{ expression }} as bigint))
+{%- endmacro %}
+
+{#- from_epoch_millis(text or number) -> UTC timestamp; NULL when not a number -#}
+{% macro from_epoch_millis(expression) -%}
+    {{ return(adapter.dispatch('from_epoch_millis', 'mileage')(expression)) }}
+{%- endmacro %}
+{% macro default__from_epoch_millis(expression) -%}
+    make_timestamp(try_cast({{ expression }} as bigint) * 1000)
+{%- endmacro %}
+{% macro spark__from_epoch_millis(expression) -%}
+    timestamp_millis(cast({{ expression }} as bigint))
+{%- endmacro %}
+
+{#- to_local_timestamp(utc timestamp, IANA zone column) -> wall-clock time in that zone -#}
+{% macro to_local_timestamp(expression, zone) -%}
+    {{ return(adapter.dispatch('to_local_timestamp', 'mileage')(expression, zone)) }}
+{%- endmacro %}
+{% macro default__to_local_timestamp(expression, zone) -%}
+    timezone({{ zone }}, timezone('UTC', {{ expression }}))
+{%- endmacro %}
+{% macro spark__to_local_timestamp(expression, zone) -%}
+    from_utc_timestamp({{ expression }}, {{ zone }})
+{%- endmacro %}
+
+{#- iso_day_of_week(timestamp or date) -> 1 (Monday) .. 7 (Sunday) -#}
+{% macro iso_day_of_week(expression) -%}
+    {{ return(adapter.dispatch('iso_day_of_week', 'mileage')(expression)) }}
+{%- endmacro %}
+{% macro default__iso_day_of_week(expression) -%}
+    isodow({{ expression }})
+{%- endmacro %}
+{% macro spark__iso_day_of_week(expression) -%}
+    (weekday({{ expression }}) + 1)
+{%- endmacro %}
+
+{#- hour_of(timestamp) -> 0..23 -#}
+{% macro hour_of(expression) -%}
+    hour({{ expression }})
+{%- endmacro %}
+
+{#- regex_matches(text, pattern) -> boolean -#}
+{% macro regex_matches(expression, pattern) -%}
+    {{ return(adapter.dispatch('regex_matches', 'mileage')(expression, pattern)) }}
+{%- endmacro %}
+{% macro default__regex_matches(expression, pattern) -%}
+    regexp_matches({{ expression }}, {{ pattern }})
+{%- endmacro %}
+{% macro spark__regex_matches(expression, pattern) -%}
+    ({{ expression }} rlike {{ pattern }})
+{%- endmacro %}
+
+{#- regex_extract(text, pattern, group) -> text or NULL when no match -#}
+{% macro regex_extract(expression, pattern, group=1) -%}
+    {{ return(adapter.dispatch('regex_extract', 'mileage')(expression, pattern, group)) }}
+{%- endmacro %}
+{% macro default__regex_extract(expression, pattern, group) -%}
+    nullif(regexp_extract({{ expression }}, {{ pattern }}, {{ group }}), '')
+{%- endmacro %}
+{% macro spark__regex_extract(expression, pattern, group) -%}
+    nullif(regexp_extract({{ expression }}, {{ pattern }}, {{ group }}), '')
+{%- endmacro %}
+
+{#- median(expression): exact median of a group -#}
+{% macro median(expression) -%}
+    {{ return(adapter.dispatch('median', 'mileage')(expression)) }}
+{%- endmacro %}
+{% macro default__median(expression) -%}
+    median({{ expression }})
+{%- endmacro %}
+{% macro spark__median(expression) -%}
+    percentile({{ expression }}, 0.5)
+{%- endmacro %}
+
+{#- safe_divide(numerator, denominator): NULL instead of an error or infinity on 0 -#}
+{% macro safe_divide(numerator, denominator) -%}
+    case when ({{ denominator }}) is null or ({{ denominator }}) = 0 then null
+         else cast({{ numerator }} as {{ dbt.type_float() }}) / ({{ denominator }}) end
+{%- endmacro %}
+
+{#- surrogate_key([columns]): a stable hash of several columns (NULLs included) -#}
+{% macro surrogate_key(columns) -%}
+    {%- set parts = [] -%}
+    {%- for column in columns -%}
+        {%- do parts.append("coalesce(cast(" ~ column ~ " as " ~ dbt.type_string() ~ "), '~null~')") -%}
+        {%- if not loop.last %}{% do parts.append("'|'") %}{% endif -%}
+    {%- endfor -%}
+    {{ dbt.hash(dbt.concat(parts)) }}
+{%- endmacro %}
+
+{#- quarter_start(text 'YYYY-Qn') -> date of the quarter's first day -#}
+{% macro quarter_start(expression) -%}
+    cast({{ dbt.concat([
+        "substr(" ~ expression ~ ", 1, 4)",
+        "'-'",
+        "case substr(" ~ expression ~ ", 7, 1) when '1' then '01' when '2' then '04'"
+        ~ " when '3' then '07' when '4' then '10' end",
+        "'-01'",
+    ]) }} as date)
+{%- endmacro %}
+
+{#- stands in for an open-ended valid_to, so "valid on day d" is one range test -#}
+{% macro open_ended_date() -%}
+    cast('9999-12-31' as date)
+{%- endmacro %}

@@ -1,0 +1,26 @@
+-- Tokens and cost per person, day, provider, tool and model: the usage fact every
+-- team-level figure is built from. Unattributed usage keeps its api_key_id instead.
+select
+    {{ surrogate_key(['employee_key', 'usage_date', 'provider', 'tool', 'model', 'api_key_id']) }}
+        as usage_daily_id,
+    employee_key,
+    usage_date,
+    provider,
+    tool,
+    model,
+    model_family,
+    team_id,
+    api_key_id,
+    sum(uncached_input_tokens) as uncached_input_tokens,
+    sum(cache_write_tokens) as cache_write_tokens,
+    sum(cache_read_tokens) as cache_read_tokens,
+    sum(output_tokens) as output_tokens,
+    sum(total_tokens) as total_tokens,
+    sum(requests) as requests,
+    sum(list_cost_usd) as list_cost_usd,
+    sum(vendor_cost_usd) as vendor_cost_usd,
+    is_attributed,
+    is_priced
+from {{ ref('fct_ai_usage_hourly') }}
+group by employee_key, usage_date, provider, tool, model, model_family, team_id, api_key_id,
+    is_attributed, is_priced

@@ -1,0 +1,37 @@
+-- Usage by hour: the detail the audit needs to see the time of day. Daily-bucket sources
+-- (Claude Code, Copilot, daily pulls) sit at midnight with bucket_width '1d'; per-request
+-- sources (Cursor) are summed into their hour.
+with usage as (
+    select
+        *,
+        {{ dbt.date_trunc('hour', 'usage_at') }} as usage_hour
+    from {{ ref('int_token_usage_attributed') }}
+)
+
+select
+    {{ surrogate_key(['employee_key', 'usage_hour', 'bucket_width', 'provider', 'tool', 'model', 'api_key_id']) }}
+        as usage_hourly_id,
+    employee_key,
+    team_id,
+    cast(usage_hour as {{ dbt.type_timestamp() }}) as usage_hour,
+    usage_date,
+    bucket_width,
+    provider,
+    tool,
+    model,
+    model_family,
+    api_key_id,
+    sum(uncached_input_tokens) as uncached_input_tokens,
+    sum(cache_write_5m_tokens + cache_write_1h_tokens) as cache_write_tokens,
+    sum(cache_read_tokens) as cache_read_tokens,
+    sum(output_tokens) as output_tokens,
+    sum(uncached_input_tokens + cache_write_5m_tokens + cache_write_1h_tokens + cache_read_tokens
+        + output_tokens) as total_tokens,
+    sum(requests) as requests,
+    sum(list_cost_usd) as list_cost_usd,
+    sum(vendor_cost_usd) as vendor_cost_usd,
+    is_attributed,
+    is_priced
+from usage
+group by employee_key, team_id, usage_hour, usage_date, bucket_width, provider, tool, model,
+    model_family, api_key_id, is_attributed, is_priced

@@ -1,0 +1,54 @@
+-- Claude Code Analytics: one record per actor x UTC day x terminal. Productivity metrics
+-- only; tokens are in stg_anthropic__claude_code_models.
+with source as (
+    select * from {{ source('landing', 'anthropic__claude_code') }}
+),
+
+renamed as (
+    select
+        -- ids
+        {{ dbt.concat(["_source_file", "'#'", "_record_path"]) }} as record_id,
+        actor_type,
+        {{ pseudonymise('lower(actor_email_address)') }} as actor_email_key,
+        actor_api_key_name,
+        organization_id,
+        lower(customer_type) as customer_type,
+        terminal_type,
+        -- dates
+        cast({{ parse_timestamp_utc('date') }} as date) as activity_date,
+        -- numbers
+        num_sessions,
+        lines_added,
+        lines_removed,
+        commits_by_claude_code,
+        pull_requests_by_claude_code,
+        tool_actions_accepted,
+        tool_actions_rejected,
+        model_breakdown_count,
+        _source_file,
+        _record_path
+    from source
+),
+
+validated as (
+    select
+        *,
+        case
+            when activity_date is null then 'unknown timestamp'
+            when actor_email_key is null and actor_api_key_name is null then 'actor has neither email nor api key name'
+            when customer_type not in ('api', 'subscription') then 'customer_type is not api or subscription'
+            when num_sessions < 0 or lines_added < 0 or lines_removed < 0 then 'negative counts'
+        end as invalid_reason
+    from renamed
+)
+
+select
+    *,
+    case
+        when invalid_reason is not null then invalid_reason
+        when row_number() over (
+            partition by activity_date, actor_type, actor_email_key, actor_api_key_name, terminal_type
+            order by _source_file, _record_path
+        ) > 1 then 'duplicate of an earlier record with the same natural key'
+    end as reject_reason
+from validated

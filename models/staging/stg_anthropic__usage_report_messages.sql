@@ -1,0 +1,55 @@
+-- Anthropic Messages usage report: one row per bucket x api key x model (x tier, window).
+-- Token classes are disjoint in this export.
+with source as (
+    select * from {{ source('landing', 'anthropic__usage_report_messages') }}
+),
+
+renamed as (
+    select
+        -- ids
+        api_key_id,
+        workspace_id,
+        model,
+        service_tier,
+        context_window,
+        -- timestamps
+        {{ parse_timestamp_utc('starting_at') }} as bucket_start_at,
+        {{ parse_timestamp_utc('ending_at') }} as bucket_end_at,
+        -- tokens
+        uncached_input_tokens,
+        cache_creation_5m_input_tokens as cache_write_5m_tokens,
+        cache_creation_1h_input_tokens as cache_write_1h_tokens,
+        cache_read_input_tokens as cache_read_tokens,
+        output_tokens,
+        web_search_requests,
+        service_tier = 'batch' as is_batch,
+        _source_file,
+        _record_path
+    from source
+),
+
+validated as (
+    select
+        *,
+        case
+            when bucket_start_at is null then 'unknown timestamp'
+            when model is null then 'missing model'
+            when uncached_input_tokens is null or cache_write_5m_tokens is null
+                or cache_write_1h_tokens is null or cache_read_tokens is null
+                or output_tokens is null then 'missing or non-numeric token count'
+            when uncached_input_tokens < 0 or cache_write_5m_tokens < 0 or cache_write_1h_tokens < 0
+                or cache_read_tokens < 0 or output_tokens < 0 then 'negative tokens'
+        end as invalid_reason
+    from renamed
+)
+
+select
+    *,
+    case
+        when invalid_reason is not null then invalid_reason
+        when row_number() over (
+            partition by bucket_start_at, api_key_id, workspace_id, model, service_tier, context_window
+            order by _source_file, _record_path
+        ) > 1 then 'duplicate of an earlier record with the same natural key'
+    end as reject_reason
+from validated

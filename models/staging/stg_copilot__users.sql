@@ -1,0 +1,49 @@
+-- Copilot users-1-day report: one line per user per day. Tokens exist only for CLI use.
+with source as (
+    select * from {{ source('landing', 'copilot__users') }}
+),
+
+renamed as (
+    select
+        -- ids
+        user_id as copilot_user_id,
+        {{ pseudonymise('lower(user_login)') }} as github_login_key,
+        -- dates
+        {{ dbt.safe_cast('day', 'date') }} as activity_date,
+        -- activity
+        user_initiated_interaction_count as interactions,
+        code_generation_activity_count as code_generations,
+        code_acceptance_activity_count as code_acceptances,
+        loc_suggested_to_add_sum as lines_suggested,
+        loc_added_sum as lines_added,
+        coalesce(used_agent, false) as used_agent,
+        coalesce(used_chat, false) as used_chat,
+        coalesce(used_cli, false) as used_cli,
+        -- tokens (CLI only)
+        coalesce(cli_prompt_tokens, 0) as cli_prompt_tokens,
+        coalesce(cli_output_tokens, 0) as cli_output_tokens,
+        _source_file,
+        _record_path
+    from source
+),
+
+validated as (
+    select
+        *,
+        case
+            when activity_date is null then 'unknown timestamp'
+            when github_login_key is null then 'missing user_login'
+            when cli_prompt_tokens < 0 or cli_output_tokens < 0 or interactions < 0 then 'negative counts'
+        end as invalid_reason
+    from renamed
+)
+
+select
+    *,
+    case
+        when invalid_reason is not null then invalid_reason
+        when row_number() over (
+            partition by activity_date, copilot_user_id order by _source_file, _record_path
+        ) > 1 then 'duplicate of an earlier record with the same natural key'
+    end as reject_reason
+from validated

@@ -1,0 +1,54 @@
+-- Cursor filtered usage events: one per request; epoch-ms timestamps, cost in fractional cents.
+with source as (
+    select * from {{ source('landing', 'cursor__usage_events') }}
+),
+
+renamed as (
+    select
+        -- ids
+        {{ pseudonymise('lower(user_email)') }} as user_email_key,
+        model,
+        kind,
+        coalesce(max_mode, false) as is_max_mode,
+        is_token_based_call,
+        -- timestamps
+        {{ from_epoch_millis('timestamp') }} as requested_at,
+        -- tokens
+        input_tokens as uncached_input_tokens,
+        cache_write_tokens,
+        cache_read_tokens,
+        output_tokens,
+        -- money: cents -> USD
+        total_cents / 100.0 as vendor_cost_usd,
+        _source_file,
+        _record_path
+    from source
+),
+
+validated as (
+    select
+        *,
+        case
+            when requested_at is null then 'unknown timestamp'
+            when user_email_key is null then 'missing userEmail'
+            when model is null then 'missing model'
+            when uncached_input_tokens is null or cache_write_tokens is null
+                or cache_read_tokens is null or output_tokens is null then 'missing or non-numeric token count'
+            when uncached_input_tokens < 0 or cache_write_tokens < 0 or cache_read_tokens < 0
+                or output_tokens < 0 then 'negative tokens'
+        end as invalid_reason
+    from renamed
+)
+
+select
+    *,
+    -- Cursor events carry no id: the natural key is time, user, model and the token counts.
+    case
+        when invalid_reason is not null then invalid_reason
+        when row_number() over (
+            partition by requested_at, user_email_key, model, uncached_input_tokens, cache_write_tokens,
+                cache_read_tokens, output_tokens
+            order by _source_file, _record_path
+        ) > 1 then 'duplicate of an earlier record with the same natural key'
+    end as reject_reason
+from validated

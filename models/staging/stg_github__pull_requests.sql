@@ -1,0 +1,51 @@
+with source as (
+    select * from {{ source('landing', 'github__pull_requests') }}
+),
+
+renamed as (
+    select
+        -- ids
+        id as pull_request_id,
+        number as pr_number,
+        repository,
+        {{ pseudonymise('lower(user_login)') }} as author_login_key,
+        coalesce(user_type = 'Bot', false) as is_bot,
+        state,
+        coalesce(draft, false) as is_draft,
+        labels,
+        -- timestamps
+        {{ parse_timestamp_utc('created_at') }} as opened_at,
+        {{ parse_timestamp_utc('merged_at') }} as merged_at,
+        {{ parse_timestamp_utc('closed_at') }} as closed_at,
+        -- size (NULL when the export came from the list endpoint)
+        additions,
+        deletions,
+        changed_files,
+        commits,
+        comments,
+        review_comments,
+        _source_file,
+        _record_path
+    from source
+),
+
+validated as (
+    select
+        *,
+        case
+            when pull_request_id is null then 'missing id'
+            when opened_at is null then 'unknown timestamp'
+            when merged_at is not null and merged_at < opened_at then 'merged before it was opened'
+            when additions < 0 or deletions < 0 then 'negative size'
+        end as invalid_reason
+    from renamed
+)
+
+select
+    *,
+    case
+        when invalid_reason is not null then invalid_reason
+        when row_number() over (partition by pull_request_id order by _source_file, _record_path) > 1
+            then 'duplicate id'
+    end as reject_reason
+from validated

@@ -1,0 +1,54 @@
+-- OpenAI Usage API completions. input_tokens INCLUDES cached input: normalised here to
+-- disjoint classes (uncached = input - cached) so every source adds up the same way.
+with source as (
+    select * from {{ source('landing', 'openai__usage_completions') }}
+),
+
+renamed as (
+    select
+        -- ids
+        project_id,
+        {{ pseudonymise('user_id') }} as openai_user_key,
+        api_key_id,
+        model,
+        service_tier,
+        coalesce(batch, false) as is_batch,
+        -- timestamps (unix seconds)
+        {{ from_unix_seconds('start_time') }} as bucket_start_at,
+        {{ from_unix_seconds('end_time') }} as bucket_end_at,
+        -- tokens
+        input_tokens - input_cached_tokens as uncached_input_tokens,
+        input_cached_tokens as cache_read_tokens,
+        output_tokens,
+        input_tokens as input_tokens_including_cached,
+        num_model_requests as requests,
+        _source_file,
+        _record_path
+    from source
+),
+
+validated as (
+    select
+        *,
+        case
+            when bucket_start_at is null then 'unknown timestamp'
+            when model is null then 'missing model'
+            when input_tokens_including_cached is null or cache_read_tokens is null
+                or output_tokens is null then 'missing or non-numeric token count'
+            when input_tokens_including_cached < 0 or cache_read_tokens < 0 or output_tokens < 0
+                then 'negative tokens'
+            when cache_read_tokens > input_tokens_including_cached then 'cached input exceeds input'
+        end as invalid_reason
+    from renamed
+)
+
+select
+    *,
+    case
+        when invalid_reason is not null then invalid_reason
+        when row_number() over (
+            partition by bucket_start_at, project_id, openai_user_key, api_key_id, model, is_batch, service_tier
+            order by _source_file, _record_path
+        ) > 1 then 'duplicate of an earlier record with the same natural key'
+    end as reject_reason
+from validated

@@ -1,0 +1,52 @@
+-- Client-reported Claude Code api_request events: what the client SAYS it used. Reconciled
+-- against billing by the audit; never counted as usage.
+with source as (
+    select * from {{ source('landing', 'telemetry__claude_code_events') }}
+),
+
+renamed as (
+    select
+        -- ids
+        request_id,
+        event_name,
+        session_id,
+        {{ pseudonymise('user_install_id') }} as install_key,
+        {{ pseudonymise('lower(user_email)') }} as user_email_key,
+        terminal_type,
+        model,
+        -- timestamps
+        {{ parse_timestamp_utc('timestamp') }} as requested_at,
+        -- tokens
+        input_tokens as uncached_input_tokens,
+        cache_creation_tokens as cache_write_tokens,
+        cache_read_tokens,
+        output_tokens,
+        cost_usd as reported_cost_usd,
+        duration_ms,
+        _source_file,
+        _record_path
+    from source
+),
+
+validated as (
+    select
+        *,
+        case
+            when event_name <> 'claude_code.api_request' then 'not an api_request event'
+            when requested_at is null then 'unknown timestamp'
+            when request_id is null then 'missing request_id'
+            when uncached_input_tokens is null or output_tokens is null then 'missing or non-numeric token count'
+            when uncached_input_tokens < 0 or output_tokens < 0 or cache_read_tokens < 0
+                or cache_write_tokens < 0 then 'negative tokens'
+        end as invalid_reason
+    from renamed
+)
+
+select
+    *,
+    case
+        when invalid_reason is not null then invalid_reason
+        when row_number() over (partition by request_id order by _source_file, _record_path) > 1
+            then 'duplicate request_id'
+    end as reject_reason
+from validated
