@@ -1,0 +1,55 @@
+"""Mileage: the Streamlit app. A thin router; the pages live in app_pages/.
+
+Serves the warehouse named by $MILEAGE_WAREHOUSE (default: the demo's), read-only.
+Run with `mileage app` or `streamlit run app.py`.
+"""
+
+import streamlit as st
+
+from mileage import config
+from mileage.app import ui
+
+st.set_page_config(page_title="Mileage", page_icon=":material/speed:", layout="wide")
+
+PAGES = {
+    "overview": st.Page(
+        "app_pages/overview.py", title="Overview", icon=":material/monitoring:", default=True
+    ),
+    "teams": st.Page("app_pages/teams.py", title="Teams", icon=":material/groups:"),
+    "audit": st.Page("app_pages/audit.py", title="Audit", icon=":material/policy:"),
+    "leaderboard": st.Page(
+        "app_pages/leaderboard.py", title="Leaderboard replay", icon=":material/leaderboard:"
+    ),
+    "incentive_lab": st.Page(
+        "app_pages/incentive_lab.py", title="Incentive lab", icon=":material/science:"
+    ),
+    "cost_calculator": st.Page(
+        "app_pages/cost_calculator.py", title="Cost calculator", icon=":material/calculate:"
+    ),
+    "data_quality": st.Page(
+        "app_pages/data_quality.py", title="Data quality", icon=":material/fact_check:"
+    ),
+}
+SECTIONS = {
+    "Outcomes": ("overview", "teams"),
+    "Scrutiny": ("audit", "leaderboard", "incentive_lab"),
+    "Tools": ("cost_calculator", "data_quality"),
+}
+
+warehouse_path = config.warehouse_path()
+try:
+    min_group_size = config.min_group_size()
+except ValueError as exc:
+    st.error(str(exc))
+    st.stop()
+
+wh = ui.open_or_explain(warehouse_path)
+viewer = ui.resolve_viewer(wh, min_group_size)
+ui.set_context(ui.PageContext(wh=wh, viewer=viewer))
+ui.warehouse_caption(wh)
+
+navigation = {
+    section: [PAGES[key] for key in keys if viewer.may_open(key)]
+    for section, keys in SECTIONS.items()
+}
+st.navigation({s: pages for s, pages in navigation.items() if pages}).run()

@@ -1,0 +1,160 @@
+"""7 Data quality: the last expectations run, source accounting, unpriced and unattributed usage."""
+
+import pandas as pd
+import streamlit as st
+
+from mileage.app import data, ui
+from mileage.app.metrics import fmt_count, fmt_pct, fmt_usd, safe_ratio
+
+ctx = ui.context("data_quality")
+wh = ctx.wh
+
+st.title("Data quality")
+st.caption("Whether the numbers on the other pages can be trusted, and what they leave out.")
+
+# ---- expectations gate -----------------------------------------------------------------------
+st.subheader("Last expectations run")
+if not wh.has_table("quality.validation_runs"):
+    st.info("Expectations results not built yet (`quality.validation_runs` is missing).")
+else:
+    run = data.last_validation_run(wh)
+    if run.empty:
+        st.info("The expectations gate has not recorded a run yet.")
+    else:
+        run_row = run.iloc[0]
+        passed = bool(run_row["passed"])
+        cols = st.columns(4)
+        cols[0].metric("Gate", "passed" if passed else "failed")
+        cols[1].metric("Critical failures", fmt_count(run_row["critical_failures"]))
+        cols[2].metric("Warnings", fmt_count(run_row["warnings"]))
+        cols[3].metric("Run at", f"{pd.Timestamp(run_row['run_at']):%Y-%m-%d %H:%M}")
+        (st.success if passed else st.error)(f"Run `{run_row['run_id']}`: {run_row['summary']}")
+        if wh.has_table("quality.validation_results"):
+            results = data.validation_results(wh, str(run_row["run_id"]))
+            failed = results[~results["success"].astype(bool)]
+            st.caption(f"{len(results)} expectations, {len(failed)} not met (listed first).")
+            ui.table(
+                results,
+                "mileage_validation_results.csv",
+                column_config={
+                    "suite": "Suite",
+                    "expectation_type": "Expectation",
+                    "column_name": "Column",
+                    "severity": "Severity",
+                    "success": st.column_config.CheckboxColumn("Met"),
+                    "unexpected_count": "Unexpected rows",
+                    "detail": "Detail",
+                },
+            )
+
+# ---- source accounting -----------------------------------------------------------------------
+st.subheader("Source accounting: raw = staged + rejected")
+if not wh.has_table("marts.fct_source_accounting"):
+    st.info("Source accounting not built yet (`marts.fct_source_accounting` is missing).")
+else:
+    accounting = data.source_accounting(wh)
+    unbalanced = accounting[~accounting["is_balanced"].astype(bool)]
+    if unbalanced.empty:
+        st.success(
+            f"All {len(accounting)} sources balance: every raw record is staged or "
+            "rejected with a reason."
+        )
+    else:
+        st.error("Sources that do not balance: " + ", ".join(unbalanced["source"]))
+    ui.table(
+        accounting,
+        "mileage_source_accounting.csv",
+        column_config={
+            "source": "Source",
+            "raw_records": "Raw records",
+            "staged_records": "Staged",
+            "rejected_records": "Rejected",
+            "is_balanced": st.column_config.CheckboxColumn("Balanced"),
+        },
+    )
+    if wh.has_table("landing.rejects"):
+        reasons = data.reject_reasons(wh)
+        if not reasons.empty:
+            st.markdown("**Why records were rejected**")
+            ui.table(
+                reasons,
+                "mileage_reject_reasons.csv",
+                column_config={"source": "Source", "reason": "Reason", "records": "Records"},
+            )
+
+# ---- usage coverage --------------------------------------------------------------------------
+if not wh.has_table("marts.fct_ai_usage_daily"):
+    st.info("Usage facts not built yet (`marts.fct_ai_usage_daily` is missing).")
+    st.stop()
+
+st.subheader("Unattributed usage")
+attribution = data.attribution_by_provider(wh)
+total_tokens = attribution["total_tokens"].sum()
+unattributed_tokens = attribution["unattributed_tokens"].fillna(0).sum()
+total_cost = attribution["list_cost_usd"].sum()
+unattributed_cost = attribution["unattributed_cost_usd"].fillna(0).sum()
+cols = st.columns(3)
+cols[0].metric(
+    "Unattributed share of tokens", fmt_pct(safe_ratio(unattributed_tokens, total_tokens))
+)
+cols[1].metric(
+    "Unattributed share of list spend", fmt_pct(safe_ratio(unattributed_cost, total_cost))
+)
+cols[2].metric(
+    "Unattributed tokens",
+    fmt_count(unattributed_tokens),
+    help=f"Unattributed list spend: {fmt_usd(unattributed_cost)}",
+)
+st.caption(
+    "Usage that no key owner, actor or email ties to an employee: shared keys, keys "
+    "without an owner, leavers' keys. It counts in totals but in no team's figures."
+)
+attribution["unattributed_token_share"] = [
+    safe_ratio(u, t)
+    for u, t in zip(
+        attribution["unattributed_tokens"].fillna(0), attribution["total_tokens"], strict=True
+    )
+]
+ui.table(
+    attribution,
+    "mileage_usage_attribution.csv",
+    column_config={
+        "provider": "Provider",
+        "tool": "Tool",
+        "total_tokens": st.column_config.NumberColumn("Tokens", format="compact"),
+        "unattributed_tokens": st.column_config.NumberColumn(
+            "Unattributed tokens", format="compact"
+        ),
+        "list_cost_usd": st.column_config.NumberColumn("List spend (USD)", format="dollar"),
+        "unattributed_cost_usd": st.column_config.NumberColumn(
+            "Unattributed spend (USD)", format="dollar"
+        ),
+        "unattributed_token_share": st.column_config.NumberColumn(
+            "Unattributed share", format="percent"
+        ),
+    },
+)
+
+st.subheader("Unpriced models")
+unpriced = data.unpriced_models(wh)
+if unpriced.empty:
+    st.success("Every model in the usage data has a list price.")
+else:
+    st.warning(
+        f"{len(unpriced)} model(s) have no list price, so their "
+        f"{fmt_count(unpriced['total_tokens'].sum())} tokens cost $0 in every figure. "
+        "Add them to `seeds/token_prices.csv`."
+    )
+    ui.table(
+        unpriced,
+        "mileage_unpriced_models.csv",
+        column_config={
+            "provider": "Provider",
+            "model": "Model",
+            "usage_rows": "Usage rows",
+            "total_tokens": st.column_config.NumberColumn("Tokens", format="compact"),
+            "requests": "Requests",
+            "first_day": st.column_config.DateColumn("First day"),
+            "last_day": st.column_config.DateColumn("Last day"),
+        },
+    )

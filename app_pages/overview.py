@@ -1,0 +1,187 @@
+"""1 Overview: organisation-level value per token and per dollar, and what changed."""
+
+import pandas as pd
+import streamlit as st
+
+from mileage.app import charts, data, ui
+from mileage.app.metrics import compare_months, fmt_count, fmt_pct, previous_month, safe_ratio
+
+ctx = ui.context("overview")
+wh, viewer = ctx.wh, ctx.viewer
+
+st.title("Overview")
+st.caption(
+    "What AI assistance delivers for the whole organisation, per token and per dollar. "
+    "Figures cover usage attributed to a team; ratios are computed from organisation totals."
+)
+
+org = data.org_months(wh)
+if org.empty:
+    st.info("The warehouse has no team months yet.")
+    st.stop()
+
+month = ui.month_picker(org["month_start"], key="overview_month", label="Month")
+row = org[org["month_start"] == month].iloc[0]
+if viewer.suppresses(row["headcount"]):
+    st.warning(f"Organisation figures are hidden for this month: {viewer.note}.")
+    st.stop()
+
+changes = compare_months(org, month)
+prev = previous_month(list(org["month_start"]), month)
+usage = data.usage_window(wh)
+last_day = usage.at[0, "last_day"] if not usage.empty else None
+month_end = month + pd.offsets.MonthEnd(0)
+partial = last_day is not None and not pd.isna(last_day) and pd.Timestamp(last_day) < month_end
+
+heading = ui.month_label(month)
+heading += f" compared with {ui.month_label(prev)}" if prev is not None else " (no earlier month)"
+st.subheader(heading)
+if partial:
+    st.caption(
+        f":material/info: {ui.month_label(month)} is a partial month (data up to "
+        f"{pd.Timestamp(last_day):%d %B %Y}): totals are not comparable with a full month; "
+        "ratios are."
+    )
+
+first = st.columns(4)
+for column, key in zip(
+    first,
+    ("merged_prs_per_million_tokens", "merged_prs_per_1k_usd", "token_cost_usd", "merged_prs"),
+    strict=True,
+):
+    with column:
+        ui.metric(changes[key])
+second = st.columns(4)
+for column, key in zip(
+    second, ("median_cycle_time_hours", "bugs_per_merged_pr", "roadmap_attainment"), strict=False
+):
+    with column:
+        ui.metric(changes[key])
+with second[3]:
+    st.metric(
+        "Tokens used",
+        fmt_count(row["total_tokens"]),
+        help="Attributed tokens, all providers; cache reads included.",
+    )
+
+attribution = data.attribution_by_provider(wh)
+unattributed = safe_ratio(
+    attribution["unattributed_cost_usd"].fillna(0).sum(), attribution["list_cost_usd"].sum()
+)
+if unattributed:
+    st.caption(
+        f"{fmt_pct(unattributed)} of all list-price spend is not attributed to anyone and is "
+        "left out of these figures: see Data quality."
+    )
+
+st.divider()
+left, right = st.columns(2)
+with left:
+    st.markdown("**Value per token**")
+    st.altair_chart(
+        charts.monthly_line(
+            org, "merged_prs_per_million_tokens", "Merged PRs per million tokens (PRs / M tokens)"
+        ),
+        width="stretch",
+    )
+with right:
+    st.markdown("**Value per dollar**")
+    st.altair_chart(
+        charts.monthly_line(
+            org, "merged_prs_per_1k_usd", "Merged PRs per $1,000 of token spend (PRs / $1k)"
+        ),
+        width="stretch",
+    )
+
+left, right = st.columns(2)
+with left:
+    st.markdown("**Spend**")
+    st.altair_chart(
+        charts.monthly_line(
+            org, "token_cost_usd", "Token spend (USD, list prices)", y_format="$,.0f"
+        ),
+        width="stretch",
+    )
+with right:
+    st.markdown("**Delivery**")
+    outcomes = org.melt(
+        id_vars="month_start",
+        value_vars=["merged_prs", "bugs"],
+        var_name="measure",
+        value_name="count",
+    ).replace({"measure": {"merged_prs": "Merged PRs", "bugs": "Bugs"}})
+    st.altair_chart(
+        charts.monthly_line(
+            outcomes,
+            "count",
+            "Count per month (PRs, bugs)",
+            color="measure",
+            color_title="Measure",
+            y_format=",.0f",
+        ),
+        width="stretch",
+    )
+
+left, right = st.columns(2)
+with left:
+    st.markdown("**Cycle time**")
+    st.altair_chart(
+        charts.monthly_line(
+            org,
+            "median_cycle_time_hours",
+            "Median cycle time of merged PRs (hours)",
+            y_format=",.1f",
+        ),
+        width="stretch",
+    )
+with right:
+    st.markdown("**Roadmap attainment**")
+    st.altair_chart(
+        charts.monthly_line(
+            org,
+            "roadmap_attainment",
+            "Roadmap attainment of the quarter (% of planned points)",
+            y_format=".0%",
+        ),
+        width="stretch",
+    )
+
+st.subheader("Organisation months")
+table = org[
+    [
+        "month_start",
+        "teams",
+        "headcount",
+        "total_tokens",
+        "token_cost_usd",
+        "merged_prs",
+        "merged_prs_per_million_tokens",
+        "merged_prs_per_1k_usd",
+        "median_cycle_time_hours",
+        "bugs",
+        "bugs_per_merged_pr",
+        "roadmap_attainment",
+    ]
+].sort_values("month_start", ascending=False)
+ui.table(
+    table,
+    "mileage_org_months.csv",
+    column_config={
+        "month_start": st.column_config.DateColumn("Month", format="MMM YYYY"),
+        "teams": "Teams",
+        "headcount": "People",
+        "total_tokens": st.column_config.NumberColumn("Tokens", format="compact"),
+        "token_cost_usd": st.column_config.NumberColumn("Spend (USD)", format="dollar"),
+        "merged_prs": "Merged PRs",
+        "merged_prs_per_million_tokens": st.column_config.NumberColumn(
+            "Merged PRs / M tokens", format="%.2f"
+        ),
+        "merged_prs_per_1k_usd": st.column_config.NumberColumn("Merged PRs / $1k", format="%.2f"),
+        "median_cycle_time_hours": st.column_config.NumberColumn(
+            "Median cycle time (h)", format="%.1f"
+        ),
+        "bugs": "Bugs",
+        "bugs_per_merged_pr": st.column_config.NumberColumn("Bugs / merged PR", format="%.3f"),
+        "roadmap_attainment": st.column_config.NumberColumn("Roadmap attainment", format="percent"),
+    },
+)

@@ -1,0 +1,147 @@
+"""Altair chart builders: every axis titled, with units. No Streamlit here."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+MONTH_AXIS = alt.Axis(format="%b %Y", title="Month", labelAngle=0, tickCount="month")
+QUADRANT_COLOURS = alt.Scale(
+    domain=[
+        "High spend, low outcome",
+        "High spend, high outcome",
+        "Low spend, high outcome",
+        "Low spend, low outcome",
+    ],
+    range=["#d62728", "#1f77b4", "#2ca02c", "#7f7f7f"],
+)
+
+
+def monthly_line(
+    frame: pd.DataFrame,
+    y: str,
+    y_title: str,
+    *,
+    color: str | None = None,
+    color_title: str | None = None,
+    y_format: str = ",.2f",
+    height: int = 260,
+) -> alt.Chart:
+    """A monthly trend; optional series by `color`."""
+    encodings = {
+        "x": alt.X("month_start:T", axis=MONTH_AXIS),
+        "y": alt.Y(f"{y}:Q", title=y_title, axis=alt.Axis(format=y_format)),
+        "tooltip": [
+            alt.Tooltip("month_start:T", title="Month", format="%B %Y"),
+            alt.Tooltip(f"{y}:Q", title=y_title, format=y_format),
+        ],
+    }
+    if color:
+        encodings["color"] = alt.Color(f"{color}:N", title=color_title or color)
+        encodings["tooltip"].insert(0, alt.Tooltip(f"{color}:N", title=color_title or color))
+    return alt.Chart(frame).mark_line(point=True).encode(**encodings).properties(height=height)
+
+
+def team_bars(
+    frame: pd.DataFrame, x: str, x_title: str, *, x_format: str = ",.2f", label: str = "team_name"
+) -> alt.Chart:
+    """Horizontal bars by team, sorted by value."""
+    return (
+        alt.Chart(frame)
+        .mark_bar()
+        .encode(
+            x=alt.X(f"{x}:Q", title=x_title, axis=alt.Axis(format=x_format)),
+            y=alt.Y(f"{label}:N", title="Team", sort="-x"),
+            tooltip=[
+                alt.Tooltip(f"{label}:N", title="Team"),
+                alt.Tooltip(f"{x}:Q", title=x_title, format=x_format),
+            ],
+        )
+        .properties(height=max(120, 28 * len(frame)))
+    )
+
+
+def spend_outcome_quadrant(
+    placed: pd.DataFrame, x_median: float | None, y_median: float | None
+) -> alt.LayerChart:
+    """Spend (x) against outcome score (y), median lines splitting the four quadrants."""
+    base = alt.Chart(placed)
+    points = base.mark_circle(size=160, opacity=0.85).encode(
+        x=alt.X(
+            "token_cost_usd:Q",
+            title="Token spend in the month (USD, list prices)",
+            axis=alt.Axis(format="$,.0f"),
+        ),
+        y=alt.Y("outcome_score:Q", title="Outcome score (composite of delivery, unitless)"),
+        color=alt.Color("quadrant:N", title="Quadrant", scale=QUADRANT_COLOURS),
+        tooltip=[
+            alt.Tooltip("team_name:N", title="Team"),
+            alt.Tooltip("token_cost_usd:Q", title="Spend (USD)", format="$,.0f"),
+            alt.Tooltip("outcome_score:Q", title="Outcome score", format=",.2f"),
+            alt.Tooltip(
+                "merged_prs_per_million_tokens:Q", title="Merged PRs / M tokens", format=",.2f"
+            ),
+            alt.Tooltip("quadrant:N", title="Quadrant"),
+        ],
+    )
+    labels = base.mark_text(align="left", dx=9, dy=-6, fontSize=12).encode(
+        x="token_cost_usd:Q", y="outcome_score:Q", text="team_name:N"
+    )
+    layers = [points, labels]
+    if x_median is not None:
+        layers.append(
+            alt.Chart(pd.DataFrame({"x": [x_median]}))
+            .mark_rule(strokeDash=[6, 4], color="#555")
+            .encode(x="x:Q")
+        )
+    if y_median is not None:
+        layers.append(
+            alt.Chart(pd.DataFrame({"y": [y_median]}))
+            .mark_rule(strokeDash=[6, 4], color="#555")
+            .encode(y="y:Q")
+        )
+    return alt.layer(*layers).properties(height=420)
+
+
+def cost_components(breakdown: pd.DataFrame) -> alt.Chart:
+    """Stacked bars: what a trillion tokens cost, by model and billing component."""
+    return (
+        alt.Chart(breakdown)
+        .mark_bar()
+        .encode(
+            x=alt.X(
+                "sum(cost_usd):Q",
+                title="Cost per trillion tokens (USD)",
+                axis=alt.Axis(format="$,.2s"),
+            ),
+            y=alt.Y("model_family:N", title="Model family"),
+            color=alt.Color("component:N", title="Billing component"),
+            tooltip=[
+                alt.Tooltip("model_family:N", title="Model"),
+                alt.Tooltip("component:N", title="Component"),
+                alt.Tooltip("tokens:Q", title="Tokens", format=",.3s"),
+                alt.Tooltip("usd_per_mtok:Q", title="USD per M tokens", format="$,.3f"),
+                alt.Tooltip("cost_usd:Q", title="Cost (USD)", format="$,.0f"),
+            ],
+        )
+        .properties(height=160)
+    )
+
+
+def rank_scatter(frame: pd.DataFrame) -> alt.Chart:
+    """Token rank against outcome rank: a good leaderboard would put points on the diagonal."""
+    return (
+        alt.Chart(frame)
+        .mark_circle(size=70, opacity=0.75)
+        .encode(
+            x=alt.X("token_rank:Q", title="Token leaderboard rank (1 = most tokens)"),
+            y=alt.Y("outcome_rank:Q", title="Outcome rank (1 = best delivery)"),
+            color=alt.Color("is_flagged:N", title="Gaming signal flagged"),
+            tooltip=[
+                c
+                for c in ("person", "tier", "token_rank", "outcome_rank", "total_tokens")
+                if c in frame.columns
+            ],
+        )
+        .properties(height=380)
+    )

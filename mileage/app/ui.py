@@ -1,0 +1,214 @@
+"""Thin Streamlit helpers shared by app.py and the pages: context, access, tables, metrics.
+
+The decisions (who sees what, the numbers) live in `privacy` and `metrics`; this module only
+puts their results on screen.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from mileage.app import data
+from mileage.app.metrics import MetricChange, fmt_delta, fmt_metric
+from mileage.app.privacy import ROLES, Viewer, make_viewer, role_for_email, short_key
+
+CONTEXT_KEY = "_mileage_context"
+
+
+@dataclass(frozen=True)
+class PageContext:
+    wh: data.Warehouse
+    viewer: Viewer
+
+
+def set_context(context: PageContext) -> None:
+    st.session_state[CONTEXT_KEY] = context
+
+
+def context(page: str) -> PageContext:
+    """The warehouse and viewer for this run; stops the page if the viewer may not open it."""
+    ctx: PageContext | None = st.session_state.get(CONTEXT_KEY)
+    if ctx is None:  # a page file run on its own, not through app.py
+        st.error("Open Mileage through `streamlit run app.py`.")
+        st.stop()
+    if not ctx.viewer.may_open(page):
+        st.warning(f"The {ctx.viewer.role.label} role cannot open this page.")
+        st.stop()
+    return ctx
+
+
+# ---- startup ---------------------------------------------------------------------------------
+
+
+def open_or_explain(path: Path) -> data.Warehouse:
+    """Open the warehouse, or explain on screen what is missing and stop."""
+    try:
+        wh = data.open_warehouse(path)
+    except data.WarehouseMissing:
+        st.title("Mileage")
+        st.error(f"No warehouse found at `{path}`.")
+        st.markdown(
+            "Build one with `mileage demo` (simulated organisation) or "
+            "`mileage build --raw-dir DIR --warehouse FILE`, then point the app at it with the "
+            "environment variable `MILEAGE_WAREHOUSE`."
+        )
+        st.stop()
+    except Exception as exc:  # a corrupt file or a DuckDB version clash: say so, no traceback
+        st.title("Mileage")
+        st.error(f"The warehouse at `{path}` could not be opened: {exc}")
+        st.stop()
+    missing = wh.missing(data.CORE_TABLES)
+    if missing:
+        st.title("Mileage")
+        st.error(
+            "The warehouse is missing tables the app needs: "
+            + ", ".join(f"`{t}`" for t in missing)
+            + ". Rebuild it with `mileage build`."
+        )
+        st.stop()
+    return wh
+
+
+def auth_configured() -> bool:
+    try:
+        return "auth" in st.secrets
+    except Exception:  # no secrets.toml at all
+        return False
+
+
+def resolve_viewer(wh: data.Warehouse, min_group_size: int) -> Viewer:
+    if auth_configured():
+        return _logged_in_viewer(wh, min_group_size)
+    return _demo_viewer(wh, min_group_size)
+
+
+def _logged_in_viewer(wh: data.Warehouse, min_group_size: int) -> Viewer:
+    if not st.user.is_logged_in:
+        st.title("Mileage")
+        st.write("Sign in with your company account to see your dashboards.")
+        st.button("Log in", on_click=st.login, type="primary")
+        st.stop()
+    email = st.user.get("email")
+    mapping = {}
+    try:
+        mapping = {k: list(v) for k, v in st.secrets.get("mileage", {}).get("roles", {}).items()}
+    except Exception:
+        mapping = {}
+    role = role_for_email(email, mapping)
+    employee_key = data.employee_key_for_email(wh, email) if email else None
+    team_id = _team_of(wh, employee_key)
+    if role == "engineer" and employee_key is None:
+        st.error("Your login is not linked to an employee record. Ask HR to check the roster.")
+        st.button("Log out", on_click=st.logout)
+        st.stop()
+    with st.sidebar:
+        st.caption(f"Signed in as {st.user.get('name') or email} · role: {ROLES[role].label}")
+        st.button("Log out", on_click=st.logout)
+    return make_viewer(
+        role, employee_key=employee_key, team_id=team_id, min_group_size=min_group_size
+    )
+
+
+def _team_of(wh: data.Warehouse, employee_key: str | None) -> str | None:
+    if not employee_key:
+        return None
+    row = data.employee(wh, employee_key)
+    return None if row.empty else row.at[0, "team_id"]
+
+
+def _demo_viewer(wh: data.Warehouse, min_group_size: int) -> Viewer:
+    with st.sidebar:
+        st.subheader("Demo mode")
+        st.caption(
+            "No login is configured, so anyone can pick a role here. Configure `[auth]` in "
+            "`.streamlit/secrets.toml` to sign people in instead."
+        )
+        role = st.selectbox(
+            "Demo mode: view as",
+            options=list(ROLES),
+            format_func=lambda r: ROLES[r].label,
+            key="demo_role",
+        )
+        st.caption(ROLES[role].description)
+        employee_key = team_id = None
+        if role == "engineer":
+            people = data.active_employees(wh)
+            labels = {
+                k: f"{short_key(k)} · {t}"
+                for k, t in zip(people.employee_key, people.team_name, strict=True)
+            }
+            employee_key = st.selectbox(
+                "Demo mode: you are",
+                options=list(labels),
+                format_func=labels.get,
+                key="demo_employee",
+            )
+            team_id = _team_of(wh, employee_key)
+    return make_viewer(
+        role, employee_key=employee_key, team_id=team_id, min_group_size=min_group_size
+    )
+
+
+def warehouse_caption(wh: data.Warehouse) -> None:
+    built = datetime.fromtimestamp(wh.version.mtime_ns / 1e9).strftime("%Y-%m-%d %H:%M")
+    st.sidebar.caption(f"Warehouse `{wh.path.name}` · built {built}")
+
+
+# ---- display helpers -------------------------------------------------------------------------
+
+
+def metric(change: MetricChange, *, help: str | None = None, suffix: str = "") -> None:
+    colour = {True: "normal", False: "inverse", None: "off"}[change.higher_is_better]
+    st.metric(
+        change.label + suffix,
+        fmt_metric(change.key, change.value),
+        delta=fmt_delta(change.key, change.delta),
+        delta_color=colour,
+        help=help,
+    )
+
+
+def download_csv(frame: pd.DataFrame, filename: str, label: str = "Download CSV") -> None:
+    st.download_button(
+        label,
+        frame.to_csv(index=False).encode("utf-8"),
+        file_name=filename,
+        mime="text/csv",
+        key=f"download-{filename}",
+        icon=":material/download:",
+    )
+
+
+def table(
+    frame: pd.DataFrame,
+    filename: str,
+    *,
+    column_config: dict | None = None,
+    height: int | str = "auto",
+) -> None:
+    """A table with its CSV download underneath."""
+    st.dataframe(frame, hide_index=True, column_config=column_config, height=height)
+    download_csv(frame, filename)
+
+
+def later_table(wh: data.Warehouse, name: str, what: str) -> pd.DataFrame | None:
+    """A later mart, or an info box saying it is not built yet."""
+    try:
+        return data.later_table(wh, name)
+    except data.TableMissing as missing:
+        st.info(f"{what} not built yet (`{missing.table}` is not in this warehouse).")
+        return None
+
+
+def month_label(month) -> str:
+    return pd.Timestamp(month).strftime("%B %Y")
+
+
+def month_picker(months, key: str, label: str = "Month") -> pd.Timestamp:
+    months = sorted({pd.Timestamp(m) for m in months}, reverse=True)
+    return st.selectbox(label, months, format_func=month_label, key=key)
