@@ -19,7 +19,7 @@ with anthropic_api as (
         cache_read_tokens,
         output_tokens,
         cast(null as {{ dbt.type_bigint() }}) as requests,
-        cast(null as {{ dbt.type_float() }}) as vendor_cost_usd,
+        cast(null as double) as vendor_cost_usd,
         is_batch
     from {{ ref('stg_anthropic__usage_report_messages') }}
     where reject_reason is null
@@ -68,7 +68,7 @@ openai_api as (
         cache_read_tokens,
         output_tokens,
         requests,
-        cast(null as {{ dbt.type_float() }}) as vendor_cost_usd,
+        cast(null as double) as vendor_cost_usd,
         is_batch
     from {{ ref('stg_openai__usage_completions') }}
     where reject_reason is null
@@ -112,7 +112,7 @@ copilot_cli as (
         cast(0 as {{ dbt.type_bigint() }}) as cache_read_tokens,
         cli_output_tokens as output_tokens,
         interactions as requests,
-        cast(null as {{ dbt.type_float() }}) as vendor_cost_usd,
+        cast(null as double) as vendor_cost_usd,
         false as is_batch
     from {{ ref('stg_copilot__users') }}
     where reject_reason is null

@@ -24,7 +24,7 @@ renamed as (
         org,
         lower(role) as role,
         level,
-        {{ dbt.safe_cast('salary_usd', dbt.type_float()) }} as salary_usd,
+        {{ dbt.safe_cast('salary_usd', 'double') }} as salary_usd,
         timezone,
         -- validity: valid_to is exclusive, NULL = current
         {{ dbt.safe_cast('valid_from', 'date') }} as valid_from,

@@ -12,8 +12,8 @@ renamed as (
         title,
         lower(status) as status,
         -- numbers
-        {{ dbt.safe_cast('planned_points', dbt.type_float()) }} as planned_points,
-        {{ dbt.safe_cast('delivered_points', dbt.type_float()) }} as delivered_points,
+        {{ dbt.safe_cast('planned_points', 'double') }} as planned_points,
+        {{ dbt.safe_cast('delivered_points', 'double') }} as delivered_points,
         -- dates
         {{ dbt.safe_cast('delivered_at', 'date') }} as delivered_on,
         _source_file,
