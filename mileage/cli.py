@@ -9,8 +9,14 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
-from rich.progress import TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 
 from mileage import config
@@ -99,9 +105,6 @@ def _print_build_report(report: BuildReport) -> None:
     for stage, seconds in report.stage_seconds.items():
         table.add_row(stage, f"{seconds:.1f}")
     console.print(table)
-    problems = getattr(report.landing, "problems", None) or []
-    for problem in problems:
-        console.print(f"[yellow]landing:[/] {problem}")
     for warning in report.warnings:
         console.print(f"[yellow]warning:[/] {warning}")
 
@@ -165,7 +168,7 @@ def demo_command(
     except typer.Exit as exc:
         if exc.exit_code:
             raise
-    except Exception as exc:  # noqa: BLE001 - one line naming the stage, not a traceback
+    except Exception as exc:
         raise _fail("simulate", str(exc)) from None
     run_build(out, warehouse)
     if serve:

@@ -84,6 +84,10 @@ def build(
             report.landing = timed("land", lambda: land(raw_dir, building, progress=on_progress))
         except LandingError as exc:
             raise StageFailed("land", str(exc)) from exc
+        report.warnings.extend(report.landing.problems)
+        if run_gate:
+            # Raw contracts first: a broken export should stop before dbt spends minutes on it.
+            _gate(report, building, warehouse, ("raw",), "expectations (raw)", timed)
         try:
             report.dbt = timed(
                 "dbt build",
@@ -91,25 +95,52 @@ def build(
             )
         except DbtError as exc:
             raise StageFailed("dbt build", str(exc)) from exc
-        report.warnings.extend(getattr(report.dbt, "warnings", []))
+        report.warnings.extend(report.dbt.warnings)
+        report.warnings.extend(unpriced_model_warnings(building))
         if run_gate:
-            from mileage.quality import run_gate as gate
-
-            result = timed("expectations", lambda: gate(building))
-            report.gate = result
-            report.warnings.extend(getattr(result, "warnings_summary", lambda: [])())
-            if not result.passed:
-                kept = failed_path(warehouse)
-                _remove_duckdb_file(kept)
-                os.replace(building, kept)
-                raise StageFailed(
-                    "expectations",
-                    f"{result.summary()} (build kept at {kept}; the live warehouse is unchanged)",
-                )
+            _gate(report, building, warehouse, ("mart",), "expectations (marts)", timed)
         timed("publish", lambda: os.replace(building, warehouse))
     finally:
         _remove_duckdb_file(building)
     return report
+
+
+def _gate(report: BuildReport, building: Path, warehouse: Path, stages, label: str, timed) -> None:
+    from mileage.quality import run_gate
+
+    result = timed(label, lambda: run_gate(building, stages=stages))
+    report.gate = result
+    report.warnings.extend(result.warnings_summary())
+    if not result.passed:
+        kept = failed_path(warehouse)
+        _remove_duckdb_file(kept)
+        os.replace(building, kept)
+        raise StageFailed(
+            label,
+            f"{result.summary()} (build kept at {kept}; the live warehouse is unchanged)",
+        )
+
+
+def unpriced_model_warnings(warehouse: Path) -> list[str]:
+    """Name every model without a price: its cost is unknown, and a silent $0 would flatter it."""
+    import duckdb
+
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        rows = con.execute(
+            """select model, sum(total_tokens) as tokens
+               from marts.fct_ai_usage_daily where not is_priced
+               group by model order by tokens desc"""
+        ).fetchall()
+    finally:
+        con.close()
+    if not rows:
+        return []
+    listed = ", ".join(f"{model} ({int(tokens):,} tokens)" for model, tokens in rows)
+    return [
+        f"{len(rows)} unpriced model(s), cost unknown, add them to seeds/model_families.csv "
+        f"and seeds/token_prices.csv: {listed}"
+    ]
 
 
 def _remove_duckdb_file(path: Path) -> None:

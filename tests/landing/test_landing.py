@@ -1,0 +1,105 @@
+"""Landing: every record parsed or rejected with a reason; bad files named, the rest loads."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+from fixtures.tiny_raw import write_tiny_raw
+
+from mileage.landing import SOURCE_NAMES, LandingError, land
+
+
+@pytest.fixture
+def raw(tmp_path):
+    return write_tiny_raw(tmp_path / "raw")
+
+
+def _count(warehouse, sql):
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def test_lands_every_source_table_even_when_absent(raw, tmp_path):
+    import shutil
+
+    shutil.rmtree(raw / "cursor")
+    warehouse = tmp_path / "wh.duckdb"
+    result = land(raw, warehouse)
+    tables = {t for (t,) in _count(warehouse, "select table_name from information_schema.tables "
+                                              "where table_schema = 'landing'")}
+    assert set(SOURCE_NAMES) <= tables
+    assert result.records_by_source["cursor__usage_events"] == 0
+    assert result.records_by_source["github__pull_requests"] == 6
+
+
+def test_malformed_file_is_named_and_the_rest_loads(raw, tmp_path):
+    (raw / "anthropic/usage_report_messages/broken.json").write_text('{"data": [')
+    warehouse = tmp_path / "wh.duckdb"
+    result = land(raw, warehouse)
+    assert any("broken.json" in p and "not valid JSON" in p for p in result.problems)
+    # both good pages still landed: 3 + 2 rows
+    assert result.records_by_source["anthropic__usage_report_messages"] == 5
+    rejects = _count(warehouse, "select source, reason from landing.rejects")
+    assert rejects == [("anthropic__usage_report_messages", "malformed JSON file: not valid JSON")]
+
+
+def test_wrong_shape_file_is_rejected_whole(raw, tmp_path):
+    (raw / "jira/issues/not-jira.json").write_text('{"data": [1, 2, 3]}')
+    result = land(raw, tmp_path / "wh.duckdb")
+    assert any("not-jira.json" in p and "unexpected JSON shape" in p for p in result.problems)
+    assert result.rejected_by_source["jira__issues"] == 1
+
+
+def test_bad_json_line_is_rejected_with_its_line_number(raw, tmp_path):
+    with (raw / "copilot/users/2026-01-09.ndjson").open("a") as f:
+        f.write("{oops\n")
+    warehouse = tmp_path / "wh.duckdb"
+    land(raw, warehouse)
+    assert _count(warehouse, "select record_path, reason from landing.rejects") == [
+        ("line 2", "bad JSON line: not a JSON object")
+    ]
+
+
+def test_missing_roster_stops_landing(raw, tmp_path):
+    (raw / "hr/roster.csv").unlink()
+    with pytest.raises(LandingError, match="roster.csv is missing"):
+        land(raw, tmp_path / "wh.duckdb")
+
+
+def test_roster_without_required_column_stops_landing(raw, tmp_path):
+    roster = raw / "hr/roster.csv"
+    lines = roster.read_text().splitlines()
+    roster.write_text("\n".join(line.rsplit(",", 2)[0] for line in lines) + "\n")  # drop valid_from/to
+    with pytest.raises(LandingError, match="missing required column"):
+        land(raw, tmp_path / "wh.duckdb")
+
+
+def test_optional_csv_with_missing_column_is_named_not_fatal(raw, tmp_path):
+    (raw / "roadmap/roadmap_items.csv").write_text("team_id,quarter\nT1,2026-Q1\n")
+    result = land(raw, tmp_path / "wh.duckdb")
+    assert any("roadmap_items.csv" in p and "missing required column" in p for p in result.problems)
+
+
+def test_unknown_folder_is_reported(raw, tmp_path):
+    (raw / "slack").mkdir()
+    result = land(raw, tmp_path / "wh.duckdb")
+    assert any("slack" in p and "not part of the raw-directory contract" in p for p in result.problems)
+
+
+def test_list_endpoint_pull_requests_land_with_null_sizes(raw, tmp_path):
+    import json
+
+    path = raw / "github/pull_requests/acme-shop.json"
+    prs = json.loads(path.read_text())
+    for pr in prs:
+        for field in ("additions", "deletions", "changed_files", "merged"):
+            pr.pop(field)
+    path.write_text(json.dumps(prs))
+    warehouse = tmp_path / "wh.duckdb"
+    land(raw, warehouse)
+    assert _count(warehouse, "select count(*), count(additions) from landing.github__pull_requests") == [
+        (6, 0)
+    ]
