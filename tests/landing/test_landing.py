@@ -65,7 +65,7 @@ def test_bad_json_line_is_rejected_with_its_line_number(raw, tmp_path):
 
 def test_missing_roster_stops_landing(raw, tmp_path):
     (raw / "hr/roster.csv").unlink()
-    with pytest.raises(LandingError, match="roster.csv is missing"):
+    with pytest.raises(LandingError, match=r"roster\.csv is missing"):
         land(raw, tmp_path / "wh.duckdb")
 
 
