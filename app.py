@@ -15,19 +15,35 @@ PAGES = {
     "overview": st.Page(
         "app_pages/overview.py", title="Overview", icon=":material/monitoring:", default=True
     ),
-    "teams": st.Page("app_pages/teams.py", title="Teams", icon=":material/groups:"),
-    "audit": st.Page("app_pages/audit.py", title="Audit", icon=":material/policy:"),
+    "teams": st.Page(
+        "app_pages/teams.py", title="Teams", icon=":material/groups:", url_path="teams"
+    ),
+    "audit": st.Page(
+        "app_pages/audit.py", title="Audit", icon=":material/policy:", url_path="audit"
+    ),
     "leaderboard": st.Page(
-        "app_pages/leaderboard.py", title="Leaderboard replay", icon=":material/leaderboard:"
+        "app_pages/leaderboard.py",
+        title="Leaderboard replay",
+        icon=":material/leaderboard:",
+        url_path="leaderboard",
     ),
     "incentive_lab": st.Page(
-        "app_pages/incentive_lab.py", title="Incentive lab", icon=":material/science:"
+        "app_pages/incentive_lab.py",
+        title="Incentive lab",
+        icon=":material/science:",
+        url_path="incentive-lab",
     ),
     "cost_calculator": st.Page(
-        "app_pages/cost_calculator.py", title="Cost calculator", icon=":material/calculate:"
+        "app_pages/cost_calculator.py",
+        title="Cost calculator",
+        icon=":material/calculate:",
+        url_path="cost-calculator",
     ),
     "data_quality": st.Page(
-        "app_pages/data_quality.py", title="Data quality", icon=":material/fact_check:"
+        "app_pages/data_quality.py",
+        title="Data quality",
+        icon=":material/fact_check:",
+        url_path="data-quality",
     ),
 }
 SECTIONS = {

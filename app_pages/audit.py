@@ -136,6 +136,7 @@ if recon is not None and not recon.empty:
         ["days", "billed_tokens", "reported_tokens", "reported_per_billed"],
         size_column="people",
         partition=None,
+        complement=False,
     ).drop(columns=["is_suppressed"])
     overall = safe_ratio(recon["reported_tokens"].sum(), recon["billed_tokens"].sum())
     st.metric(

@@ -27,7 +27,8 @@ else:
         cols[0].metric("Gate", "passed" if passed else "failed")
         cols[1].metric("Critical failures", fmt_count(run_row["critical_failures"]))
         cols[2].metric("Warnings", fmt_count(run_row["warnings"]))
-        cols[3].metric("Run at", f"{pd.Timestamp(run_row['run_at']):%Y-%m-%d %H:%M}")
+        run_at = pd.Timestamp(run_row["run_at"])
+        cols[3].metric("Run on", f"{run_at:%d %b %Y}", help=f"At {run_at:%H:%M} (UTC).")
         (st.success if passed else st.error)(f"Run `{run_row['run_id']}`: {run_row['summary']}")
         if wh.has_table("quality.validation_results"):
             results = data.validation_results(wh, str(run_row["run_id"]))

@@ -77,8 +77,23 @@ tiers = suppress_small_groups(
     ["total_tokens", "median_token_rank", "median_outcome_rank", "flagged", "flagged_share"],
     size_column="people",
     partition=None,
+    complement=False,
 ).drop(columns=["is_suppressed"])
 st.subheader(f"Tiers, {ui.month_label(month)}")
+left, right = st.columns(2)
+with left:
+    st.altair_chart(charts.tier_flagged_share(tiers), width="stretch")
+with right:
+    if summary is not None and len(summary) > 1:
+        st.altair_chart(
+            charts.monthly_line(
+                summary.sort_values("month_start"),
+                "rank_correlation",
+                "Spearman correlation",
+                title="Rank correlation, tokens vs outcome, by month",
+            ),
+            width="stretch",
+        )
 ui.table(
     tiers,
     f"mileage_leaderboard_tiers_{month:%Y-%m}.csv",

@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from mileage.app import charts, data, ui
-from mileage.app.metrics import compare_months, fmt_count, fmt_pct, previous_month, safe_ratio
+from mileage.app.metrics import compare_months, fmt_pct, previous_month, safe_ratio
 
 ctx = ui.context("overview")
 wh, viewer = ctx.wh, ctx.viewer
@@ -53,15 +53,13 @@ for column, key in zip(
         ui.metric(changes[key])
 second = st.columns(4)
 for column, key in zip(
-    second, ("median_cycle_time_hours", "bugs_per_merged_pr", "roadmap_attainment"), strict=False
+    second[:3], ("median_cycle_time_hours", "bugs_per_merged_pr", "roadmap_attainment"), strict=True
 ):
     with column:
         ui.metric(changes[key])
 with second[3]:
-    st.metric(
-        "Tokens used",
-        fmt_count(row["total_tokens"]),
-        help="Attributed tokens, all providers; cache reads included.",
+    ui.metric(
+        changes["total_tokens"], help="Attributed tokens, all providers, cache reads included."
     )
 
 attribution = data.attribution_by_provider(wh)
@@ -75,76 +73,33 @@ if unattributed:
     )
 
 st.divider()
+ui.trend_grid(
+    org,
+    ["merged_prs_per_million_tokens", "merged_prs_per_1k_usd", "token_cost_usd", "total_tokens"],
+)
+outcomes = org.melt(
+    id_vars="month_start",
+    value_vars=["merged_prs", "bugs"],
+    var_name="measure",
+    value_name="count",
+).replace({"measure": {"merged_prs": "Merged PRs", "bugs": "Bugs"}})
 left, right = st.columns(2)
 with left:
-    st.markdown("**Value per token**")
-    st.altair_chart(
-        charts.monthly_line(
-            org, "merged_prs_per_million_tokens", "Merged PRs per million tokens (PRs / M tokens)"
-        ),
-        width="stretch",
-    )
-with right:
-    st.markdown("**Value per dollar**")
-    st.altair_chart(
-        charts.monthly_line(
-            org, "merged_prs_per_1k_usd", "Merged PRs per $1,000 of token spend (PRs / $1k)"
-        ),
-        width="stretch",
-    )
-
-left, right = st.columns(2)
-with left:
-    st.markdown("**Spend**")
-    st.altair_chart(
-        charts.monthly_line(
-            org, "token_cost_usd", "Token spend (USD, list prices)", y_format="$,.0f"
-        ),
-        width="stretch",
-    )
-with right:
-    st.markdown("**Delivery**")
-    outcomes = org.melt(
-        id_vars="month_start",
-        value_vars=["merged_prs", "bugs"],
-        var_name="measure",
-        value_name="count",
-    ).replace({"measure": {"merged_prs": "Merged PRs", "bugs": "Bugs"}})
     st.altair_chart(
         charts.monthly_line(
             outcomes,
             "count",
-            "Count per month (PRs, bugs)",
+            "Count per month",
             color="measure",
             color_title="Measure",
             y_format=",.0f",
-        ),
-        width="stretch",
-    )
-
-left, right = st.columns(2)
-with left:
-    st.markdown("**Cycle time**")
-    st.altair_chart(
-        charts.monthly_line(
-            org,
-            "median_cycle_time_hours",
-            "Median cycle time of merged PRs (hours)",
-            y_format=",.1f",
+            title="Delivery: merged PRs and bugs",
         ),
         width="stretch",
     )
 with right:
-    st.markdown("**Roadmap attainment**")
-    st.altair_chart(
-        charts.monthly_line(
-            org,
-            "roadmap_attainment",
-            "Roadmap attainment of the quarter (% of planned points)",
-            y_format=".0%",
-        ),
-        width="stretch",
-    )
+    st.altair_chart(charts.trend(org, "median_cycle_time_hours"), width="stretch")
+ui.trend_grid(org, ["bugs_per_merged_pr", "roadmap_attainment"])
 
 st.subheader("Organisation months")
 table = org[

@@ -149,51 +149,17 @@ else:
             f"{len(trend) - len(visible_trend)} month(s) hidden: "
             + ", ".join(sorted(set(trend.loc[trend.is_suppressed, "note"])))
         )
-    left, right = st.columns(2)
-    with left:
-        st.altair_chart(
-            charts.monthly_line(
-                visible_trend,
-                "merged_prs_per_million_tokens",
-                "Merged PRs per million tokens (PRs / M tokens)",
-            ),
-            width="stretch",
-        )
-        st.altair_chart(
-            charts.monthly_line(
-                visible_trend, "merged_prs", "Merged PRs per month (PRs)", y_format=",.0f"
-            ),
-            width="stretch",
-        )
-        st.altair_chart(
-            charts.monthly_line(
-                visible_trend,
-                "bugs_per_merged_pr",
-                "Bugs per merged PR (bugs / PR)",
-                y_format=",.3f",
-            ),
-            width="stretch",
-        )
-    with right:
-        st.altair_chart(
-            charts.monthly_line(
-                visible_trend, "token_cost_usd", "Token spend (USD, list prices)", y_format="$,.0f"
-            ),
-            width="stretch",
-        )
-        st.altair_chart(
-            charts.monthly_line(
-                visible_trend,
-                "median_cycle_time_hours",
-                "Median cycle time of merged PRs (hours)",
-                y_format=",.1f",
-            ),
-            width="stretch",
-        )
-        st.altair_chart(
-            charts.monthly_line(visible_trend, "outcome_score", "Outcome score (unitless)"),
-            width="stretch",
-        )
+    ui.trend_grid(
+        visible_trend,
+        [
+            "merged_prs_per_million_tokens",
+            "token_cost_usd",
+            "merged_prs",
+            "median_cycle_time_hours",
+            "bugs_per_merged_pr",
+            "outcome_score",
+        ],
+    )
 ui.table(
     trend[["month_start", "team_name", "headcount", *VALUE_COLUMNS, "note"]],
     f"mileage_team_{team_id}_months.csv",

@@ -17,6 +17,38 @@ QUADRANT_COLOURS = alt.Scale(
 )
 
 
+# metric -> (chart title, y-axis title with unit, number format)
+TRENDS: dict[str, tuple[str, str, str]] = {
+    "merged_prs_per_million_tokens": (
+        "Value per token: merged PRs per million tokens",
+        "PRs per M tokens",
+        ",.2f",
+    ),
+    "merged_prs_per_1k_usd": (
+        "Value per dollar: merged PRs per $1,000 of tokens",
+        "PRs per $1k",
+        ",.2f",
+    ),
+    "token_cost_usd": ("Token spend at list prices", "USD per month", "$,.0f"),
+    "merged_prs": ("Merged pull requests (bots excluded)", "PRs per month", ",.0f"),
+    "median_cycle_time_hours": ("Median cycle time of merged PRs", "Hours", ",.1f"),
+    "bugs_per_merged_pr": ("Bug rate: bugs per merged PR", "Bugs per PR", ",.3f"),
+    "roadmap_attainment": (
+        "Roadmap attainment of the quarter",
+        "% of planned points",
+        ".0%",
+    ),
+    "outcome_score": ("Outcome score", "Score (unitless)", ",.2f"),
+    "total_tokens": ("Tokens used", "Tokens per month", ",.3s"),
+}
+
+
+def trend(frame: pd.DataFrame, metric: str, **kwargs) -> alt.Chart:
+    """The standard monthly chart of one metric, titled and with its unit on the y axis."""
+    title, y_title, y_format = TRENDS[metric]
+    return monthly_line(frame, metric, y_title, y_format=y_format, title=title, **kwargs)
+
+
 def monthly_line(
     frame: pd.DataFrame,
     y: str,
@@ -25,7 +57,8 @@ def monthly_line(
     color: str | None = None,
     color_title: str | None = None,
     y_format: str = ",.2f",
-    height: int = 260,
+    height: int = 240,
+    title: str | None = None,
 ) -> alt.Chart:
     """A monthly trend; optional series by `color`."""
     encodings = {
@@ -39,7 +72,10 @@ def monthly_line(
     if color:
         encodings["color"] = alt.Color(f"{color}:N", title=color_title or color)
         encodings["tooltip"].insert(0, alt.Tooltip(f"{color}:N", title=color_title or color))
-    return alt.Chart(frame).mark_line(point=True).encode(**encodings).properties(height=height)
+    chart = alt.Chart(frame).mark_line(point=True).encode(**encodings)
+    if title:
+        chart = chart.properties(title=alt.TitleParams(title, anchor="start", fontSize=14))
+    return chart.properties(height=height)
 
 
 def team_bars(
@@ -144,4 +180,29 @@ def rank_scatter(frame: pd.DataFrame) -> alt.Chart:
             ],
         )
         .properties(height=380)
+    )
+
+
+def tier_flagged_share(tiers: pd.DataFrame) -> alt.Chart:
+    """Share of each leaderboard tier flagged for gaming (suppressed tiers are left out)."""
+    shown = tiers.dropna(subset=["flagged_share"])
+    return (
+        alt.Chart(shown)
+        .mark_bar()
+        .encode(
+            x=alt.X("tier:N", title="Leaderboard tier", sort=list(shown["tier"])),
+            y=alt.Y(
+                "flagged_share:Q",
+                title="Flagged for gaming (% of tier)",
+                axis=alt.Axis(format=".0%"),
+            ),
+            tooltip=[
+                alt.Tooltip("tier:N", title="Tier"),
+                alt.Tooltip("people:Q", title="People"),
+                alt.Tooltip("flagged_share:Q", title="Flagged", format=".0%"),
+            ],
+        )
+        .properties(
+            height=240, title=alt.TitleParams("Who fills each tier", anchor="start", fontSize=14)
+        )
     )

@@ -430,9 +430,11 @@ def attribution_by_provider(wh: Warehouse) -> pd.DataFrame:
         """
         select provider, tool,
                sum(total_tokens) as total_tokens,
-               sum(total_tokens) filter (where not is_attributed) as unattributed_tokens,
+               coalesce(sum(total_tokens) filter (where not is_attributed), 0)
+                   as unattributed_tokens,
                sum(list_cost_usd) as list_cost_usd,
-               sum(list_cost_usd) filter (where not is_attributed) as unattributed_cost_usd
+               coalesce(sum(list_cost_usd) filter (where not is_attributed), 0)
+                   as unattributed_cost_usd
         from wh.marts.fct_ai_usage_daily
         group by provider, tool
         order by provider, tool

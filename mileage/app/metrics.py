@@ -118,6 +118,7 @@ HEADLINE_METRICS: tuple[tuple[str, str, bool | None], ...] = (
     ("median_cycle_time_hours", "Median cycle time", False),
     ("bugs_per_merged_pr", "Bugs per merged PR", False),
     ("roadmap_attainment", "Roadmap attainment", True),
+    ("total_tokens", "Tokens used", None),
 )
 
 
@@ -443,14 +444,14 @@ def fmt_metric(key: str, value: float | None) -> str:
     return FORMATTERS.get(key, fmt_ratio)(value)
 
 
-def fmt_delta(key: str, delta: float | None) -> str | None:
-    """Delta text for st.metric (None hides the delta)."""
-    if is_missing(delta):
+def fmt_delta(change: MetricChange) -> str | None:
+    """Delta text for st.metric (None hides it): percentage points for shares, relative change
+    for everything else, so small ratios do not round to "+0.00"."""
+    if change.key == "roadmap_attainment":
+        return None if is_missing(change.delta) else f"{change.delta * 100:+.1f} pts"
+    if is_missing(change.relative):
         return None
-    if key == "roadmap_attainment":
-        return f"{delta * 100:+.0f} pts"
-    text = fmt_metric(key, abs(delta))
-    return ("+" if delta >= 0 else "-") + text
+    return f"{change.relative * 100:+.1f}%"
 
 
 # --------------------------------------------------------------------------------------------

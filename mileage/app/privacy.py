@@ -136,7 +136,9 @@ def make_viewer(
 COMPLEMENT_NOTE = "hidden so a smaller group's figures can't be worked out from the total"
 
 
-def suppression_plan(sizes: Sequence[float | None], min_group_size: int) -> list[str | None]:
+def suppression_plan(
+    sizes: Sequence[float | None], min_group_size: int, complement: bool = True
+) -> list[str | None]:
     """Which of the groups that make up a shown total must be hidden, and why.
 
     Primary suppression: every group smaller than `min_group_size` ("small"). Complementary
@@ -155,7 +157,7 @@ def suppression_plan(sizes: Sequence[float | None], min_group_size: int) -> list
         for i, value in enumerate(sizes)
         if value is None or pd.isna(value) or float(value) < min_group_size
     }
-    if reasons:
+    if reasons and complement:
         hidden = sum(size(i) for i in reasons)
         shown = sorted(
             (i for i in range(len(sizes)) if i not in reasons), key=lambda i: (size(i), i)
@@ -174,12 +176,14 @@ def suppress_small_groups(
     size_column: str = "headcount",
     partition: str | None = "month_start",
     note_column: str = "note",
+    complement: bool = True,
 ) -> pd.DataFrame:
     """Blank `value_columns` (and the size) on rows the viewer may not see, saying why.
 
     Rows are the groups that add up to a total shown elsewhere (teams in a month of the
     organisation total): pass the whole partition, before any filtering, so complementary
-    suppression sees every group. Adds `is_suppressed` and `note_column` ("fewer than N people",
+    suppression sees every group. `complement=False` for breakdowns whose total is not shown
+    beside them as a sum of the same groups. Adds `is_suppressed` and `note_column` ("fewer than N people",
     or why a larger group was hidden with it). Roles with person-level access see everything.
     """
     out = frame.copy()
@@ -187,7 +191,9 @@ def suppress_small_groups(
     if not viewer.role.person_level:
         groups = out.groupby(partition, sort=False).groups if partition else {None: out.index}
         for index in groups.values():
-            plan = suppression_plan(list(out.loc[index, size_column]), viewer.min_group_size)
+            plan = suppression_plan(
+                list(out.loc[index, size_column]), viewer.min_group_size, complement
+            )
             reasons.loc[index] = plan
     mask = reasons.notna()
     for column in [c for c in [*value_columns, size_column] if c in out.columns]:

@@ -167,7 +167,7 @@ def metric(change: MetricChange, *, help: str | None = None, suffix: str = "") -
     st.metric(
         change.label + suffix,
         fmt_metric(change.key, change.value),
-        delta=fmt_delta(change.key, change.delta),
+        delta=fmt_delta(change),
         delta_color=colour,
         help=help,
     )
@@ -192,8 +192,22 @@ def table(
     height: int | str = "auto",
 ) -> None:
     """A table with its CSV download underneath."""
-    st.dataframe(frame, hide_index=True, column_config=column_config, height=height)
+    st.dataframe(
+        frame, hide_index=True, column_config=column_config, height=height, placeholder="–"
+    )
     download_csv(frame, filename)
+
+
+def trend_grid(frame: pd.DataFrame, metrics: list[str], columns: int = 2) -> None:
+    """Monthly trend charts of several metrics, laid out in a grid."""
+    from mileage.app import charts
+
+    for start in range(0, len(metrics), columns):
+        for column, metric in zip(
+            st.columns(columns), metrics[start : start + columns], strict=False
+        ):
+            with column:
+                st.altair_chart(charts.trend(frame, metric), width="stretch")
 
 
 def later_table(wh: data.Warehouse, name: str, what: str) -> pd.DataFrame | None:

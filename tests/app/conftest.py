@@ -29,11 +29,24 @@ TEAMS = [
     ("t-search", "Search", "Discovery", 6),
     ("t-tiny", "Tiny Tools", "Discovery", 3),
     ("t-plat", "Platform", "Infrastructure", 5),
+    ("t-data", "Data", "Infrastructure", 8),
 ]
 TINY_TEAM = "t-tiny"
 # Tokens a person burns per usage row, by team: Payments burns the most for little delivery.
-TEAM_BURN = {"t-pay": 9_000_000, "t-search": 3_000_000, "t-tiny": 2_000_000, "t-plat": 2_500_000}
-TEAM_PRS = {"t-pay": (1, 3), "t-search": (3, 6), "t-tiny": (2, 4), "t-plat": (3, 5)}
+TEAM_BURN = {
+    "t-pay": 9_000_000,
+    "t-search": 3_000_000,
+    "t-tiny": 2_000_000,
+    "t-plat": 2_500_000,
+    "t-data": 5_000_000,
+}
+TEAM_PRS = {
+    "t-pay": (1, 3),
+    "t-search": (3, 6),
+    "t-tiny": (2, 4),
+    "t-plat": (3, 5),
+    "t-data": (2, 5),
+}
 UNPRICED_MODEL = "claude-3-opus-20240229"
 
 DDL = """
@@ -304,6 +317,7 @@ ROADMAP = {  # team -> (items, planned, delivered) for 2026-Q1
     "t-search": (5, 30.0, 29.0),
     "t-tiny": (2, 10.0, 9.0),
     "t-plat": (4, 25.0, 24.0),
+    "t-data": (5, 30.0, 21.0),
 }
 
 
@@ -439,14 +453,14 @@ def _later(employees, usage, team_months) -> dict[str, pd.DataFrame]:
         {
             "scheme": "per_token",
             "total_cost_usd": 6300.0,
-            "people_paid": 21,
+            "people_paid": 29,
             "gini": 0.41,
             "goodhart_inflation": 3.2,
         },
         {
             "scheme": "outcome",
             "total_cost_usd": 15750.0,
-            "people_paid": 21,
+            "people_paid": 29,
             "gini": 0.18,
             "goodhart_inflation": 1.1,
         },
