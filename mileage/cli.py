@@ -175,6 +175,31 @@ def demo_command(
         raise typer.Exit(serve_app(warehouse.resolve(), port))
 
 
+@app.command("docs")
+def docs_command(
+    warehouse: Path = typer.Option(None, "--warehouse", help="Default: $MILEAGE_WAREHOUSE or the demo's."),
+    out: Path = typer.Option(config.PROJECT_DIR / "artifacts" / "dbt_docs", "--out"),
+) -> None:
+    """Generate the dbt docs offline (a single static_index.html) and MetricFlow's manifest."""
+    import shutil
+
+    from mileage.dbt_runner import DbtError, run_dbt
+
+    warehouse = (warehouse or config.warehouse_path()).resolve()
+    if not warehouse.exists():
+        raise _fail("docs", f"warehouse {warehouse} does not exist: run `mileage build` first")
+    try:
+        result = run_dbt(["docs", "generate", "--static"], warehouse=warehouse, target_path=out)
+    except DbtError as exc:
+        raise _fail("docs", str(exc)) from None
+    target = config.PROJECT_DIR / "target"
+    target.mkdir(exist_ok=True)
+    manifest = result.target_path / "semantic_manifest.json"
+    if manifest.exists():
+        shutil.copy(manifest, target / "semantic_manifest.json")
+    console.print(f"dbt docs: open [bold]{out / 'static_index.html'}[/] in a browser")
+
+
 def main() -> None:  # pragma: no cover - console script entry
     app()
 
