@@ -67,3 +67,14 @@ def test_only_staging_reads_sources(manifest):
         and node["name"] not in {"fct_source_accounting", "fct_rejected_records"}
     ]
     assert offenders == []
+
+
+def test_dbt_docs_generate_offline(tiny_build, tmp_path):
+    from mileage.dbt_runner import run_dbt
+
+    result = run_dbt(
+        ["docs", "generate", "--static"], warehouse=tiny_build.warehouse, target_path=tmp_path
+    )
+    page = (result.target_path / "static_index.html").read_text()
+    # one self-contained page: the manifest and catalog are inlined, so it opens without a server
+    assert "fct_team_months" in page and "merged_prs_per_million_tokens" in page
