@@ -1,4 +1,4 @@
-"""A small hand-made warehouse matching the contract in MARTS.md, for the app's tests.
+"""A small hand-made warehouse matching the warehouse contract, for the app's tests.
 
 Four teams (one of only 3 people, to test suppression), three full months (Jan-Mar 2026).
 The marts are derived here with plain Python from hand-made people, usage rows, pull requests
@@ -17,7 +17,6 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
-import pytest
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 APP = str(PROJECT_DIR / "app.py")
@@ -648,30 +647,3 @@ def build_warehouse(path: Path, *, later: bool = False, seed: int = 8) -> Fixtur
         team_months=frames["marts.fct_team_months"],
         later=later_frames,
     )
-
-
-@pytest.fixture(scope="session")
-def small_warehouse(tmp_path_factory) -> Fixture:
-    """The core marts only: the later marts (audit, leaderboard, incentives) are absent."""
-    return build_warehouse(tmp_path_factory.mktemp("app-wh") / "core.duckdb")
-
-
-@pytest.fixture(scope="session")
-def full_warehouse(tmp_path_factory) -> Fixture:
-    """The core marts plus the later marts."""
-    return build_warehouse(tmp_path_factory.mktemp("app-wh-full") / "full.duckdb", later=True)
-
-
-@pytest.fixture
-def serve(monkeypatch):
-    """Point the app at a fixture warehouse: `serve(fixture)`."""
-    from mileage.app import data
-
-    def _serve(fixture: Fixture, **env: str) -> Fixture:
-        monkeypatch.setenv("MILEAGE_WAREHOUSE", str(fixture.path))
-        for name, value in env.items():
-            monkeypatch.setenv(name, value)
-        return fixture
-
-    yield _serve
-    data.forget_all()
