@@ -296,6 +296,18 @@ def build_org(o: SimulationOptions) -> Org:
         if copilot is not None:
             uses_copilot[mask] = copilot
 
+    # Even a small organisation has a few ordinary users of every tool to compare against.
+    ordinary = stable & (persona == 0) & (routed_to < 0) & (role == C.R_ENGINEER)
+    by_affinity = np.argsort(-affinity, kind="stable")
+    for used in (uses_api, uses_openai, uses_cursor, uses_copilot):
+        missing = 3 - int((used & ordinary).sum())
+        if missing > 0:
+            pool = by_affinity[(ordinary & ~used)[by_affinity]]
+            used[pool[:missing]] = True
+    missing = 3 - int(((cc > 0) & ordinary).sum())
+    if missing > 0:
+        cc[by_affinity[(ordinary & (cc == 0))[by_affinity]][:missing]] = 1
+
     force(persona == C.P_PR_SPAMMER, api=True, cc_type=1, copilot=True)
     force(persona == C.P_ALWAYS_ON_BOT, api=True)
     force(persona == C.P_UNATTENDED_AGENT, api=True)

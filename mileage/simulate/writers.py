@@ -35,7 +35,7 @@ SOURCES = {
     "copilot_users": ("copilot/users", "copilot_users_1_day", "ndjson", 50_000),
     "telemetry_claude_code": ("telemetry/claude_code", "otel_api_request", "jsonl", 50_000),
     "github_pull_requests": ("github/pull_requests", "pulls", "json", 30_000),
-    "github_pull_requests_list": ("github/pull_requests", "pulls_list_export", "json", 30_000),
+    "github_pull_requests_list": ("github/pull_requests", "pulls-list-export", "json", 30_000),
     "jira_issues": ("jira/issues", "search", "json", 1_000),
 }
 
