@@ -1,0 +1,34 @@
+{#-
+  audit_threshold('signal.parameter'): one number from seed audit_signal_thresholds, as a
+  scalar subquery. Every threshold of the audit marts is read through this macro, so the seed
+  is the one place where they are set (and documented, one row per parameter).
+-#}
+{% macro audit_threshold(parameter) -%}
+    (select max(value) from {{ ref('audit_signal_thresholds') }} where parameter = '{{ parameter }}')
+{%- endmacro %}
+
+{#- audit_severity(score): 'high' when the score reaches severity.high_score, else 'medium' -#}
+{% macro audit_severity(score) -%}
+    case when {{ score }} >= {{ audit_threshold('severity.high_score') }} then 'high' else 'medium' end
+{%- endmacro %}
+
+{#- audit_fmt_int(x) / audit_fmt_pct(share) / audit_fmt_num(x): plain numbers for evidence text -#}
+{% macro audit_fmt_int(expression) -%}
+    coalesce(cast(cast(round({{ expression }}, 0) as {{ dbt.type_bigint() }}) as {{ dbt.type_string() }}), 'n/a')
+{%- endmacro %}
+{% macro audit_fmt_pct(expression) -%}
+    coalesce({{ dbt.concat(["cast(cast(round(100 * (" ~ expression ~ "), 0) as " ~ dbt.type_bigint() ~ ") as " ~ dbt.type_string() ~ ")", "'%'"]) }}, 'n/a')
+{%- endmacro %}
+{% macro audit_fmt_num(expression, digits=1) -%}
+    coalesce(cast(round({{ expression }}, {{ digits }}) as {{ dbt.type_string() }}), 'n/a')
+{%- endmacro %}
+{#- audit_fmt_millions(tokens): "412.3M" -#}
+{% macro audit_fmt_millions(expression) -%}
+    coalesce({{ dbt.concat(["cast(round((" ~ expression ~ ") / 1000000.0, 1) as " ~ dbt.type_string() ~ ")", "'M'"]) }}, 'n/a')
+{%- endmacro %}
+
+{#- audit_month_index(date): months since year 0, so month windows are integer ranges -#}
+{% macro audit_month_index(expression) -%}
+    (cast(extract(year from {{ expression }}) as {{ dbt.type_int() }}) * 12
+     + cast(extract(month from {{ expression }}) as {{ dbt.type_int() }}))
+{%- endmacro %}
