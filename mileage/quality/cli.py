@@ -1,0 +1,52 @@
+"""`mileage validate`: run the expectations gate against a built warehouse."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from mileage import config
+
+console = Console(stderr=True)
+
+
+def validate_command(
+    warehouse: Path = typer.Option(
+        None, "--warehouse", help="Warehouse to validate (default: $MILEAGE_WAREHOUSE or the demo's)."
+    ),
+    stage: list[str] = typer.Option(
+        ["raw", "mart"], "--stage", help="Stage(s) to validate: raw (landing tables), mart (public marts)."
+    ),
+    docs: bool = typer.Option(
+        False, "--docs", help="Also build GX Data Docs (offline HTML) into artifacts/data_docs/."
+    ),
+) -> None:
+    """Validate the warehouse with the suites in expectations/; exit 1 on a critical failure."""
+    from mileage.quality.gate import default_docs_dir, run_gate
+
+    path = Path(warehouse or config.warehouse_path()).expanduser().resolve()
+    if not path.exists():
+        console.print(f"[bold red]mileage validate:[/] warehouse {path} does not exist")
+        raise typer.Exit(code=1)
+    stages = tuple(dict.fromkeys(s.strip() for value in stage for s in value.split(",") if s.strip()))
+    bad = [s for s in stages if s not in ("raw", "mart")]
+    if bad or not stages:
+        console.print(f"[bold red]mileage validate:[/] unknown stage {', '.join(bad) or '(none)'}"
+                      " (choose raw, mart)")
+        raise typer.Exit(code=2)
+    with console.status("Validating...") as status:
+
+        def progress(item: str, done: int, total: int) -> None:
+            status.update(f"Validating {item} ({done}/{total})")
+
+        result = run_gate(path, stages, progress, docs_dir=default_docs_dir() if docs else None)
+    for line in result.warnings_summary():
+        console.print(f"[yellow]warning:[/] {line}")
+    if result.docs_index:
+        console.print(f"Data Docs: {result.docs_index}")
+    if not result.passed:
+        console.print(f"[bold red]expectations failed:[/] {result.summary()}")
+        raise typer.Exit(code=1)
+    console.print(f"[green]{result.summary()}[/] in {result.seconds:.1f} s")

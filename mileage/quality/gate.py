@@ -1,0 +1,601 @@
+"""The expectations gate: validate the warehouse with the GX suites in expectations/.
+
+For each stage ("raw" = landing tables, "mart" = public marts) and each asset of that stage,
+the gate reads the asset out of DuckDB into pandas (in hash-partitioned batches when large),
+validates it with the suite `expectations/<asset>.<stage>.json` through Great Expectations'
+pandas data source (never SQLAlchemy: GX's SQL path to DuckDB fails), and records one result
+row per expectation in `quality.validation_results`, one run row in `quality.validation_runs`.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import yaml
+
+from mileage import config
+from mileage.quality.assets import (
+    MART_ASSETS,
+    PERIOD_SOURCES,
+    RAW_ASSETS,
+    STAGES,
+    Asset,
+    assets_for,
+)
+
+Progress = Callable[[str, int, int], None]
+
+CRITICAL = "critical"
+WARNING = "warning"
+DETAIL_CHARS = 300
+
+
+def expectations_dir() -> Path:
+    return config.PROJECT_DIR / "expectations"
+
+
+def default_docs_dir() -> Path:
+    return config.PROJECT_DIR / "artifacts" / "data_docs"
+
+
+# --- results ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Outcome:
+    """One expectation's result over every batch of its asset."""
+
+    suite: str
+    expectation_type: str
+    column_name: str | None
+    severity: str
+    success: bool
+    unexpected_count: int | None
+    element_count: int | None
+    detail: str
+    check: str = ""
+
+    def describe(self) -> str:
+        what = f"{self.suite}: {self.expectation_type}({self.column_name or ''})"
+        if self.success:
+            return f"{what} passed"
+        if self.unexpected_count:
+            return f"{what} failed on {self.unexpected_count} rows"
+        return f"{what} failed ({self.detail})" if self.detail else f"{what} failed"
+
+
+@dataclass
+class GateResult:
+    run_id: str
+    run_at: datetime
+    stages: tuple[str, ...]
+    outcomes: list[Outcome] = field(default_factory=list)
+    seconds: float = 0.0
+    persisted: bool = False
+    notes: list[str] = field(default_factory=list)
+    parameters: dict = field(default_factory=dict)
+    docs_index: Path | None = None
+    suites_run: list[str] = field(default_factory=list)
+
+    @property
+    def critical_failures(self) -> list[Outcome]:
+        return [o for o in self.outcomes if not o.success and o.severity == CRITICAL]
+
+    @property
+    def warnings(self) -> list[Outcome]:
+        return [o for o in self.outcomes if not o.success and o.severity != CRITICAL]
+
+    @property
+    def passed(self) -> bool:
+        return not self.critical_failures
+
+    def summary(self) -> str:
+        """One line: the first critical failure (suite, expectation, failing count), or a pass."""
+        failures = self.critical_failures
+        if failures:
+            line = failures[0].describe()
+            if len(failures) > 1:
+                line += f" (+{len(failures) - 1} more critical failures)"
+            return line
+        return (
+            f"passed: {len(self.outcomes)} expectations in {len(self.suites_run)} suites "
+            f"({', '.join(self.stages)}), {len(self.warnings)} warnings"
+        )
+
+    def warnings_summary(self) -> list[str]:
+        lines = [
+            f"{o.describe()}{f' [{o.detail}]' if o.detail and o.unexpected_count else ''}"
+            for o in self.warnings
+        ]
+        return lines + list(self.notes)
+
+
+# --- thresholds and run-time parameters -------------------------------------------------------
+
+
+def load_thresholds(directory: Path | None = None) -> tuple[dict, dict]:
+    """(parameters referenced by the suites, settings of the frames) from thresholds.yml."""
+    path = (directory or expectations_dir()) / "thresholds.yml"
+    data = yaml.safe_load(path.read_text()) or {}
+    return dict(data.get("parameters") or {}), dict(data.get("settings") or {})
+
+
+def _as_datetime(value) -> datetime | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=None)
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day)
+    return datetime.fromisoformat(str(value)).replace(tzinfo=None)
+
+
+def export_period(con, settings: dict) -> tuple[datetime | None, datetime | None]:
+    """The period the usage exports cover: declared in settings, else what the exports hold."""
+    start = _as_datetime(settings.get("export_period_start"))
+    end = _as_datetime(settings.get("export_period_end"))
+    if start is not None and end is not None:
+        return start, end
+    parts = [
+        f"select min({first}) as first_at, max({last}) as last_at from landing.{table}"
+        for table, first, last in PERIOD_SOURCES
+        if _relation_exists(con, f"landing.{table}")
+    ]
+    found_start = found_end = None
+    if parts:
+        try:
+            found_start, found_end = con.execute(
+                f"select min(first_at), max(last_at) from ({' union all '.join(parts)})"
+            ).fetchone()
+        except duckdb.Error:
+            found_start = found_end = None
+    if found_start is None and _relation_exists(con, "marts.fct_ai_usage_daily"):
+        found_start, found_end = con.execute(
+            "select min(usage_date)::timestamp, max(usage_date)::timestamp + interval 1 day "
+            "from marts.fct_ai_usage_daily"
+        ).fetchone()
+    return start or _as_datetime(found_start), end or _as_datetime(found_end)
+
+
+def run_parameters(con, parameters: dict, settings: dict, now: datetime) -> dict:
+    skew = timedelta(minutes=float(settings.get("clock_skew_minutes", 15)))
+    tolerance = timedelta(days=float(settings.get("export_period_tolerance_days", 1)))
+    earliest = _as_datetime(settings.get("earliest_date")) or datetime(2000, 1, 1)
+    latest = now + skew
+    start, end = export_period(con, settings)
+    not_before = (start - tolerance) if start else earliest
+    not_after = min(end + tolerance, latest) if end else latest
+    return {
+        **parameters,
+        "now": latest,
+        "earliest_date": earliest,
+        "not_before": not_before,
+        "not_after": not_after,
+    }
+
+
+# --- reading assets ---------------------------------------------------------------------------
+
+
+def _relation_exists(con, relation: str) -> bool:
+    schema, _, name = relation.partition(".")
+    return bool(
+        con.execute(
+            "select count(*) from information_schema.tables where table_schema = ? "
+            "and table_name = ?",
+            [schema, name],
+        ).fetchone()[0]
+    )
+
+
+def _columns_of(con, sql: str) -> list[str]:
+    return [d[0] for d in con.execute(f"select * from ({sql}) limit 0").description]
+
+
+def _quote(column: str) -> str:
+    return '"' + column.replace('"', '""') + '"'
+
+
+def _referenced_columns(suite: dict, available: list[str]) -> list[str]:
+    """Columns the suite's expectations mention (kwargs and row conditions), in frame order."""
+    text = json.dumps([e.get("kwargs", {}) for e in suite.get("expectations", [])])
+    words = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", text))
+    return [c for c in available if c in words]
+
+
+@dataclass
+class Frames:
+    """The batches of one asset (or the reason it could not be read)."""
+
+    batches: Iterable[pd.DataFrame]
+    rows: int
+    note: str = ""
+
+
+def read_asset(con, asset: Asset, suite: dict, settings: dict) -> Frames:
+    if asset.name == "column_types":
+        frame = _column_types_frame(con, asset)
+        return Frames([frame], len(frame))
+    if asset.name == "mart_coverage":
+        frame = con.execute(
+            "select table_name, table_name in (select unnest(?)) as has_suite "
+            "from information_schema.tables where table_schema = 'marts' order by table_name",
+            [[a.name for a in MART_ASSETS]],
+        ).df()
+        return Frames([frame], len(frame))
+    if asset.relation and not _relation_exists(con, asset.relation):
+        return Frames([pd.DataFrame()], 0, f"{asset.relation} does not exist")
+    sql = asset.select_sql(settings)
+    note = ""
+    try:
+        available = _columns_of(con, sql)
+    except duckdb.Error as exc:
+        if not asset.relation:
+            return Frames([pd.DataFrame()], 0, _first_line(exc))
+        # e.g. a derived column over a column that is gone: read the table as it is
+        note = _first_line(exc)
+        sql = f"select * from {asset.relation}"
+        available = _columns_of(con, sql)
+    columns = _referenced_columns(suite, available) or available
+    select = ", ".join(_quote(c) for c in columns)
+    rows = con.execute(f"select count(*) from ({sql})").fetchone()[0]
+    batch_rows = int(settings.get("batch_rows") or 2_000_000)
+    key = [c for c in asset.key if c in available]
+    if rows <= batch_rows or len(key) != len(asset.key) or not key:
+        return Frames([con.execute(f"select {select} from ({sql})").df()], rows, note)
+    parts = math.ceil(rows / batch_rows)
+    key_sql = ", ".join(_quote(c) for c in key)
+
+    def batches():
+        # a key's duplicates hash to the same batch, so uniqueness holds across batches
+        for part in range(parts):
+            yield con.execute(
+                f"select {select} from ({sql}) where hash({key_sql}) % {parts} = {part}"
+            ).df()
+
+    return Frames(batches(), rows, note)
+
+
+def _column_types_frame(con, asset: Asset) -> pd.DataFrame:
+    """One row per column of the stage's tables: `typed_column` is `column:TYPE`."""
+    schema = "landing" if asset.stage == "raw" else "marts"
+    tables = [a.name for a in (RAW_ASSETS if asset.stage == "raw" else MART_ASSETS)]
+    return con.execute(
+        "select table_name, column_name || ':' || data_type as typed_column "
+        "from information_schema.columns "
+        "where table_schema = ? and table_name in (select unnest(?)) "
+        "order by table_name, ordinal_position",
+        [schema, tables],
+    ).df()
+
+
+def _first_line(exc: BaseException) -> str:
+    lines = str(exc).strip().splitlines()
+    return lines[0] if lines else type(exc).__name__
+
+
+# --- running GX -------------------------------------------------------------------------------
+
+
+def _gx():
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    import great_expectations as gx
+
+    return gx
+
+
+def _context(gx, docs_dir: Path | None):
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    if docs_dir is not None:
+        context.add_data_docs_site(
+            site_name="mileage",
+            site_config={
+                "class_name": "SiteBuilder",
+                "store_backend": {
+                    "class_name": "TupleFilesystemStoreBackend",
+                    "base_directory": str(docs_dir),
+                },
+                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+            },
+        )
+    return context
+
+
+def load_suite(name: str, directory: Path | None = None) -> dict:
+    path = (directory or expectations_dir()) / f"{name}.json"
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"{path} is missing: run `python -m mileage.quality.suites` to write the suites"
+        )
+    return json.loads(path.read_text())
+
+
+def _severity(expectation: dict) -> str:
+    meta = expectation.get("meta") or {}
+    severity = str(meta.get("severity") or expectation.get("severity") or CRITICAL).lower()
+    return CRITICAL if severity == CRITICAL else WARNING
+
+
+def _column_name(kwargs: dict) -> str | None:
+    if "column" in kwargs:
+        return str(kwargs["column"])
+    if "column_A" in kwargs:
+        return f"{kwargs['column_A']},{kwargs['column_B']}"
+    if "column_list" in kwargs:
+        return ",".join(map(str, kwargs["column_list"]))
+    return None
+
+
+def _condition(kwargs: dict) -> str:
+    condition = kwargs.get("row_condition")
+    if isinstance(condition, dict):
+        condition = condition.get("pass_through_filter")
+    return f"where {condition}" if condition else ""
+
+
+def _short(value) -> str:
+    text = str(value)
+    return text if len(text) <= DETAIL_CHARS else text[: DETAIL_CHARS - 3] + "..."
+
+
+def _exception_message(result) -> str:
+    info = getattr(result, "exception_info", None) or {}
+    if isinstance(info, dict):
+        if info.get("raised_exception"):
+            return str(info.get("exception_message") or "raised an exception")
+        for value in info.values():
+            if isinstance(value, dict) and value.get("raised_exception"):
+                return str(value.get("exception_message") or "raised an exception")
+    return ""
+
+
+def _detail(result, expectation: dict) -> str:
+    error = _exception_message(result)
+    if error:
+        return "column missing" if "not found" in error.lower() else _first_line(Exception(error))
+    body = result.result or {}
+    kwargs = expectation.get("kwargs", {})
+    if expectation["type"] == "expect_table_columns_to_match_set":
+        missing = ((body.get("details") or {}).get("mismatched") or {}).get("missing") or []
+        return "missing " + ", ".join(map(str, missing)) if missing else ""
+    if expectation["type"] == "expect_column_distinct_values_to_contain_set":
+        observed = set(map(str, body.get("observed_value") or []))
+        missing = [v for v in kwargs.get("value_set", []) if str(v) not in observed]
+        return "missing or retyped " + ", ".join(map(str, missing)) if missing else ""
+    values = body.get("partial_unexpected_list")
+    if values:
+        return "e.g. " + ", ".join(_short(v) for v in values[:5])
+    if body.get("observed_value") is not None:
+        return f"observed {_short(body['observed_value'])}"
+    details = body.get("details")
+    return _short(details) if details else ""
+
+
+class _Merged:
+    """Accumulates one expectation's results over the batches of its asset."""
+
+    def __init__(self, suite: str, expectation: dict):
+        self.suite = suite
+        self.expectation = expectation
+        self.success = True
+        self.unexpected: int | None = None
+        self.elements: int | None = None
+        self.detail = ""
+
+    def add(self, result) -> None:
+        body = result.result or {}
+        if body.get("unexpected_count") is not None:
+            self.unexpected = (self.unexpected or 0) + int(body["unexpected_count"])
+        if body.get("element_count") is not None:
+            self.elements = (self.elements or 0) + int(body["element_count"])
+        if not result.success:
+            self.success = False
+            if not self.detail:
+                self.detail = _detail(result, self.expectation)
+
+    def fail(self, detail: str) -> None:
+        self.success = False
+        self.detail = self.detail or detail
+
+    def outcome(self) -> Outcome:
+        kwargs = self.expectation.get("kwargs", {})
+        condition = _condition(kwargs)
+        detail = "; ".join(x for x in (condition, self.detail) if x) if not self.success else ""
+        return Outcome(
+            suite=self.suite,
+            expectation_type=self.expectation["type"],
+            column_name=_column_name(kwargs),
+            severity=_severity(self.expectation),
+            success=self.success,
+            unexpected_count=self.unexpected,
+            element_count=self.elements,
+            detail=_short(detail),
+            check=str((self.expectation.get("meta") or {}).get("check", "")),
+        )
+
+
+def validate_suite(context, gx, suite_json: dict, frames: Frames, parameters: dict) -> list[Outcome]:
+    """Run one suite over every batch of its frames; one Outcome per expectation."""
+    name = suite_json["name"]
+    suite = gx.ExpectationSuite(
+        name=name,
+        expectations=suite_json.get("expectations", []),
+        meta=suite_json.get("meta") or {},
+    )
+    suite = context.suites.add(suite)
+    position = {e.id: i for i, e in enumerate(suite.expectations)}
+    merged = [_Merged(name, e) for e in suite_json.get("expectations", [])]
+    data_asset = context.data_sources.get("mileage").add_dataframe_asset(name)
+    batch = data_asset.add_batch_definition_whole_dataframe("whole")
+    definition = context.validation_definitions.add(
+        gx.ValidationDefinition(name=name, data=batch, suite=suite)
+    )
+    used = {k for e in suite_json.get("expectations", []) for k in _parameter_names(e)}
+    run_parameters = {k: v for k, v in parameters.items() if k in used}
+    for frame in frames.batches:
+        result = definition.run(
+            batch_parameters={"dataframe": frame},
+            expectation_parameters=run_parameters,
+            result_format={"result_format": "SUMMARY", "partial_unexpected_count": 5},
+        )
+        for expectation_result in result.results:
+            index = position.get(expectation_result.expectation_config.id)
+            if index is not None:
+                merged[index].add(expectation_result)
+    outcomes = []
+    for m in merged:
+        if frames.note and not m.success:
+            m.detail = f"{m.detail}; {frames.note}" if m.detail else frames.note
+        outcomes.append(m.outcome())
+    return outcomes
+
+
+def _parameter_names(expectation: dict) -> set[str]:
+    text = json.dumps(expectation.get("kwargs", {}))
+    return set(re.findall(r'"\$PARAMETER": "([^"]+)"', text))
+
+
+# --- persistence ------------------------------------------------------------------------------
+
+RUNS_DDL = """
+create table if not exists quality.validation_runs (
+    run_id varchar, run_at timestamp, stages varchar, passed boolean,
+    critical_failures integer, warnings integer, summary varchar
+)"""
+RESULTS_DDL = """
+create table if not exists quality.validation_results (
+    run_id varchar, suite varchar, expectation_type varchar, column_name varchar,
+    severity varchar, success boolean, unexpected_count bigint, detail varchar
+)"""
+
+
+def persist(con, result: GateResult) -> None:
+    con.execute("create schema if not exists quality")
+    con.execute(RUNS_DDL)
+    con.execute(RESULTS_DDL)
+    con.execute(
+        "insert into quality.validation_runs "
+        "(run_id, run_at, stages, passed, critical_failures, warnings, summary) "
+        "values (?, ?, ?, ?, ?, ?, ?)",
+        [
+            result.run_id, result.run_at, ",".join(result.stages), result.passed,
+            len(result.critical_failures), len(result.warnings), result.summary(),
+        ],
+    )
+    rows = pd.DataFrame(
+        {
+            "run_id": [result.run_id] * len(result.outcomes),
+            "suite": [o.suite for o in result.outcomes],
+            "expectation_type": [o.expectation_type for o in result.outcomes],
+            "column_name": [o.column_name for o in result.outcomes],
+            "severity": [o.severity for o in result.outcomes],
+            "success": [o.success for o in result.outcomes],
+            "unexpected_count": pd.array(
+                [o.unexpected_count for o in result.outcomes], dtype="Int64"
+            ),
+            "detail": [o.detail or None for o in result.outcomes],
+        }
+    )
+    con.register("_gate_results", rows)
+    try:
+        con.execute(
+            "insert into quality.validation_results "
+            "(run_id, suite, expectation_type, column_name, severity, success, unexpected_count, "
+            "detail) select run_id, suite, expectation_type, column_name, severity, success, "
+            "unexpected_count, detail from _gate_results"
+        )
+    finally:
+        con.unregister("_gate_results")
+
+
+# --- the gate ---------------------------------------------------------------------------------
+
+
+def _connect(warehouse: Path) -> tuple[duckdb.DuckDBPyConnection, str]:
+    """Read-write (a build's private file); read-only when another process holds the file."""
+    try:
+        return duckdb.connect(str(warehouse)), ""
+    except duckdb.IOException as exc:
+        if "lock" not in str(exc).lower():
+            raise
+        note = (
+            f"{warehouse} is open in another process (the app?): validated read-only, "
+            "results not recorded in quality.*"
+        )
+        return duckdb.connect(str(warehouse), read_only=True), note
+
+
+def run_gate(
+    warehouse: Path,
+    stages: tuple[str, ...] = ("raw", "mart"),
+    progress: Progress | None = None,
+    *,
+    docs_dir: Path | None = None,
+    expectations: Path | None = None,
+    now: datetime | None = None,
+) -> GateResult:
+    """Validate `warehouse` stage by stage; record the run; return the result.
+
+    `docs_dir` also builds GX Data Docs there (offline HTML). `expectations` overrides the
+    suites' folder and `now` the clock (tests).
+    """
+    started = time.perf_counter()
+    warehouse = Path(warehouse)
+    stages = tuple(stages)
+    unknown = [s for s in stages if s not in STAGES]
+    if unknown:
+        raise ValueError(f"unknown stage(s) {unknown}: choose from {list(STAGES)}")
+    if not warehouse.exists():
+        raise FileNotFoundError(f"warehouse {warehouse} does not exist")
+    report = progress or (lambda item, done, total: None)
+    directory = expectations or expectations_dir()
+    parameters, settings = load_thresholds(directory)
+    run_at = (now or datetime.now(UTC)).replace(tzinfo=None)
+    result = GateResult(
+        run_id=f"{run_at:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}", run_at=run_at, stages=stages
+    )
+    assets = [a for stage in stages for a in assets_for(stage)]
+    suites = {a.suite_name: load_suite(a.suite_name, directory) for a in assets}
+    report("great_expectations", 0, len(assets))
+    gx = _gx()
+    context = _context(gx, docs_dir)
+    context.data_sources.add_pandas("mileage")
+    con, note = _connect(warehouse)
+    if note:
+        result.notes.append(note)
+    try:
+        result.parameters = run_parameters(con, parameters, settings, run_at)
+        for done, asset in enumerate(assets):
+            report(asset.suite_name, done, len(assets))
+            frames = read_asset(con, asset, suites[asset.suite_name], settings)
+            result.outcomes.extend(
+                validate_suite(context, gx, suites[asset.suite_name], frames, result.parameters)
+            )
+            result.suites_run.append(asset.suite_name)
+        report("recording", len(assets), len(assets))
+        result.seconds = time.perf_counter() - started
+        if not note:
+            persist(con, result)
+            result.persisted = True
+    finally:
+        con.close()
+    if docs_dir is not None:
+        sites = context.build_data_docs(site_names=["mileage"])
+        index = sites.get("mileage", "")
+        result.docs_index = Path(index.removeprefix("file://")) if index else None
+    result.seconds = time.perf_counter() - started
+    return result
