@@ -1,0 +1,35 @@
+"""Glue for the dbt Python models in models/marts/incentives/ (dbt-duckdb).
+
+dbt finds a Python model's dependencies by reading its `dbt.ref(...)` calls, so the refs stay
+in the model files; this module turns the referenced relations into the lab's inputs and
+reads the models' config (set in models/marts/incentives/_incentives.yml from dbt vars).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from mileage.incentives.warehouse import USAGE_MONTHLY_SQL
+
+
+def monthly_usage(relation) -> pd.DataFrame:
+    """fct_ai_usage_daily aggregated to person x team x month inside DuckDB."""
+    return relation.query("usage_daily", USAGE_MONTHLY_SQL.format(table="usage_daily")).df()
+
+
+def _meta(dbt) -> dict:
+    return dbt.config.get("meta") or {}
+
+
+def schemes_dir(dbt) -> Path:
+    from mileage import config
+
+    folder = Path(str(_meta(dbt).get("schemes_dir") or "schemes"))
+    return folder if folder.is_absolute() else config.PROJECT_DIR / folder
+
+
+def float_config(dbt, key: str, default: float) -> float:
+    value = _meta(dbt).get(key)
+    return default if value in (None, "", "None") else float(value)

@@ -1,0 +1,245 @@
+"""evaluate(scheme, marts) -> payouts: one row per paid-or-not unit (team or person) and period.
+
+Steps, all vectorised over the units of the scheme's grain and period:
+  1. measure:   metric_value = the unit's metric (person schemes may read team.<metric>)
+  2. score:     score = metric_value / goal_factor, optionally / the period's org or peer median
+  3. rule:      multiplier from threshold (+tiers), curve (piecewise linear) or rank tiers
+  4. gates:     every gate must hold, else the multiplier is 0
+  5. pool:      base_usd = per head x heads | pct of salary of the period | share of a fixed pool
+  6. payout:    payout_usd = base_usd x multiplier, scaled down pro rata to pool.cap_usd
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from mileage.incentives.facts import Facts, build_facts, period_end, period_label, period_start
+from mileage.incentives.schemes import Scheme, as_scheme
+
+PAYOUT_COLUMNS = [
+    "payout_id", "scheme", "scheme_kind", "grain", "period_type", "period", "period_start",
+    "period_end", "pool_basis",
+    "team_id", "employee_key", "heads", "metric", "metric_value", "score", "gates_passed",
+    "multiplier", "base_usd", "payout_usd", "budget_usd", "budget_utilisation", "budget_status",
+    "reason",
+]
+
+
+def _units(scheme: Scheme, facts: Facts) -> pd.DataFrame:
+    if scheme.grain == "team":
+        units = facts.team_periods(scheme.period).copy()
+        units["heads"] = units["headcount"]
+        units["employee_key"] = None
+        return units
+    units = facts.person_periods(scheme.period).copy()
+    units["heads"] = 1
+    if scheme.budget is not None:
+        units["budget_usd"] = scheme.budget.pct_of_salary * units["salary_period_usd"]
+        units["budget_utilisation"] = units["token_cost_usd"] / units["budget_usd"].where(
+            units["budget_usd"] > 0)
+    team_metrics = {m[5:] for m in [scheme.metric, *(g.metric for g in scheme.gates)]
+                    if m.startswith("team.")}
+    if team_metrics:
+        teams = facts.team_periods(scheme.period)[["period_start", "team_id", *team_metrics]]
+        teams = teams.rename(columns={m: f"team.{m}" for m in team_metrics})
+        units = units.merge(teams, on=["period_start", "team_id"], how="left")
+    return units
+
+
+def _score(scheme: Scheme, units: pd.DataFrame) -> pd.Series:
+    score = units[scheme.metric].astype(float) / scheme.goal_factor
+    if scheme.normalise == "org_median":
+        med = score.groupby(units["period_start"]).transform("median")
+        score = score / med.where(med != 0)
+    elif scheme.normalise == "peer_median":
+        keys = [units["period_start"], units["role"].fillna("?"), units["level"].fillna("?")]
+        med = score.groupby(keys).transform("median")
+        score = score / med.where(med != 0)
+    return score
+
+
+def _multiplier(scheme: Scheme, score: pd.Series, units: pd.DataFrame) -> pd.Series:
+    rule = scheme.rule
+    s = score.to_numpy(dtype=float)
+    valid = ~np.isnan(s)
+    if rule.type == "threshold":
+        if rule.at_least is not None:
+            m = np.where(valid & (s >= rule.at_least), rule.multiplier, 0.0)
+            for tier in rule.tiers:  # ascending
+                m = np.where(valid & (s >= tier.at), tier.multiplier, m)
+        else:
+            m = np.where(valid & (s <= rule.at_most), rule.multiplier, 0.0)
+            for tier in rule.tiers:  # descending
+                m = np.where(valid & (s <= tier.at), tier.multiplier, m)
+        return pd.Series(m, index=score.index)
+    if rule.type == "curve":
+        xs = np.array([p[0] for p in rule.points])
+        ys = np.array([p[1] for p in rule.points])
+        m = np.interp(np.nan_to_num(s, nan=-np.inf), xs, ys)
+        m = np.where(valid & (s >= xs[0]), m, rule.below)
+        m = np.where(valid, m, 0.0)
+        return pd.Series(m, index=score.index)
+    # rank: 1 = highest score in the period; only positive scores rank; ties share the best rank
+    ranked = score.where(score > 0)
+    rank = ranked.groupby(units["period_start"]).rank(method="min", ascending=False)
+    population = units.groupby("period_start")["period_start"].transform("size")
+    m = np.zeros(len(score))
+    r = rank.to_numpy(dtype=float)
+    for tier in rule.rank_tiers:
+        limit = (np.full(len(score), tier.top_n, dtype=float) if tier.top_n is not None
+                 else np.ceil(tier.top_share * population.to_numpy(dtype=float)))
+        hit = ~np.isnan(r) & (r <= limit)
+        m = np.where(hit, np.maximum(m, tier.multiplier), m)
+    return pd.Series(m, index=score.index)
+
+
+def _gates(scheme: Scheme, units: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    passed = pd.Series(True, index=units.index)
+    failed_text = pd.Series("", index=units.index)
+    for gate in scheme.gates:
+        v = units[gate.metric].astype(float)
+        ok = v.notna()
+        if gate.at_least is not None:
+            ok &= v >= gate.at_least
+        if gate.at_most is not None:
+            ok &= v <= gate.at_most
+        bound = " and ".join(
+            ([f">= {gate.at_least:g}"] if gate.at_least is not None else [])
+            + ([f"<= {gate.at_most:g}"] if gate.at_most is not None else []))
+        label = gate.metric + " " + v.map(lambda x: "n/a" if pd.isna(x) else f"{x:.3g}") + \
+            f" not {bound}; "
+        failed_text = failed_text.where(ok, failed_text + label)
+        passed &= ok
+    return passed, failed_text
+
+
+def _reasons(scheme: Scheme, units: pd.DataFrame) -> list[str]:
+    rule = scheme.rule
+    if rule.type == "threshold":
+        cond = ("(pays at >= " + f"{rule.at_least:g})" if rule.at_least is not None
+                else "(pays at <= " + f"{rule.at_most:g})")
+    elif rule.type == "curve":
+        cond = "(curve " + " ".join(f"{x:g}:{y:g}" for x, y in rule.points) + ")"
+    else:
+        cond = "(rank tiers)"
+    goal = f" / goal x{scheme.goal_factor:g}" if scheme.goal_factor != 1 else ""
+    norm = {"none": "", "org_median": " / org median", "peer_median": " / peer median"}[
+        scheme.normalise]
+    out = []
+    for value, score, mult, failed in zip(units["metric_value"], units["score"],
+                                          units["multiplier"], units["gate_failures"],
+                                          strict=True):
+        shown = "n/a" if pd.isna(value) else f"{value:.4g}"
+        scored = "" if not (goal or norm) else (
+            " -> score " + ("n/a" if pd.isna(score) else f"{score:.3g}"))
+        text = f"{scheme.metric} {shown}{goal}{norm}{scored} {cond} -> x{mult:.3g}"
+        if failed:
+            text += "; gate failed: " + failed.strip().rstrip(";")
+        out.append(text)
+    return out
+
+
+def evaluate(scheme: Scheme | dict, marts: dict[str, pd.DataFrame] | Facts) -> pd.DataFrame:
+    """Payouts of one scheme: a row per unit (team or person) and period, paid or not."""
+    scheme = as_scheme(scheme)
+    facts = build_facts(marts)
+    units = _units(scheme, facts).reset_index(drop=True)
+    units["metric_value"] = units[scheme.metric].astype(float)
+    units["score"] = _score(scheme, units)
+    mult = _multiplier(scheme, units["score"], units)
+    passed, failures = _gates(scheme, units)
+    units["gates_passed"] = passed.astype(bool)
+    units["gate_failures"] = failures
+    units["multiplier"] = mult.where(passed, 0.0).astype(float)
+
+    pool = scheme.pool
+    weight = units["multiplier"] * units["heads"]
+    if pool.basis == "per_head_usd":
+        units["base_usd"] = pool.per_head_usd * units["heads"].astype(float)
+        units["payout_usd"] = units["base_usd"] * units["multiplier"]
+    elif pool.basis == "pct_of_salary":
+        units["base_usd"] = pool.pct_of_salary * units["salary_period_usd"].astype(float)
+        units["payout_usd"] = units["base_usd"] * units["multiplier"]
+    else:
+        total_weight = weight.groupby(units["period_start"]).transform("sum")
+        units["base_usd"] = pool.fixed_usd * _share(units["heads"].astype(float),
+                                                    units.groupby("period_start")["heads"]
+                                                    .transform("sum").astype(float))
+        units["payout_usd"] = pool.fixed_usd * _share(weight, total_weight)
+    if pool.cap_usd is not None:
+        total = units.groupby("period_start")["payout_usd"].transform("sum")
+        scale = np.where(total > pool.cap_usd, pool.cap_usd / total.where(total > 0), 1.0)
+        units["payout_usd"] = units["payout_usd"] * scale
+    units["payout_usd"] = units["payout_usd"].fillna(0.0).round(2)
+
+    if scheme.budget is not None:
+        util = units["budget_utilisation"]
+        units["budget_status"] = np.select(
+            [util.isna(), util > 1.0, util < scheme.budget.under_use_below],
+            [None, "over", "under"], default="within")
+    else:
+        units["budget_usd"] = np.nan
+        units["budget_utilisation"] = np.nan
+        units["budget_status"] = None
+
+    units["reason"] = _reasons(scheme, units)
+    units["scheme"] = scheme.name
+    units["scheme_kind"] = scheme.kind
+    units["grain"] = scheme.grain
+    units["period_type"] = scheme.period
+    units["pool_basis"] = pool.basis
+    units["metric"] = scheme.metric
+    units["period"] = period_label(units["period_start"], scheme.period).to_numpy()
+    units["period_end"] = period_end(units["period_start"], scheme.period).to_numpy()
+    units["payout_id"] = (scheme.name + "|" + units["period"] + "|" + units["team_id"].astype(str)
+                          + "|" + units["employee_key"].fillna("-").astype(str))
+    out = units[PAYOUT_COLUMNS].copy()
+    out["heads"] = out["heads"].astype("int64")
+    out["period_start"] = pd.to_datetime(out["period_start"]).astype("datetime64[ns]")
+    out["period_end"] = pd.to_datetime(out["period_end"]).astype("datetime64[ns]")
+    sort = ["period_start", "team_id"] + (["employee_key"] if scheme.grain == "person" else [])
+    return out.sort_values(sort, kind="stable").reset_index(drop=True)
+
+
+def evaluate_all(schemes, marts: dict[str, pd.DataFrame] | Facts) -> pd.DataFrame:
+    """Payouts of several schemes (a dict or list), concatenated."""
+    facts = build_facts(marts)
+    items = schemes.values() if isinstance(schemes, dict) else schemes
+    frames = [evaluate(s, facts) for s in items]
+    if not frames:
+        return pd.DataFrame(columns=PAYOUT_COLUMNS)
+    return pd.concat(frames, ignore_index=True)
+
+
+def _share(part: pd.Series, whole: pd.Series) -> pd.Series:
+    return (part / whole.where(whole > 0)).fillna(0.0)
+
+
+def person_payouts(payouts: pd.DataFrame, marts: dict[str, pd.DataFrame] | Facts
+                   ) -> pd.DataFrame:
+    """Payouts per person: person-grain rows as they are; a team's payout split among the
+    people on the team in that period, equally (by salary when the pool is a percentage of
+    salary). Columns: scheme, period_start, employee_key, team_id, payout_usd."""
+    facts = build_facts(marts)
+    cols = ["scheme", "period_start", "employee_key", "team_id", "payout_usd"]
+    parts = [payouts.loc[payouts["grain"] == "person", cols]]
+    team = payouts[payouts["grain"] == "team"]
+    for (period, basis), rows in team.groupby(["period_type", "pool_basis"], sort=False):
+        members = facts.members.assign(
+            period_start=period_start(facts.members["month_start"], period)
+            .astype("datetime64[ns]").to_numpy())
+        rows = rows.assign(period_start=pd.to_datetime(rows["period_start"])
+                           .astype("datetime64[ns]").to_numpy())
+        per = members.groupby(["period_start", "team_id", "employee_key"]).agg(
+            salary=("salary_period_usd", "sum")).reset_index()
+        per["w"] = per["salary"] if basis == "pct_of_salary" else 1.0
+        per["w_total"] = per.groupby(["period_start", "team_id"])["w"].transform("sum")
+        joined = rows[["scheme", "period_start", "team_id", "payout_usd"]].merge(
+            per, on=["period_start", "team_id"], how="inner")
+        joined["payout_usd"] = joined["payout_usd"] * _share(joined["w"], joined["w_total"])
+        parts.append(joined[cols])
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        return pd.DataFrame(columns=cols)
+    return pd.concat(parts, ignore_index=True)
