@@ -147,7 +147,8 @@ def build_org(o: SimulationOptions) -> Org:
     P, days = o.employees, o.days
 
     # --- headcount plan: joiners on top of the initial organisation --------------------------
-    n_join = min(P // 5, round(P * 0.10 * days / 365))
+    # Churn: joiners, leavers and team moves (at least one of each in any real period).
+    n_join = min(P // 5, max(1, round(P * 0.10 * days / 365)))
     P0 = P - n_join
     T = max(1, min(round(P0 / 10), P0 // MIN_TEAM_SIZE))
     extra = P0 - MIN_TEAM_SIZE * T
@@ -199,8 +200,8 @@ def build_org(o: SimulationOptions) -> Org:
     end_day = np.full(P, NEVER, dtype=np.int32)
     move_day = np.full(P, NEVER, dtype=np.int32)
     churnable = np.flatnonzero(~core & ~is_joiner)
-    n_leave = min(len(churnable) // 3, round(P * 0.10 * days / 365))
-    n_move = min(len(churnable) // 3, round(P * 0.08 * days / 365))
+    n_leave = min(len(churnable) // 3, max(1, round(P * 0.10 * days / 365)))
+    n_move = min(len(churnable) // 3, max(1, round(P * 0.08 * days / 365)))
     picked = rng.permutation(churnable)
     leavers, movers = picked[:n_leave], picked[n_leave:n_leave + n_move]
     end_day[leavers] = rng.integers(2, max(3, days), n_leave)
@@ -326,8 +327,9 @@ def build_org(o: SimulationOptions) -> Org:
     cursor_rate = 10.0 * affinity**0.6 * rng.lognormal(0, 0.2, P)
     copilot_level = np.sqrt(affinity)
     spam = persona == C.P_PR_SPAMMER
-    vol_api[spam] *= 6
-    vol_cc[spam] *= 6
+    # Spammers burn tokens generating their PRs, whatever their genuine use.
+    vol_api[spam] = 6.0e6 * np.maximum(affinity[spam], 1.0) * rng.lognormal(0, 0.3, spam.sum())
+    vol_cc[spam] = 15e6 * np.maximum(affinity[spam], 1.0) * rng.lognormal(0, 0.3, spam.sum())
     vol_api[persona == C.P_PROMPT_STUFFER] *= 3
     # API token class shares: cache read, cache write, output (uncached input = the rest).
     api_read = rng.uniform(0.25, 0.65, P)
