@@ -191,7 +191,9 @@ def table(
     column_config: dict | None = None,
     height: int | str = "auto",
 ) -> None:
-    """A table with its CSV download underneath."""
+    """A table with its CSV download underneath. Columns without a given configuration get a
+    readable label, and dates are shown as dates."""
+    column_config = {**default_column_config(frame), **(column_config or {})}
     st.dataframe(
         frame, hide_index=True, column_config=column_config, height=height, placeholder="–"
     )
@@ -208,6 +210,25 @@ def trend_grid(frame: pd.DataFrame, metrics: list[str], columns: int = 2) -> Non
         ):
             with column:
                 st.altair_chart(charts.trend(frame, metric), width="stretch")
+
+
+def default_column_config(frame: pd.DataFrame) -> dict:
+    config: dict = {}
+    for column in frame.columns:
+        label = str(column).replace("_usd", " (USD)").replace("_", " ")
+        label = label[:1].upper() + label[1:]
+        if pd.api.types.is_datetime64_any_dtype(frame[column]):
+            values = frame[column].dropna()
+            is_date = values.empty or bool((values == values.dt.normalize()).all())
+            fmt = "MMM YYYY" if str(column) == "month_start" else None
+            config[column] = (
+                st.column_config.DateColumn(label, format=fmt or "YYYY-MM-DD")
+                if is_date
+                else st.column_config.DatetimeColumn(label, format="YYYY-MM-DD HH:mm")
+            )
+        else:
+            config[column] = label
+    return config
 
 
 def later_table(wh: data.Warehouse, name: str, what: str) -> pd.DataFrame | None:

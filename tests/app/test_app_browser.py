@@ -1,0 +1,198 @@
+"""The app in a real browser: Debian's chromium driven by Playwright against `streamlit run`.
+
+The server runs on a free local port with the hand-made warehouse, is polled on
+/_stcore/health, and is stopped by its PID. Screenshots go to artifacts/screenshots/
+(git-ignored); first-render and filter-change timings to artifacts/screenshots/timings.json.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from app_warehouse import PROJECT_DIR, build_warehouse
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+SCREENSHOTS = PROJECT_DIR / "artifacts" / "screenshots"
+IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+PAGES = {  # url path -> page title
+    "": "Overview",
+    "teams": "Teams",
+    "audit": "Audit",
+    "leaderboard": "Leaderboard replay",
+    "cost-calculator": "Cost calculator",
+    "data-quality": "Data quality",
+}
+timings: dict[str, float] = {}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def port_is_free(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) != 0
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    fixture = build_warehouse(tmp_path_factory.mktemp("browser-wh") / "wh.duckdb", later=True)
+    port = free_port()
+    assert port_is_free(port)
+    log_path = tmp_path_factory.mktemp("browser-log") / "streamlit.log"
+    env = {**os.environ, "MILEAGE_WAREHOUSE": str(fixture.path)}
+    env.pop("MILEAGE_MIN_GROUP_SIZE", None)
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                "app.py",
+                "--server.port",
+                str(port),
+                "--server.address",
+                "127.0.0.1",
+                "--server.headless",
+                "true",
+                "--browser.gatherUsageStats",
+                "false",
+            ],
+            cwd=PROJECT_DIR,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"streamlit exited ({proc.returncode}):\n{log_path.read_text()}")
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                    if response.read().strip() == b"ok":
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"streamlit did not become healthy:\n{log_path.read_text()}")
+            time.sleep(0.2)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    (SCREENSHOTS / "timings.json").write_text(json.dumps(timings, indent=2) + "\n")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: run ./scripts/install-browser.sh (make test does)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 2200})
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def open_page(page, url: str) -> float:
+    start = time.monotonic()
+    page.goto(url)
+    page.wait_for_selector(IDLE, timeout=30_000)
+    return time.monotonic() - start
+
+
+def shoot(page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.wait_for_timeout(400)  # let charts finish drawing
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+
+
+def assert_no_exception(page) -> None:
+    assert page.locator('[data-testid="stException"]').count() == 0
+
+
+def choose(page, label: str, option: str) -> None:
+    """Pick an option in the selectbox labelled `label`."""
+    page.get_by_role("combobox", name=label, exact=True).first.click()
+    page.get_by_role("option", name=option, exact=True).first.click()
+
+
+def test_every_page_loads(server, page):
+    for path, title in PAGES.items():
+        seconds = open_page(page, f"{server}/{path}")
+        timings[f"first render /{path}"] = round(seconds, 2)
+        page.get_by_role("heading", name=title, exact=True).first.wait_for()
+        assert_no_exception(page)
+        shoot(page, f"leadership-{path or 'overview'}")
+    page.goto(f"{server}/")
+    page.wait_for_selector(IDLE)
+    assert page.get_by_text("Demo mode", exact=True).first.is_visible()
+    assert page.get_by_role("link", name="Incentive lab").count() == 0
+
+
+def test_month_filter_changes_the_teams_page(server, page):
+    open_page(page, f"{server}/teams")
+    page.get_by_text("Value per token, March 2026").wait_for()
+    assert page.get_by_text("fewer than 5 people").first.is_visible()
+    start = time.monotonic()
+    choose(page, "Month", "February 2026")
+    page.get_by_text("Value per token, February 2026").wait_for(timeout=30_000)
+    page.wait_for_selector(IDLE)
+    timings["filter change (Teams month)"] = round(time.monotonic() - start, 2)
+    assert_no_exception(page)
+    shoot(page, "leadership-teams-february")
+
+
+def test_cost_calculator_shows_the_published_estimate(server, page):
+    open_page(page, f"{server}/cost-calculator")
+    metric = page.locator('[data-testid="stMetric"]').filter(has_text="Cost per trillion tokens")
+    assert metric.locator('[data-testid="stMetricValue"]').inner_text() == "$5.55M"
+    delta = metric.locator('[data-testid="stMetricDelta"]').inner_text()
+    assert delta.strip() == "+0.8% vs the published $5.5M"
+
+
+def test_hr_role_opens_the_incentive_lab(server, page):
+    open_page(page, f"{server}/")
+    choose(page, "Demo mode: view as", "HR")
+    page.get_by_role("link", name="Incentive lab").wait_for(timeout=30_000)
+    page.get_by_role("link", name="Incentive lab").click()
+    page.get_by_text("Schemes compared").wait_for(timeout=30_000)
+    page.wait_for_selector(IDLE)
+    assert_no_exception(page)
+    shoot(page, "hr-incentive-lab")
