@@ -4,11 +4,14 @@
 -- audit_signal_thresholds (read through macro audit_threshold). Where it makes sense the
 -- threshold is relative to peers: the same role and level that month, falling back to the
 -- role and then to everyone when fewer than peers.min_group_size people have the metric.
+{%- set request_tools = {'cursor': 'Cursor', 'openai': 'OpenAI'} %}
 {%- set peer_metrics = [
     'trivial_merged_prs',
     'nontrivial_merged_prs',
-    'input_tokens_per_request',
-    'request_output_per_input',
+    'cursor_input_tokens_per_request',
+    'cursor_output_per_input',
+    'openai_input_tokens_per_request',
+    'openai_output_per_input',
     'api_output_per_input',
     'sessions_per_active_day',
 ] %}
@@ -114,8 +117,9 @@ pr_spam_signals as (
       and trivial_merged_prs >= {{ audit_threshold('pr_spam.min_trivial_share') }} * merged_prs
 ),
 
--- 2. Always-on consumption: every working hour of every active weekday burns, evenly, and
---    nothing is delivered (transcription-bot shape)
+-- 2. Always-on consumption: usage in (nearly) every working hour of every active weekday,
+--    even the hours a human's day starts and ends with, and nothing delivered
+--    (transcription-bot shape)
 always_on_signals as (
     select
         employee_key, month_start, team_id,
@@ -125,16 +129,16 @@ always_on_signals as (
         {{ dbt.concat([
             audit_fmt_pct('working_hour_coverage'), "' of working hours (local '",
             audit_fmt_int(audit_threshold('always_on.working_hour_start')), "':00-'",
-            audit_fmt_int(audit_threshold('always_on.working_hour_end')), "':00) on '",
-            audit_fmt_int('active_weekdays'), "' active weekdays had usage, hour-to-hour variation '",
-            audit_fmt_num('working_slot_cv', 2), "'; '", audit_fmt_int('nontrivial_merged_prs'),
+            audit_fmt_int(audit_threshold('always_on.working_hour_end')), "':00, '", 'timezone', "') on '",
+            audit_fmt_int('active_weekdays'), "' active weekdays had usage; even the least-used hour on '",
+            audit_fmt_pct('least_covered_hour_share'), "' of them; '", audit_fmt_int('nontrivial_merged_prs'),
             "' non-trivial merged PRs (peer median '", audit_fmt_num('peer_nontrivial_merged_prs'),
             "'); '", audit_fmt_millions('total_tokens'), "' tokens'",
         ]) }} as evidence
     from with_peers
     where active_weekdays >= {{ audit_threshold('always_on.min_active_weekdays') }}
       and working_hour_coverage >= {{ audit_threshold('always_on.min_coverage') }}
-      and working_slot_cv <= {{ audit_threshold('always_on.max_cv') }}
+      and least_covered_hour_share >= {{ audit_threshold('always_on.min_least_covered_hour_share') }}
       and nontrivial_merged_prs
           <= {{ audit_threshold('always_on.max_delivery_vs_peers') }} * coalesce(peer_nontrivial_merged_prs, 0)
 ),
@@ -161,22 +165,25 @@ unattended_agent_signals as (
           <= {{ audit_threshold('unattended_agent.max_human_off_hours_share') }}
 ),
 
--- 4. Prompt stuffing: far more input per request than peers, little cache reuse, and no
---    extra output to show for it. Per request where exports count requests; for API buckets
---    (no request counts) by the uncached share of input.
+-- 4. Prompt stuffing: far more input per request than peers on the same tool, little cache
+--    reuse, and no extra output to show for it. Per request where exports count model
+--    requests (Cursor, OpenAI); for Anthropic API buckets (no request counts) by the uncached
+--    share of input.
 prompt_stuffing as (
     select
         *,
+        {%- for tool in request_tools %}
         case
-            when counted_requests >= {{ audit_threshold('prompt_stuffing.min_requests') }}
-             and input_tokens_per_request
-                 >= {{ audit_threshold('prompt_stuffing.peer_multiple') }} * peer_input_tokens_per_request
-             and request_cache_reuse <= {{ audit_threshold('prompt_stuffing.max_cache_reuse') }}
-             and request_output_per_input
-                 <= {{ audit_threshold('prompt_stuffing.max_output_vs_peers') }} * peer_request_output_per_input
-            then input_tokens_per_request
-                 / ({{ audit_threshold('prompt_stuffing.peer_multiple') }} * peer_input_tokens_per_request)
-        end as request_score,
+            when {{ tool }}_requests >= {{ audit_threshold('prompt_stuffing.min_requests') }}
+             and {{ tool }}_input_tokens_per_request
+                 >= {{ audit_threshold('prompt_stuffing.peer_multiple') }} * peer_{{ tool }}_input_tokens_per_request
+             and {{ tool }}_cache_reuse <= {{ audit_threshold('prompt_stuffing.max_cache_reuse') }}
+             and {{ tool }}_output_per_input
+                 <= {{ audit_threshold('prompt_stuffing.max_output_vs_peers') }} * peer_{{ tool }}_output_per_input
+            then {{ tool }}_input_tokens_per_request
+                 / ({{ audit_threshold('prompt_stuffing.peer_multiple') }} * peer_{{ tool }}_input_tokens_per_request)
+        end as {{ tool }}_score,
+        {%- endfor %}
         case
             when api_input_tokens >= {{ audit_threshold('prompt_stuffing.min_api_tokens') }}
              and api_uncached_share >= {{ audit_threshold('prompt_stuffing.min_api_uncached_share') }}
@@ -191,24 +198,39 @@ prompt_stuffing_signals as (
     select
         employee_key, month_start, team_id,
         'prompt_stuffing' as signal,
-        case when request_score is not null then input_tokens_per_request else api_uncached_share end
-            as metric_value,
-        case when request_score is not null
-            then {{ audit_threshold('prompt_stuffing.peer_multiple') }} * peer_input_tokens_per_request
+        case
+            when cursor_score >= coalesce(openai_score, 0) then cursor_input_tokens_per_request
+            when openai_score is not null then openai_input_tokens_per_request
+            else api_uncached_share
+        end as metric_value,
+        case
+            when cursor_score >= coalesce(openai_score, 0)
+                then {{ audit_threshold('prompt_stuffing.peer_multiple') }} * peer_cursor_input_tokens_per_request
+            when openai_score is not null
+                then {{ audit_threshold('prompt_stuffing.peer_multiple') }} * peer_openai_input_tokens_per_request
             else {{ audit_threshold('prompt_stuffing.min_api_uncached_share') }}
         end as threshold_value,
-        {{ dbt.concat([
-            audit_fmt_int('input_tokens_per_request'), "' input tokens per request (peer median '",
-            audit_fmt_int('peer_input_tokens_per_request'), "'), '", audit_fmt_pct('request_cache_reuse'),
-            "' read from cache, '", audit_fmt_num('1000 * request_output_per_input'),
-            "' output per 1,000 input (peers '", audit_fmt_num('1000 * peer_request_output_per_input'),
-            "'); API: '", audit_fmt_pct('api_uncached_share'), "' of '",
-            audit_fmt_millions('api_input_tokens'), "' input tokens uncached, '",
-            audit_fmt_num('1000 * api_output_per_input'), "' output per 1,000 input (peers '",
-            audit_fmt_num('1000 * peer_api_output_per_input'), "')'",
-        ]) }} as evidence
+        {%- set parts = [] %}
+        {%- for tool, label in request_tools.items() %}
+        {%- do parts.append(
+            "case when " ~ tool ~ "_requests > 0 then " ~ dbt.concat([
+                "'" ~ label ~ ": '", audit_fmt_int(tool ~ '_input_tokens_per_request'),
+                "' input tokens per request (peer median '", audit_fmt_int('peer_' ~ tool ~ '_input_tokens_per_request'),
+                "'), '", audit_fmt_pct(tool ~ '_cache_reuse'), "' read from cache, '",
+                audit_fmt_num('1000 * ' ~ tool ~ '_output_per_input'), "' output per 1,000 input (peers '",
+                audit_fmt_num('1000 * peer_' ~ tool ~ '_output_per_input'), "'); '",
+            ]) ~ " else '' end") %}
+        {%- endfor %}
+        {%- do parts.append(
+            "case when api_input_tokens > 0 then " ~ dbt.concat([
+                "'Anthropic API: '", audit_fmt_pct('api_uncached_share'), "' of '",
+                audit_fmt_millions('api_input_tokens'), "' input tokens uncached, '",
+                audit_fmt_num('1000 * api_output_per_input'), "' output per 1,000 input (peers '",
+                audit_fmt_num('1000 * peer_api_output_per_input'), "')'",
+            ]) ~ " else '' end") %}
+        {{ dbt.concat(parts) }} as evidence
     from prompt_stuffing
-    where request_score is not null or api_score is not null
+    where cursor_score is not null or openai_score is not null or api_score is not null
 ),
 
 -- 5. Telemetry inflation: the client reports far more tokens than billing shows
@@ -334,6 +356,7 @@ tokens_without_outcomes_signals as (
     where ranked.window_tokens > 0
       and ranked.token_percentile >= {{ audit_threshold('tokens_without_outcomes.min_token_percentile') }}
       and ranked.outcome_percentile <= {{ audit_threshold('tokens_without_outcomes.max_outcome_percentile') }}
+      and ranked.window_months >= {{ audit_threshold('tokens_without_outcomes.min_months') }}
       and ranked.window_outcome_points < role_windows.role_median_outcome_points
       and role_windows.role_median_outcome_points
           >= {{ audit_threshold('tokens_without_outcomes.min_role_median_outcome') }}

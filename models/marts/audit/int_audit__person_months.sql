@@ -2,7 +2,12 @@
 -- One row per person and month they were employed: the usage shape and delivery facts every
 -- gaming signal and the leaderboard replay read. Times of day are local (the person's roster
 -- timezone); only usage dated to the hour or the request ('1h', 'request') has a time of day,
--- daily buckets (Claude Code, Copilot, daily pulls) count in totals only.
+-- daily buckets (Claude Code, Copilot, daily pulls) count in totals only. An hour bucket is
+-- placed at its middle (start + 30 minutes), so half-hour timezones land in the right hour.
+-- Per-request measures use the exports that count model requests (Cursor events, OpenAI
+-- num_model_requests); Copilot's count is of IDE interactions, not of its CLI's token use.
+{%- set request_tools = {'cursor': "provider = 'cursor'", 'openai': "provider = 'openai'"} %}
+{%- set working_hours = audit_threshold('always_on.working_hour_end') ~ ' - ' ~ audit_threshold('always_on.working_hour_start') %}
 with months as (
     select distinct
         month_start,
@@ -55,7 +60,7 @@ usage as (
         usage.total_tokens,
         usage.requests,
         usage.list_cost_usd,
-        {{ to_local_timestamp('usage.usage_hour', 'employees.timezone') }} as local_hour
+        {{ to_local_timestamp(dbt.dateadd('minute', 30, 'usage.usage_hour'), 'employees.timezone') }} as local_hour
     from {{ ref('fct_ai_usage_hourly') }} as usage
     inner join {{ ref('dim_employees') }} as employees
         on usage.employee_key = employees.employee_key
@@ -85,15 +90,14 @@ usage_months as (
                   and (local_hour_of_day < {{ audit_threshold('unattended_agent.night_end_hour') }}
                        or local_day_of_week >= 6)
              then total_tokens else 0 end) as off_hours_tokens,
-        -- requests are counted only by some exports (OpenAI, Cursor, Copilot CLI)
-        sum(case when requests is not null then requests else 0 end) as counted_requests,
-        sum(case when requests is not null
+        {%- for tool, condition in request_tools.items() %}
+        sum(case when {{ condition }} then coalesce(requests, 0) else 0 end) as {{ tool }}_requests,
+        sum(case when {{ condition }}
              then uncached_input_tokens + cache_write_tokens + cache_read_tokens else 0 end)
-            as counted_request_input_tokens,
-        sum(case when requests is not null then cache_read_tokens else 0 end)
-            as counted_request_cache_read_tokens,
-        sum(case when requests is not null then output_tokens else 0 end)
-            as counted_request_output_tokens,
+            as {{ tool }}_input_tokens,
+        sum(case when {{ condition }} then cache_read_tokens else 0 end) as {{ tool }}_cache_read_tokens,
+        sum(case when {{ condition }} then output_tokens else 0 end) as {{ tool }}_output_tokens,
+        {%- endfor %}
         -- Anthropic API buckets (no request counts): the token-class mix
         sum(case when provider = 'anthropic' and tool = 'api'
              then uncached_input_tokens + cache_write_tokens + cache_read_tokens else 0 end)
@@ -125,17 +129,27 @@ active_weekdays as (
     group by employee_key, month_start
 ),
 
-working_slots as (
+working_hours_of_day as (
     select
         employee_key,
         month_start,
-        count(*) as covered_working_slots,
-        sum(slot_tokens) as working_slot_tokens,
-        sum(cast(slot_tokens as double) * slot_tokens) as working_slot_tokens_squared
+        local_hour_of_day,
+        count(*) as days_with_usage
     from slots
     where local_hour_of_day >= {{ audit_threshold('always_on.working_hour_start') }}
       and local_hour_of_day < {{ audit_threshold('always_on.working_hour_end') }}
       and slot_tokens > 0
+    group by employee_key, month_start, local_hour_of_day
+),
+
+working_slots as (
+    select
+        employee_key,
+        month_start,
+        sum(days_with_usage) as covered_working_slots,
+        count(*) as working_hours_with_usage,
+        min(days_with_usage) as least_covered_hour_days
+    from working_hours_of_day
     group by employee_key, month_start
 ),
 
@@ -200,21 +214,19 @@ joined as (
         cast(coalesce(u.output_tokens, 0) as {{ dbt.type_bigint() }}) as output_tokens,
         cast(coalesce(u.timed_tokens, 0) as {{ dbt.type_bigint() }}) as timed_tokens,
         cast(coalesce(u.off_hours_tokens, 0) as {{ dbt.type_bigint() }}) as off_hours_tokens,
-        cast(coalesce(u.counted_requests, 0) as {{ dbt.type_bigint() }}) as counted_requests,
-        cast(coalesce(u.counted_request_input_tokens, 0) as {{ dbt.type_bigint() }})
-            as counted_request_input_tokens,
-        cast(coalesce(u.counted_request_cache_read_tokens, 0) as {{ dbt.type_bigint() }})
-            as counted_request_cache_read_tokens,
-        cast(coalesce(u.counted_request_output_tokens, 0) as {{ dbt.type_bigint() }})
-            as counted_request_output_tokens,
+        {%- for tool in request_tools %}
+        {%- for measure in ['requests', 'input_tokens', 'cache_read_tokens', 'output_tokens'] %}
+        cast(coalesce(u.{{ tool }}_{{ measure }}, 0) as {{ dbt.type_bigint() }}) as {{ tool }}_{{ measure }},
+        {%- endfor %}
+        {%- endfor %}
         cast(coalesce(u.api_input_tokens, 0) as {{ dbt.type_bigint() }}) as api_input_tokens,
         cast(coalesce(u.api_uncached_input_tokens, 0) as {{ dbt.type_bigint() }})
             as api_uncached_input_tokens,
         cast(coalesce(u.api_output_tokens, 0) as {{ dbt.type_bigint() }}) as api_output_tokens,
         cast(coalesce(aw.active_weekdays, 0) as {{ dbt.type_int() }}) as active_weekdays,
         cast(coalesce(ws.covered_working_slots, 0) as {{ dbt.type_int() }}) as covered_working_slots,
-        cast(coalesce(ws.working_slot_tokens, 0) as double) as working_slot_tokens,
-        coalesce(ws.working_slot_tokens_squared, 0) as working_slot_tokens_squared,
+        coalesce(ws.working_hours_with_usage, 0) as working_hours_with_usage,
+        coalesce(ws.least_covered_hour_days, 0) as least_covered_hour_days,
         cast(coalesce(m.merged_prs, 0) as {{ dbt.type_int() }}) as merged_prs,
         cast(coalesce(m.trivial_merged_prs, 0) as {{ dbt.type_int() }}) as trivial_merged_prs,
         cast(coalesce(m.merged_prs, 0) - coalesce(m.trivial_merged_prs, 0) as {{ dbt.type_int() }})
@@ -238,12 +250,11 @@ joined as (
         on people.employee_key = b.employee_key and people.month_start = b.month_start
 ),
 
-
 shaped as (
     select
         *,
-        active_weekdays * ({{ audit_threshold('always_on.working_hour_end') }}
-            - {{ audit_threshold('always_on.working_hour_start') }}) as possible_working_slots
+        {{ working_hours }} as working_hours_per_day,
+        active_weekdays * ({{ working_hours }}) as possible_working_slots
     from joined
 )
 
@@ -261,10 +272,12 @@ select
     output_tokens,
     timed_tokens,
     off_hours_tokens,
-    counted_requests,
-    counted_request_input_tokens,
-    counted_request_cache_read_tokens,
-    counted_request_output_tokens,
+    {%- for tool in request_tools %}
+    {{ tool }}_requests,
+    {{ tool }}_input_tokens,
+    {{ tool }}_cache_read_tokens,
+    {{ tool }}_output_tokens,
+    {%- endfor %}
     api_input_tokens,
     api_uncached_input_tokens,
     api_output_tokens,
@@ -281,23 +294,22 @@ select
     cast(greatest(
         nontrivial_merged_prs - {{ audit_threshold('outcome.bug_penalty') }} * bugs_caused, 0
     ) as double) as outcome_points,
-    -- working-hour slots on active weekdays: the covered share, and the evenness of tokens
-    -- across all of them (empty slots count as 0): coefficient of variation
+    -- working-hour slots (local weekday x working hour) on active weekdays: the covered
+    -- share, and the share of active weekdays on which the least-used working hour had usage
+    -- (low for a human's day, which starts and ends unevenly; near 1 for a flat burn)
     {{ safe_divide('covered_working_slots', 'possible_working_slots') }} as working_hour_coverage,
-    case when possible_working_slots > 0 and working_slot_tokens > 0 then
-        sqrt(greatest(
-            working_slot_tokens_squared / possible_working_slots
-            - (working_slot_tokens / possible_working_slots) * (working_slot_tokens / possible_working_slots),
-            0
-        )) / (working_slot_tokens / possible_working_slots)
-    end as working_slot_cv,
+    case
+        when active_weekdays = 0 then null
+        when working_hours_with_usage < working_hours_per_day then 0.0
+        else cast(least_covered_hour_days as double) / active_weekdays
+    end as least_covered_hour_share,
     {{ safe_divide('off_hours_tokens', 'timed_tokens') }} as off_hours_share,
     {{ safe_divide('opened_prs_off_hours', 'opened_prs') }} as opened_prs_off_hours_share,
-    {{ safe_divide('counted_request_input_tokens', 'counted_requests') }} as input_tokens_per_request,
-    {{ safe_divide('counted_request_cache_read_tokens', 'counted_request_input_tokens') }}
-        as request_cache_reuse,
-    {{ safe_divide('counted_request_output_tokens', 'counted_request_input_tokens') }}
-        as request_output_per_input,
+    {%- for tool in request_tools %}
+    {{ safe_divide(tool ~ '_input_tokens', tool ~ '_requests') }} as {{ tool }}_input_tokens_per_request,
+    {{ safe_divide(tool ~ '_cache_read_tokens', tool ~ '_input_tokens') }} as {{ tool }}_cache_reuse,
+    {{ safe_divide(tool ~ '_output_tokens', tool ~ '_input_tokens') }} as {{ tool }}_output_per_input,
+    {%- endfor %}
     {{ safe_divide('api_uncached_input_tokens', 'api_input_tokens') }} as api_uncached_share,
     {{ safe_divide('api_output_tokens', 'api_input_tokens') }} as api_output_per_input
 from shaped
