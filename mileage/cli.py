@@ -45,12 +45,16 @@ def _fail(stage: str, reason: str) -> typer.Exit:
     return typer.Exit(code=1)
 
 
-def run_build(raw_dir: Path, warehouse: Path, *, gate: bool = True) -> BuildReport:
+def run_build(
+    raw_dir: Path, warehouse: Path, *, gate: bool = True, demo: bool = False
+) -> BuildReport:
     """Build with progress bars; raise typer.Exit(1) with a one-line reason on failure."""
     from mileage.pipeline import build
 
     _, is_demo_key = config.pseudonym_key()
-    if is_demo_key and Path(raw_dir).resolve() != config.DEMO_RAW_DIR.resolve():
+    if is_demo_key and demo:
+        console.print("Demo mode: employee keys use Mileage's public demo pseudonym key.")
+    elif is_demo_key and Path(raw_dir).resolve() != config.DEMO_RAW_DIR.resolve():
         console.print(
             f"[yellow]warning:[/] {config.ENV_PSEUDONYM_KEY} is not set: employee keys use the "
             "public demo key. Set it to a secret before building from real exports."
@@ -170,7 +174,7 @@ def demo_command(
             raise
     except Exception as exc:
         raise _fail("simulate", str(exc)) from None
-    run_build(out, warehouse)
+    run_build(out, warehouse, demo=True)
     if serve:
         raise typer.Exit(serve_app(warehouse.resolve(), port))
 
