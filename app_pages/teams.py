@@ -74,15 +74,19 @@ controls = st.columns([1, 3])
 with controls[0]:
     month = ui.month_picker(months_all["month_start"], key="teams_month")
 with controls[1]:
-    chosen = st.multiselect(
-        "Teams",
-        options=list(names.index),
-        default=list(names.index),
-        format_func=names.get,
-        key="teams_filter",
-        disabled=not viewer.role.all_teams,
-        help=None if viewer.role.all_teams else "Engineers see their own team.",
-    )
+    if viewer.role.all_teams:
+        chosen = st.multiselect(
+            "Teams",
+            options=list(names.index),
+            default=list(names.index),
+            format_func=names.get,
+            key="teams_filter",
+        )
+    else:
+        chosen = list(names.index)
+        st.text_input(
+            "Team", value=", ".join(names), disabled=True, help="Engineers see their own team."
+        )
 
 selected = months_all[months_all["team_id"].isin(chosen)]
 current = selected[selected["month_start"] == month].sort_values("team_name")

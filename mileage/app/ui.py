@@ -137,21 +137,37 @@ def _demo_viewer(wh: data.Warehouse, min_group_size: int) -> Viewer:
         st.caption(ROLES[role].description)
         employee_key = team_id = None
         if role == "engineer":
-            people = data.active_employees(wh)
-            labels = {
-                k: f"{short_key(k)} · {t}"
-                for k, t in zip(people.employee_key, people.team_name, strict=True)
-            }
-            employee_key = st.selectbox(
-                "Demo mode: you are",
-                options=list(labels),
-                format_func=labels.get,
-                key="demo_employee",
-            )
-            team_id = _team_of(wh, employee_key)
+            employee_key, team_id = _demo_engineer(wh)
     return make_viewer(
         role, employee_key=employee_key, team_id=team_id, min_group_size=min_group_size
     )
+
+
+def _demo_engineer(wh: data.Warehouse) -> tuple[str | None, str | None]:
+    """Pick a team, then a person in it (a large organisation would not fit one list)."""
+    people = data.active_employees(wh)
+    if people.empty:
+        st.warning("No active employees in the warehouse.")
+        return None, None
+    team_names = people.drop_duplicates("team_id").set_index("team_id")["team_name"]
+    preset = st.session_state.get("demo_employee")
+    if preset is not None and "demo_team" not in st.session_state:
+        preset_team = people.loc[people.employee_key == preset, "team_id"]
+        if not preset_team.empty:
+            st.session_state["demo_team"] = preset_team.iloc[0]
+    team_id = st.selectbox(
+        "Demo mode: your team",
+        options=list(team_names.index),
+        format_func=team_names.get,
+        key="demo_team",
+    )
+    keys = list(people.loc[people.team_id == team_id, "employee_key"])
+    if st.session_state.get("demo_employee") not in keys:
+        st.session_state["demo_employee"] = keys[0]
+    employee_key = st.selectbox(
+        "Demo mode: you are", options=keys, format_func=short_key, key="demo_employee"
+    )
+    return employee_key, team_id
 
 
 def warehouse_caption(wh: data.Warehouse) -> None:

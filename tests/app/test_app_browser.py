@@ -122,12 +122,19 @@ def browser():
         browser.close()
 
 
-@pytest.fixture
-def page(browser):
+@pytest.fixture(scope="module")
+def context(browser):
+    """One browser context for the module: Streamlit's scripts are fetched once."""
     context = browser.new_context(viewport={"width": 1400, "height": 2200})
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def page(context):
     page = context.new_page()
     yield page
-    context.close()
+    page.close()
 
 
 def open_page(page, url: str) -> float:
@@ -139,7 +146,7 @@ def open_page(page, url: str) -> float:
 
 def shoot(page, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.wait_for_timeout(400)  # let charts finish drawing
+    page.wait_for_timeout(250)  # let charts finish drawing
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
 
 
@@ -154,16 +161,19 @@ def choose(page, label: str, option: str) -> None:
 
 
 def test_every_page_loads(server, page):
+    timings["first render /"] = round(open_page(page, f"{server}/"), 2)
+    assert page.get_by_text("Demo mode", exact=True).first.is_visible()
+    assert page.get_by_role("link", name="Incentive lab").count() == 0  # not for leadership
     for path, title in PAGES.items():
-        seconds = open_page(page, f"{server}/{path}")
-        timings[f"first render /{path}"] = round(seconds, 2)
-        page.get_by_role("heading", name=title, exact=True).first.wait_for()
+        start = time.monotonic()
+        page.get_by_role("link", name=title, exact=True).first.click()
+        page.get_by_role("heading", name=title, exact=True).first.wait_for(timeout=30_000)
+        page.wait_for_selector(IDLE, timeout=30_000)
+        timings[f"page switch to /{path}"] = round(time.monotonic() - start, 2)
+        assert page.url.rstrip("/") == f"{server}/{path}".rstrip("/")
         assert_no_exception(page)
         shoot(page, f"leadership-{path or 'overview'}")
-    page.goto(f"{server}/")
-    page.wait_for_selector(IDLE)
-    assert page.get_by_text("Demo mode", exact=True).first.is_visible()
-    assert page.get_by_role("link", name="Incentive lab").count() == 0
+    assert page.get_by_text("fewer than 5 people").count() == 0  # data quality: no teams
 
 
 def test_month_filter_changes_the_teams_page(server, page):

@@ -447,3 +447,14 @@ def test_data_quality(serve, small_warehouse):
     reasons = frame_with(at, "reason")
     assert "raw_record" not in reasons.columns
     assert_no_names(at)
+
+
+def test_demo_engineer_picks_a_team_then_a_person(serve, small_warehouse):
+    fx = serve(small_warehouse)
+    at = run_app("engineer", "teams")
+    at.sidebar.selectbox(key="demo_team").set_value(TINY_TEAM).run()
+    assert not at.exception
+    tiny_people = set(fx.employees.loc[fx.employees.team_id == TINY_TEAM, "employee_key"])
+    assert at.sidebar.selectbox(key="demo_employee").value in tiny_people
+    table = frame_with(at, "merged_prs_per_million_tokens")
+    assert table.team_name.tolist() == ["Tiny Tools"]
