@@ -39,8 +39,11 @@ def base62(h: np.ndarray, n: int) -> list[str]:
 
 
 def hex_ids(seed: int, tag: int, idx: np.ndarray, words: int) -> list[str]:
-    parts = [hash64(seed, tag, idx, w) for w in range(words)]
-    return ["".join(f"{int(p[i]):016x}" for p in parts) for i in range(idx.size)]
+    """`16 * words` hex characters per index, from `words` hashes."""
+    parts = np.stack([hash64(seed, tag, idx, w) for w in range(words)], axis=1)
+    text = parts.astype(">u8").tobytes().hex()
+    n = 16 * words
+    return [text[i * n:(i + 1) * n] for i in range(idx.size)]
 
 
 @dataclass

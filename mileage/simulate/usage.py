@@ -101,16 +101,36 @@ def _concat(chunks: list[dict]) -> dict:
     return {k: np.concatenate([c[k] for c in chunks]) for k in chunks[0]}
 
 
+def _unique_rows(keys: list[np.ndarray]) -> tuple[list[np.ndarray], np.ndarray]:
+    """Unique combinations of integer key columns, sorted lexicographically, and the inverse.
+
+    Same result as np.unique(np.stack(keys, 1), axis=0) but on one mixed-radix int64 code.
+    """
+    cols = [np.asarray(k).astype(np.int64) for k in keys]
+    if cols[0].size == 0:
+        return cols, np.zeros(0, dtype=np.int64)
+    lows = [int(c.min()) for c in cols]
+    radix = [int(c.max()) - lo + 1 for c, lo in zip(cols, lows, strict=True)]
+    code = np.zeros(cols[0].size, dtype=np.int64)
+    for c, lo, r in zip(cols, lows, radix, strict=True):
+        code = code * r + (c - lo)
+    uniq, inverse = np.unique(code, return_inverse=True)
+    out = []
+    for lo, r in zip(reversed(lows), reversed(radix), strict=True):
+        uniq, digit = np.divmod(uniq, r)
+        out.append(digit + lo)
+    return out[::-1], inverse.ravel()
+
+
 def _aggregate(keys: list[np.ndarray], values: dict) -> tuple[list[np.ndarray], dict]:
     """Sum `values` over unique combinations of `keys` (sorted by the keys)."""
     if len(keys[0]) == 0:
         return keys, values
-    stacked = np.stack([k.astype(np.int64) for k in keys], axis=1)
-    uniq, inverse = np.unique(stacked, axis=0, return_inverse=True)
-    inverse = inverse.ravel()
-    out = {name: np.bincount(inverse, weights=v, minlength=len(uniq)).round().astype(np.int64)
+    uniq, inverse = _unique_rows(keys)
+    n = uniq[0].size
+    out = {name: np.bincount(inverse, weights=v, minlength=n).round().astype(np.int64)
            for name, v in values.items()}
-    return [uniq[:, i] for i in range(uniq.shape[1])], out
+    return uniq, out
 
 
 class DayUsage:
@@ -317,8 +337,8 @@ class DayUsage:
         # Sessions: distinct (device, local day, 4-hour block) behind each record.
         sess_key = (cells["device"].astype(np.int64) * 10_000 + (cells["local_day"] + 10) * 8
                     + cells["block"])
-        pair = np.unique(np.stack([inv, sess_key], axis=1), axis=0)
-        sessions = np.bincount(pair[:, 0], minlength=n_rec)
+        (pair_rec, _), _ = _unique_rows([inv, sess_key])
+        sessions = np.bincount(pair_rec, minlength=n_rec)
         # Productivity metrics follow the person's latent productivity, not tokens.
         main = ~cells["background"]
         lp = p["lp"][cells["device"]] * main
@@ -344,9 +364,7 @@ class DayUsage:
 
     @staticmethod
     def _group(keys):
-        stacked = np.stack([k.astype(np.int64) for k in keys], axis=1)
-        uniq, inv = np.unique(stacked, axis=0, return_inverse=True)
-        return [uniq[:, i] for i in range(uniq.shape[1])], inv.ravel()
+        return _unique_rows(keys)
 
     # --- Claude Code telemetry ------------------------------------------------------------
     def _telemetry(self, rng, u: int, cells: dict) -> dict:

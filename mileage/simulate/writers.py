@@ -96,43 +96,45 @@ class RawWriter:
         return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-8{h[17:20]}-{h[20:32]}"
 
     def _register_dimensions(self) -> None:
-        org, s, p = self.org, self.org.s, self.org.p
+        """String dimensions, referenced from page columns as dictionary arrays (no joins)."""
+        org, s = self.org, self.org.s
         email_cap = [".".join(part.capitalize() for part in e.split("@")[0].split("."))
                      + "@" + e.split("@")[1] for e in s["email"]]
-        people = pa.table({
-            "idx": np.arange(org.P),
-            "email": s["email"],
-            "email_cap": email_cap,
-            "login": [x or None for x in s["github_login"]],
-            "uid": p["github_uid"],
-            "jira_id": s["jira_id"],
-            "openai_uid": [x or None for x in s["openai_uid"]],
-            "install_id": s["install_id"],
-            "account_uuid": s["account_uuid"],
-            "terminal": p["terminal"].astype(np.int64),
-            "cursor_upper": p["cursor_upper"],
-        })
-        self.con.register("people", people)
         ak, ok = org.anthropic_keys, org.openai_keys
-        self.con.register("akeys", pa.table({"idx": np.arange(len(ak)), "key_id": ak.key_id,
-                                             "name": ak.name}))
-        self.con.register("okeys", pa.table({"idx": np.arange(len(ok)), "key_id": ok.key_id,
-                                             "name": ok.name}))
+        self.dims = {
+            "email": pa.array(s["email"] + email_cap),  # index + P = as Cursor capitalises it
+            "login": pa.array([x or None for x in s["github_login"]]),
+            "jira_id": pa.array(s["jira_id"]),
+            "openai_uid": pa.array([x or None for x in s["openai_uid"]]),
+            "install_id": pa.array(s["install_id"]),
+            "account_uuid": pa.array(s["account_uuid"]),
+            "akey_id": pa.array(ak.key_id, pa.string()),
+            "akey_name": pa.array(ak.name, pa.string()),
+            "okey_id": pa.array(ok.key_id, pa.string()),
+            "amodel": pa.array([m for m, _ in C.ANTHROPIC_MODELS]),
+            "ccmodel": pa.array([C.ANTHROPIC_MODELS[i][0] for i in C.CLAUDE_CODE_MODELS]),
+            "omodel": pa.array([m for m, _ in C.OPENAI_MODELS]),
+            "cmodel": pa.array([m for m, _ in C.CURSOR_MODELS]),
+            "terminal": pa.array(C.TERMINALS),
+            "ide": pa.array(C.COPILOT_IDES),
+            "repo": pa.array(org.repo_name),
+            "team_name": pa.array(org.ts["team_name"]),
+            "project": pa.array(org.org_project),
+        }
 
-        def models(names):
-            return pa.table({"idx": np.arange(len(names)), "name": names})
+    def _d(self, idx, dim: str) -> pa.DictionaryArray:
+        """Strings of `dim` at `idx` (-1 = null) as a dictionary array DuckDB reads directly."""
+        idx = np.asarray(idx)
+        indices = pa.array(np.maximum(idx, 0).astype(np.int32), mask=idx < 0)
+        return pa.DictionaryArray.from_arrays(indices, self.dims[dim])
 
-        self.con.register("amodels", models([m for m, _ in C.ANTHROPIC_MODELS]))
-        self.con.register("ccmodels", models([C.ANTHROPIC_MODELS[i][0]
-                                              for i in C.CLAUDE_CODE_MODELS]))
-        self.con.register("omodels", models([m for m, _ in C.OPENAI_MODELS]))
-        self.con.register("cmodels", models([m for m, _ in C.CURSOR_MODELS]))
-        self.con.register("repos", pa.table({"idx": np.arange(len(org.repo_name)),
-                                             "full_name": org.repo_name}))
-        self.con.register("teams", pa.table({"idx": np.arange(org.T),
-                                             "team_name": org.ts["team_name"],
-                                             "project": np.array(org.org_project,
-                                                                 dtype=object)[org.t["org"]]}))
+    def _with(self, table: pa.Table, **columns) -> pa.Table:
+        for name, values in columns.items():
+            table = table.append_column(name, values)
+        return table
+
+    def _col(self, table: pa.Table, name: str) -> np.ndarray:
+        return table.column(name).to_numpy()
 
     # --- plumbing ------------------------------------------------------------------------------
     def _path(self, meta: PageMeta) -> Path:
@@ -171,11 +173,14 @@ class RawWriter:
 
     # --- Anthropic ---------------------------------------------------------------------------
     def anthropic_messages(self, table: pa.Table, meta: PageMeta) -> None:
+        table = self._with(table, key_id=self._d(self._col(table, "key"), "akey_id"),
+                           model_name=self._d(self._col(table, "model"), "amodel"))
         self._page_table(table)
         width = 3600 if self.hourly else 86400
         sql = f"""
         SELECT {_ts('ts')} AS starting_at, {_ts(f'ts + {width}')} AS ending_at,
-               list({{'api_key_id': k.key_id, 'workspace_id': NULL::VARCHAR, 'model': m.name,
+               list({{'api_key_id': pg.key_id, 'workspace_id': NULL::VARCHAR,
+                     'model': pg.model_name,
                      'service_tier': 'standard', 'context_window': '0-200k',
                      'uncached_input_tokens': pg.uncached,
                      'cache_creation': {{'ephemeral_5m_input_tokens': pg.cw5m,
@@ -184,8 +189,6 @@ class RawWriter:
                      'server_tool_use': {{'web_search_requests': pg.web}}}} ORDER BY pg.rn)
                    AS results
         FROM (SELECT *, {self.E} + day * 86400 + hour * 3600 AS ts FROM pg) pg
-        LEFT JOIN akeys k ON k.idx = pg.key
-        JOIN amodels m ON m.idx = pg.model
         GROUP BY ts ORDER BY ts"""
         path = self._path(meta)
         self._envelope(path, b'{"data":[', self._lines(sql),
@@ -193,6 +196,12 @@ class RawWriter:
         self._done(path, meta.source, table.num_rows)
 
     def anthropic_claude_code(self, table: pa.Table, meta: PageMeta) -> None:
+        api = self._col(table, "customer_type") == 2
+        actor = self._col(table, "actor")
+        table = self._with(table, email=self._d(np.where(api, -1, actor), "email"),
+                           key_name=self._d(np.where(api, self._col(table, "key"), -1),
+                                            "akey_name"),
+                           terminal_name=self._d(self._col(table, "terminal"), "terminal"))
         self._page_table(table)
         models = [C.ANTHROPIC_MODELS[i][0] for i in C.CLAUDE_CODE_MODELS]
         breakdown = ", ".join(
@@ -207,11 +216,12 @@ class RawWriter:
         sql = f"""
         SELECT {_ts(f'{self.E} + day * 86400')} AS date,
                CASE WHEN customer_type = 2
-                    THEN json_object('type', 'api_actor', 'api_key_name', k.name)
-                    ELSE json_object('type', 'user_actor', 'email_address', pe.email) END AS actor,
+                    THEN json_object('type', 'api_actor', 'api_key_name', pg.key_name)
+                    ELSE json_object('type', 'user_actor', 'email_address', pg.email) END
+                   AS actor,
                '{self.org_id}' AS organization_id,
                CASE WHEN customer_type = 2 THEN 'api' ELSE 'subscription' END AS customer_type,
-               {_sql_list(C.TERMINALS)}[pg.terminal + 1] AS terminal_type,
+               pg.terminal_name AS terminal_type,
                {{'num_sessions': sessions,
                  'lines_of_code': {{'added': lines_added, 'removed': lines_removed}},
                  'commits_by_claude_code': commits,
@@ -222,14 +232,19 @@ class RawWriter:
                list_filter([{breakdown}], lambda x: x.tokens.input + x.tokens.output
                            + x.tokens.cache_read + x.tokens.cache_creation > 0)
                    AS model_breakdown
-        FROM pg LEFT JOIN people pe ON pe.idx = pg.actor LEFT JOIN akeys k ON k.idx = pg.key
-        ORDER BY pg.rn"""
+        FROM pg"""
         path = self._path(meta)
         self._envelope(path, b'{"data":[', self._lines(sql),
                        b'],"has_more":' + self._next_page(meta) + b"}")
         self._done(path, meta.source, table.num_rows)
 
     def telemetry_claude_code(self, table: pa.Table, meta: PageMeta) -> None:
+        actor, device = self._col(table, "actor"), self._col(table, "device")
+        table = self._with(
+            table, email=self._d(actor, "email"), account=self._d(actor, "account_uuid"),
+            install=self._d(device, "install_id"),
+            terminal_name=self._d(self.org.p["terminal"][device], "terminal"),
+            model_name=self._d(self._col(table, "model"), "ccmodel"))
         self._page_table(table)
         sess = "md5(pg.session::VARCHAR)"
         uuid = (f"substr({sess}, 1, 8) || '-' || substr({sess}, 9, 4) || '-4' || "
@@ -240,24 +255,24 @@ class RawWriter:
                strftime(make_timestamp(({self.E} + day * 86400) * 1000000 + ts_ms * 1000),
                         '%Y-%m-%dT%H:%M:%S.%gZ') AS timestamp,
                {{'session.id': {uuid}, 'organization.id': '{self.org_uuid}',
-                 'user.account_uuid': pa.account_uuid, 'user.email': pa.email,
-                 'user.id': pd.install_id,
-                 'terminal.type': {_sql_list(C.TERMINALS)}[pd.terminal + 1],
-                 'model': m.name, 'cost_usd': pg.cost_usd, 'duration_ms': pg.duration_ms,
+                 'user.account_uuid': pg.account, 'user.email': pg.email,
+                 'user.id': pg.install, 'terminal.type': pg.terminal_name,
+                 'model': pg.model_name, 'cost_usd': pg.cost_usd, 'duration_ms': pg.duration_ms,
                  'input_tokens': pg.input, 'output_tokens': pg.output,
                  'cache_read_tokens': pg.cache_read,
                  'cache_creation_tokens': pg.cache_creation,
                  'request_id': 'req_011C' || printf('%016x', pg.req_a)
                                || substr(printf('%016x', pg.req_b), 1, 6)}} AS attributes
-        FROM pg JOIN people pa ON pa.idx = pg.actor JOIN people pd ON pd.idx = pg.device
-        JOIN ccmodels m ON m.idx = pg.model
-        ORDER BY pg.rn"""
+        FROM pg"""
         path = self._path(meta)
         path.write_bytes(self._lines(sql))
         self._done(path, meta.source, table.num_rows)
 
     # --- OpenAI, Cursor, Copilot ---------------------------------------------------------------
     def openai_completions(self, table: pa.Table, meta: PageMeta) -> None:
+        table = self._with(table, user_id=self._d(self._col(table, "user"), "openai_uid"),
+                           key_id=self._d(self._col(table, "key"), "okey_id"),
+                           model_name=self._d(self._col(table, "model"), "omodel"))
         self._page_table(table)
         width = 3600 if self.hourly else 86400
         sql = f"""
@@ -266,13 +281,10 @@ class RawWriter:
                      'input_tokens': pg.input, 'input_cached_tokens': pg.cached,
                      'output_tokens': pg.output, 'input_audio_tokens': 0,
                      'output_audio_tokens': 0, 'num_model_requests': pg.requests,
-                     'project_id': NULL::VARCHAR, 'user_id': pe.openai_uid,
-                     'api_key_id': k.key_id, 'model': m.name, 'batch': pg.batch = 1,
+                     'project_id': NULL::VARCHAR, 'user_id': pg.user_id,
+                     'api_key_id': pg.key_id, 'model': pg.model_name, 'batch': pg.batch = 1,
                      'service_tier': 'default'}} ORDER BY pg.rn) AS results
         FROM (SELECT *, {self.E} + day * 86400 + hour * 3600 AS ts FROM pg) pg
-        LEFT JOIN people pe ON pe.idx = pg."user"
-        LEFT JOIN okeys k ON k.idx = pg.key
-        JOIN omodels m ON m.idx = pg.model
         GROUP BY ts ORDER BY ts"""
         path = self._path(meta)
         self._envelope(path, b'{"object":"page","data":[', self._lines(sql),
@@ -280,18 +292,21 @@ class RawWriter:
         self._done(path, meta.source, table.num_rows)
 
     def cursor_usage_events(self, table: pa.Table, meta: PageMeta) -> None:
+        person = self._col(table, "person")
+        capitalised = self.org.p["cursor_upper"][person]
+        table = self._with(table,
+                           email=self._d(person + capitalised * self.org.P, "email"),
+                           model_name=self._d(self._col(table, "model"), "cmodel"))
         self._page_table(table)
         sql = f"""
         SELECT ((({self.E} + day * 86400)::BIGINT * 1000) + ts_ms)::VARCHAR AS "timestamp",
-               CASE WHEN pe.cursor_upper THEN pe.email_cap ELSE pe.email END AS "userEmail",
-               m.name AS "model",
+               pg.email AS "userEmail", pg.model_name AS "model",
                CASE WHEN usage_based THEN 'Usage-based' ELSE 'Included in Business' END AS "kind",
                max_mode AS "maxMode", true AS "isTokenBasedCall",
                {{'inputTokens': pg.input, 'outputTokens': pg.output,
                  'cacheWriteTokens': pg.cache_write, 'cacheReadTokens': pg.cache_read,
                  'totalCents': pg.cents}} AS "tokenUsage"
-        FROM pg JOIN people pe ON pe.idx = pg.person JOIN cmodels m ON m.idx = pg.model
-        ORDER BY pg.rn"""
+        FROM pg"""
         path = self._path(meta)
         head = (f'{{"totalUsageEventsCount":{meta.pull_records},"pagination":{{"numPages":'
                 f'{meta.pages},"currentPage":{meta.page + 1},"pageSize":{meta.cap},'
@@ -300,6 +315,10 @@ class RawWriter:
         self._done(path, meta.source, table.num_rows)
 
     def copilot_users(self, table: pa.Table, meta: PageMeta) -> None:
+        person = self._col(table, "person")
+        table = self._with(table, login=self._d(person, "login"),
+                           uid=pa.array(self.org.p["github_uid"][person]),
+                           ide_name=self._d(self._col(table, "ide"), "ide"))
         self._page_table(table)
         counts = ("'user_initiated_interaction_count': {0}, 'code_generation_activity_count': "
                   "{1}, 'code_acceptance_activity_count': {2}, 'loc_suggested_to_add_sum': {3}, "
@@ -308,13 +327,13 @@ class RawWriter:
                                    "loc_suggested", "loc_added")
         sql = f"""
         SELECT {_ts(f'{self.E} + pg.day * 86400', '%Y-%m-%d')} AS "day",
-               pe.uid AS user_id, pe.login AS user_login,
+               pg.uid AS user_id, pg.login AS user_login,
                interactions AS user_initiated_interaction_count,
                generations AS code_generation_activity_count,
                acceptances AS code_acceptance_activity_count,
                loc_suggested AS loc_suggested_to_add_sum, loc_added AS loc_added_sum,
                used_agent, used_chat, used_cli,
-               [{{'ide': {_sql_list(C.COPILOT_IDES)}[pg.ide + 1], {all_counts}}}]
+               [{{'ide': pg.ide_name, {all_counts}}}]
                    AS totals_by_ide,
                [{{'feature': 'code_completion',
                   {counts.format("0::BIGINT", "generations", "acceptances", "loc_suggested",
@@ -324,8 +343,7 @@ class RawWriter:
                                  "0::BIGINT")}}}] AS totals_by_feature,
                {{'token_usage': {{'prompt_tokens_sum': prompt_tokens,
                                  'output_tokens_sum': output_tokens}}}} AS totals_by_cli
-        FROM pg JOIN people pe ON pe.idx = pg.person
-        ORDER BY pg.rn"""
+        FROM pg"""
         path = self._path(meta)
         path.write_bytes(self._lines(sql))
         self._done(path, meta.source, table.num_rows)
@@ -355,7 +373,7 @@ class RawWriter:
                CASE WHEN pg.bot >= 0
                     THEN {{'login': {bot_logins}[pg.bot + 1], 'id': {bot_ids}[pg.bot + 1],
                           'type': 'Bot'}}
-                    ELSE {{'login': pe.login, 'id': pe.uid, 'type': 'User'}} END AS "user",
+                    ELSE {{'login': pg.login, 'id': pg.uid, 'type': 'User'}} END AS "user",
                CASE WHEN pg.bot >= 0 THEN [{{'name': 'dependencies'}}]
                     WHEN pg.label % {len(C.PR_LABELS)} IN (0, 1) THEN []
                     ELSE [{{'name': {labels}[pg.label % {len(C.PR_LABELS)} + 1]}}] END AS labels,
@@ -364,24 +382,29 @@ class RawWriter:
                CASE WHEN pg.closed_ts >= 0 THEN {_ts('pg.closed_ts')} END AS closed_at,
                CASE WHEN pg.merged_ts >= 0 THEN {_ts('pg.merged_ts')} END AS merged_at,
                {sizes}
-               CASE WHEN pg.merged_ts >= 0 THEN {{'login': mb.login}} END AS merged_by,
+               CASE WHEN pg.merged_ts >= 0 THEN {{'login': pg.merger_login}} END AS merged_by,
                CASE WHEN pg.merged_ts >= 0 THEN printf('%016x%016x%08x', pg.merge_a, pg.merge_b,
                                                        pg.merge_c) END AS merge_commit_sha,
-               {{'ref': 'main', 'repo': {{'full_name': r.full_name}}}} AS base,
+               {{'ref': 'main', 'repo': {{'full_name': pg.repo_name}}}} AS base,
                {{'ref': CASE WHEN pg.bot >= 0
                             THEN 'dependabot/npm_and_yarn/' || {dep} || '-1.' || ({minor} + 1)
                                  || '.0'
-                            ELSE 'feature/' || pe.login || '-' || number END,
+                            ELSE 'feature/' || pg.login || '-' || number END,
                  'sha': printf('%016x%016x%08x', pg.head_a, pg.head_b, pg.head_c)}} AS head,
                {size_cols}
                commits, comments, review_comments
-        FROM pg JOIN people pe ON pe.idx = pg.author
-        LEFT JOIN people mb ON mb.idx = pg.merged_by
-        JOIN repos r ON r.idx = pg.repo
-        ORDER BY pg.rn"""
+        FROM pg"""
+
+    def _pull_table(self, table: pa.Table) -> None:
+        author = self._col(table, "author")
+        table = self._with(table, login=self._d(author, "login"),
+                           uid=pa.array(self.org.p["github_uid"][author]),
+                           merger_login=self._d(self._col(table, "merged_by"), "login"),
+                           repo_name=self._d(self._col(table, "repo"), "repo"))
+        self._page_table(table)
 
     def github_pull_requests(self, table: pa.Table, meta: PageMeta) -> None:
-        self._page_table(table)
+        self._pull_table(table)
         tmp = self.scratch / "page.json"
         self.con.execute(f"COPY ({self._pull_sql(False)}) TO '{tmp}' (FORMAT json, ARRAY true)")
         path = self._path(meta)
@@ -390,7 +413,7 @@ class RawWriter:
 
     def github_pull_requests_list(self, table: pa.Table, meta: PageMeta) -> None:
         """Bot PRs, as an export built from the list endpoint (no sizes, no `merged`)."""
-        self._page_table(table)
+        self._pull_table(table)
         tmp = self.scratch / "page.json"
         self.con.execute(f"COPY ({self._pull_sql(True)}) TO '{tmp}' (FORMAT json, ARRAY true)")
         path = self._path(meta)
@@ -406,8 +429,15 @@ class RawWriter:
         n = issues["created"].size
         rng = np.random.default_rng([org.options.seed, 51])
         base = rng.integers(100, 4000, len(org.org_project))
+        reporter, assignee = issues["reporter"], issues["assignee"]
         table = pa.table({**{k: v for k, v in issues.items()},
-                          "rn": np.arange(n), "key_base": base[issues["project"]]})
+                          "rn": np.arange(n), "key_base": base[issues["project"]],
+                          "project_key": self._d(issues["project"], "project"),
+                          "team_name": self._d(issues["team"], "team_name"),
+                          "assignee_id": self._d(assignee, "jira_id"),
+                          "assignee_email": self._d(assignee, "email"),
+                          "reporter_id": self._d(reporter, "jira_id"),
+                          "reporter_email": self._d(reporter, "email")})
         self.con.register("all_issues", table)
         summary = _sql_list(C.BUG_SUMMARIES)
         task = _sql_list(C.TASK_SUMMARIES)
@@ -417,8 +447,8 @@ class RawWriter:
         CREATE OR REPLACE TEMP TABLE issues_out AS
         SELECT i.rn,
                (10000 + i.rn)::VARCHAR AS id,
-               t.project || '-' || (i.key_base + row_number() OVER (PARTITION BY t.project
-                                                                   ORDER BY i.rn)) AS "key",
+               i.project_key || '-' || (i.key_base + row_number() OVER (
+                   PARTITION BY i.project_key ORDER BY i.rn)) AS "key",
                {{'summary': replace(CASE WHEN i.issue_type = 0
                                         THEN {summary}[i.summary_a % {len(C.BUG_SUMMARIES)} + 1]
                                         ELSE {task}[i.summary_a % {len(C.TASK_SUMMARIES)} + 1]
@@ -434,17 +464,16 @@ class RawWriter:
                  'resolutiondate': CASE WHEN i.resolved >= 0
                                         THEN {_jira_ts('i.resolved', 'i.resolved_off')} END,
                  'updated': {_jira_ts('i.updated', 'i.updated_off')},
-                 'project': {{'key': t.project}},
-                 'components': [{{'name': t.team_name}}],
+                 'project': {{'key': i.project_key}},
+                 'components': [{{'name': i.team_name}}],
                  'labels': CASE WHEN i.pr_id >= 0 THEN ['caused-by-pr:' || i.pr_id]
                                 ELSE []::VARCHAR[] END,
                  'assignee': CASE WHEN i.assignee >= 0
-                                  THEN {{'accountId': pa.jira_id, 'emailAddress': pa.email}} END,
-                 'reporter': {{'accountId': pr.jira_id, 'emailAddress': pr.email}},
+                                  THEN {{'accountId': i.assignee_id,
+                                        'emailAddress': i.assignee_email}} END,
+                 'reporter': {{'accountId': i.reporter_id, 'emailAddress': i.reporter_email}},
                  'issuelinks': []::VARCHAR[]}} AS fields
-        FROM all_issues i JOIN teams t ON t.idx = i.team
-        LEFT JOIN people pa ON pa.idx = i.assignee
-        JOIN people pr ON pr.idx = i.reporter""")
+        FROM all_issues i""")
         cap = SOURCES[source][3]
         pages = math.ceil(n / cap)
         day = (issues["created"] - self.E) // 86400
