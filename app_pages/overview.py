@@ -4,7 +4,13 @@ import pandas as pd
 import streamlit as st
 
 from mileage.app import charts, data, ui
-from mileage.app.metrics import compare_months, fmt_pct, previous_month, safe_ratio
+from mileage.app.metrics import (
+    compare_months,
+    fmt_pct,
+    is_complete_month,
+    previous_month,
+    safe_ratio,
+)
 
 ctx = ui.context("overview")
 wh, viewer = ctx.wh, ctx.viewer
@@ -20,7 +26,9 @@ if org.empty:
     st.info("The warehouse has no team months yet.")
     st.stop()
 
-month = ui.month_picker(org["month_start"], key="overview_month", label="Month")
+usage = data.usage_window(wh)
+last_day = usage.at[0, "last_day"] if not usage.empty else None
+month = ui.month_picker(org["month_start"], key="overview_month", last_day=last_day)
 row = org[org["month_start"] == month].iloc[0]
 if viewer.suppresses(row["headcount"]):
     st.warning(f"Organisation figures are hidden for this month: {viewer.note}.")
@@ -28,11 +36,7 @@ if viewer.suppresses(row["headcount"]):
 
 changes = compare_months(org, month)
 prev = previous_month(list(org["month_start"]), month)
-usage = data.usage_window(wh)
-last_day = usage.at[0, "last_day"] if not usage.empty else None
-month_end = month + pd.offsets.MonthEnd(0)
-partial = last_day is not None and not pd.isna(last_day) and pd.Timestamp(last_day) < month_end
-
+partial = not is_complete_month(month, last_day)
 heading = ui.month_label(month)
 heading += f" compared with {ui.month_label(prev)}" if prev is not None else " (no earlier month)"
 st.subheader(heading)

@@ -72,7 +72,9 @@ names = (
 )
 controls = st.columns([1, 3])
 with controls[0]:
-    month = ui.month_picker(months_all["month_start"], key="teams_month")
+    usage = data.usage_window(wh) if wh.has_table("marts.fct_ai_usage_daily") else None
+    last_day = None if usage is None or usage.empty else usage.at[0, "last_day"]
+    month = ui.month_picker(months_all["month_start"], key="teams_month", last_day=last_day)
 with controls[1]:
     if viewer.role.all_teams:
         chosen = st.multiselect(

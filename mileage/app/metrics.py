@@ -128,6 +128,22 @@ def previous_month(months: list[pd.Timestamp], month: pd.Timestamp) -> pd.Timest
     return max(earlier) if earlier else None
 
 
+def is_complete_month(month, last_day) -> bool:
+    """Whether data running up to `last_day` covers the whole of `month`."""
+    if is_missing(last_day):
+        return True
+    month_end = pd.Timestamp(month) + pd.offsets.MonthEnd(0)
+    return pd.Timestamp(last_day).normalize() >= month_end
+
+
+def default_month_index(months_newest_first: list, last_day) -> int:
+    """Index of the newest complete month (the newest month when none is complete)."""
+    for index, month in enumerate(months_newest_first):
+        if is_complete_month(month, last_day):
+            return index
+    return 0
+
+
 def compare_months(org: pd.DataFrame, month) -> dict[str, MetricChange]:
     """Each headline metric for `month` with its change since the previous month in `org`."""
     month = pd.Timestamp(month)

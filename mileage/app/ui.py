@@ -14,7 +14,13 @@ import pandas as pd
 import streamlit as st
 
 from mileage.app import data
-from mileage.app.metrics import MetricChange, fmt_delta, fmt_metric
+from mileage.app.metrics import (
+    MetricChange,
+    default_month_index,
+    fmt_delta,
+    fmt_metric,
+    is_complete_month,
+)
 from mileage.app.privacy import ROLES, Viewer, make_viewer, role_for_email, short_key
 
 CONTEXT_KEY = "_mileage_context"
@@ -260,6 +266,14 @@ def month_label(month) -> str:
     return pd.Timestamp(month).strftime("%B %Y")
 
 
-def month_picker(months, key: str, label: str = "Month") -> pd.Timestamp:
+def month_picker(months, key: str, label: str = "Month", last_day=None) -> pd.Timestamp:
+    """Newest month first; with `last_day` (the last day of data), a month the data ends
+    inside is marked "(partial)" and the newest complete month is the default."""
     months = sorted({pd.Timestamp(m) for m in months}, reverse=True)
-    return st.selectbox(label, months, format_func=month_label, key=key)
+    index = default_month_index(months, last_day)
+
+    def label_of(month: pd.Timestamp) -> str:
+        partial = last_day is not None and not is_complete_month(month, last_day)
+        return month_label(month) + (" (partial)" if partial else "")
+
+    return st.selectbox(label, months, index=index, format_func=label_of, key=key)

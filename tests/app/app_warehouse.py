@@ -8,6 +8,7 @@ and bugs, so the tests can compute what the app should show without the app's co
 
 from __future__ import annotations
 
+import calendar
 import hashlib
 import random
 import statistics
@@ -106,6 +107,10 @@ create table marts.fct_bonus_payouts (scheme varchar, month_start date, employee
 create table marts.fct_scheme_comparison (scheme varchar, total_cost_usd double,
     people_paid integer, gini double, goodhart_inflation double);
 """
+
+
+def month_end(month: date) -> date:
+    return date(month.year, month.month, calendar.monthrange(month.year, month.month)[1])
 
 
 def key_of(i: int) -> str:
@@ -210,7 +215,7 @@ def _usage(rng: random.Random, employees: list[dict]) -> list[dict]:
                 {
                     "usage_daily_id": f"u{n}",
                     "employee_key": None,
-                    "usage_date": month.replace(day=20),
+                    "usage_date": month_end(month),
                     "provider": "openai" if family == "gpt-5" else "anthropic",
                     "tool": "chatgpt_api" if family == "gpt-5" else "api",
                     "model": model,

@@ -218,3 +218,14 @@ def test_other_formats():
     assert m.fmt_hours(45.04) == "45.0 h"
     assert m.fmt_metric("roadmap_attainment", 0.7833) == "78%"
     assert math.isnan(float("nan")) and m.fmt_ratio(float("nan")) == "–"
+
+
+def test_complete_months_and_the_default_month():
+    assert m.is_complete_month("2026-03-01", "2026-03-31")
+    assert not m.is_complete_month("2026-03-01", "2026-03-30")
+    assert m.is_complete_month("2026-02-01", "2026-03-01")
+    assert m.is_complete_month("2026-02-01", None)
+    newest_first = [pd.Timestamp("2026-03-01"), pd.Timestamp("2026-02-01")]
+    assert m.default_month_index(newest_first, "2026-03-20") == 1
+    assert m.default_month_index(newest_first, "2026-03-31") == 0
+    assert m.default_month_index(newest_first[:1], "2026-03-20") == 0  # nothing complete

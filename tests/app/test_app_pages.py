@@ -7,7 +7,9 @@ the display formatting (itself unit-tested) is shared.
 from __future__ import annotations
 
 import json
+import shutil
 import statistics
+from dataclasses import replace
 from datetime import date
 
 import duckdb
@@ -171,7 +173,7 @@ def test_overview_shows_the_organisation_month_and_its_change(serve, small_wareh
         month_rows(fx, mo).merged_prs.sum() for mo in reversed(MONTHS)
     ]
     assert at.get("download_button")
-    assert "partial month" in texts_of(at)  # usage stops on 20 March
+    assert "partial" not in texts_of(at)  # usage runs to 31 March
     assert_charts_have_axis_titles(at)
     assert_no_names(at)
 
@@ -458,3 +460,19 @@ def test_demo_engineer_picks_a_team_then_a_person(serve, small_warehouse):
     assert at.sidebar.selectbox(key="demo_employee").value in tiny_people
     table = frame_with(at, "merged_prs_per_million_tokens")
     assert table.team_name.tolist() == ["Tiny Tools"]
+
+
+def test_a_partial_last_month_is_marked_and_not_the_default(serve, small_warehouse, tmp_path):
+    path = tmp_path / "partial.duckdb"
+    shutil.copy(small_warehouse.path, path)
+    con = duckdb.connect(str(path))
+    # usage rows fall on the 3rd, 10th and 17th, and on the last day of the month
+    con.execute("delete from marts.fct_ai_usage_daily where usage_date > date '2026-03-20'")
+    con.close()
+    serve(replace(small_warehouse, path=path))
+    at = run_app("leadership", "overview")
+    picker = at.selectbox(key="overview_month")
+    assert picker.value == pd.Timestamp(FEBRUARY)  # the newest complete month
+    assert "March 2026 (partial)" in picker.options
+    picker.set_value(pd.Timestamp(MARCH)).run()
+    assert "partial month (data up to 17 March 2026)" in texts_of(at)
