@@ -2,7 +2,8 @@
 
 Steps, all vectorised over the units of the scheme's grain and period:
   1. measure:   metric_value = the unit's metric (person schemes may read team.<metric>)
-  2. score:     score = metric_value / goal_factor, optionally / the period's org or peer median
+  2. score:     score = metric_value / (target x raise_factor), optionally / the period's org
+                or peer median
   3. rule:      multiplier from threshold (+tiers), curve (piecewise linear) or rank tiers
   4. gates:     every gate must hold, else the multiplier is 0
   5. pool:      base_usd = per head x heads | pct of salary of the period | share of a fixed pool
@@ -48,7 +49,7 @@ def _units(scheme: Scheme, facts: Facts) -> pd.DataFrame:
 
 
 def _score(scheme: Scheme, units: pd.DataFrame) -> pd.Series:
-    score = units[scheme.metric].astype(float) / scheme.goal_factor
+    score = units[scheme.metric].astype(float) / (scheme.target * scheme.raise_factor)
     if scheme.normalise == "org_median":
         med = score.groupby(units["period_start"]).transform("median")
         score = score / med.where(med != 0)
@@ -94,7 +95,8 @@ def _multiplier(scheme: Scheme, score: pd.Series, units: pd.DataFrame) -> pd.Ser
     return pd.Series(m, index=score.index)
 
 
-def _gates(scheme: Scheme, units: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+def _gates(scheme: Scheme, units: pd.DataFrame, explain: bool = True
+           ) -> tuple[pd.Series, pd.Series]:
     passed = pd.Series(True, index=units.index)
     failed_text = pd.Series("", index=units.index)
     for gate in scheme.gates:
@@ -107,10 +109,12 @@ def _gates(scheme: Scheme, units: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
         bound = " and ".join(
             ([f">= {gate.at_least:g}"] if gate.at_least is not None else [])
             + ([f"<= {gate.at_most:g}"] if gate.at_most is not None else []))
-        label = gate.metric + " " + v.map(lambda x: "n/a" if pd.isna(x) else f"{x:.3g}") + \
-            f" not {bound}; "
-        failed_text = failed_text.where(ok, failed_text + label)
         passed &= ok
+        if not explain or ok.all():
+            continue
+        bad = ~ok
+        shown = v[bad].map(lambda x: "n/a" if pd.isna(x) else f"{x:.3g}")
+        failed_text[bad] = failed_text[bad] + gate.metric + " " + shown + f" not {bound}; "
     return passed, failed_text
 
 
@@ -123,7 +127,10 @@ def _reasons(scheme: Scheme, units: pd.DataFrame) -> list[str]:
         cond = "(curve " + " ".join(f"{x:g}:{y:g}" for x, y in rule.points) + ")"
     else:
         cond = "(rank tiers)"
-    goal = f" / goal x{scheme.goal_factor:g}" if scheme.goal_factor != 1 else ""
+    goal_value = scheme.target * scheme.raise_factor
+    goal = "" if goal_value == 1 else (
+        f" / goal {goal_value:.4g}" + (f" (target {scheme.target:g} raised x{scheme.raise_factor:g})"
+                                       if scheme.raise_factor != 1 else ""))
     norm = {"none": "", "org_median": " / org median", "peer_median": " / peer median"}[
         scheme.normalise]
     out = []
@@ -140,21 +147,18 @@ def _reasons(scheme: Scheme, units: pd.DataFrame) -> list[str]:
     return out
 
 
-def evaluate(scheme: Scheme | dict, marts: dict[str, pd.DataFrame] | Facts) -> pd.DataFrame:
-    """Payouts of one scheme: a row per unit (team or person) and period, paid or not."""
-    scheme = as_scheme(scheme)
-    facts = build_facts(marts)
+def _core(scheme: Scheme, facts: Facts, explain: bool) -> pd.DataFrame:
+    """Units with metric_value, score, gates_passed, multiplier, base_usd and payout_usd."""
     units = _units(scheme, facts).reset_index(drop=True)
     units["metric_value"] = units[scheme.metric].astype(float)
     units["score"] = _score(scheme, units)
     mult = _multiplier(scheme, units["score"], units)
-    passed, failures = _gates(scheme, units)
+    passed, failures = _gates(scheme, units, explain)
     units["gates_passed"] = passed.astype(bool)
     units["gate_failures"] = failures
     units["multiplier"] = mult.where(passed, 0.0).astype(float)
 
     pool = scheme.pool
-    weight = units["multiplier"] * units["heads"]
     if pool.basis == "per_head_usd":
         units["base_usd"] = pool.per_head_usd * units["heads"].astype(float)
         units["payout_usd"] = units["base_usd"] * units["multiplier"]
@@ -162,17 +166,25 @@ def evaluate(scheme: Scheme | dict, marts: dict[str, pd.DataFrame] | Facts) -> p
         units["base_usd"] = pool.pct_of_salary * units["salary_period_usd"].astype(float)
         units["payout_usd"] = units["base_usd"] * units["multiplier"]
     else:
-        total_weight = weight.groupby(units["period_start"]).transform("sum")
-        units["base_usd"] = pool.fixed_usd * _share(units["heads"].astype(float),
-                                                    units.groupby("period_start")["heads"]
-                                                    .transform("sum").astype(float))
-        units["payout_usd"] = pool.fixed_usd * _share(weight, total_weight)
+        weight = units["multiplier"] * units["heads"]
+        by_period = units.groupby("period_start")
+        units["base_usd"] = pool.fixed_usd * _share(
+            units["heads"].astype(float), by_period["heads"].transform("sum").astype(float))
+        units["payout_usd"] = pool.fixed_usd * _share(
+            weight, weight.groupby(units["period_start"]).transform("sum"))
     if pool.cap_usd is not None:
         total = units.groupby("period_start")["payout_usd"].transform("sum")
         scale = np.where(total > pool.cap_usd, pool.cap_usd / total.where(total > 0), 1.0)
         units["payout_usd"] = units["payout_usd"] * scale
     units["payout_usd"] = units["payout_usd"].fillna(0.0).round(2)
+    return units
 
+
+def evaluate(scheme: Scheme | dict, marts: dict[str, pd.DataFrame] | Facts) -> pd.DataFrame:
+    """Payouts of one scheme: a row per unit (team or person) and period, paid or not."""
+    scheme = as_scheme(scheme)
+    facts = build_facts(marts)
+    units = _core(scheme, facts, explain=True)
     if scheme.budget is not None:
         util = units["budget_utilisation"]
         units["budget_status"] = np.select(
@@ -188,10 +200,14 @@ def evaluate(scheme: Scheme | dict, marts: dict[str, pd.DataFrame] | Facts) -> p
     units["scheme_kind"] = scheme.kind
     units["grain"] = scheme.grain
     units["period_type"] = scheme.period
-    units["pool_basis"] = pool.basis
+    units["pool_basis"] = scheme.pool.basis
     units["metric"] = scheme.metric
-    units["period"] = period_label(units["period_start"], scheme.period).to_numpy()
-    units["period_end"] = period_end(units["period_start"], scheme.period).to_numpy()
+    starts = pd.Series(pd.to_datetime(units["period_start"].unique()))
+    labels = dict(zip(starts, period_label(starts, scheme.period), strict=True))
+    ends = dict(zip(starts, period_end(starts, scheme.period), strict=True))
+    start_ts = pd.to_datetime(units["period_start"])
+    units["period"] = start_ts.map(labels).astype(object)
+    units["period_end"] = start_ts.map(ends)
     units["payout_id"] = (scheme.name + "|" + units["period"] + "|" + units["team_id"].astype(str)
                           + "|" + units["employee_key"].fillna("-").astype(str))
     out = units[PAYOUT_COLUMNS].copy()
@@ -200,6 +216,23 @@ def evaluate(scheme: Scheme | dict, marts: dict[str, pd.DataFrame] | Facts) -> p
     out["period_end"] = pd.to_datetime(out["period_end"]).astype("datetime64[ns]")
     sort = ["period_start", "team_id"] + (["employee_key"] if scheme.grain == "person" else [])
     return out.sort_values(sort, kind="stable").reset_index(drop=True)
+
+
+def payout_by_person(scheme: Scheme | dict, marts: dict[str, pd.DataFrame] | Facts
+                     ) -> pd.Series:
+    """Total pay per person over the window (team pools split as in person_payouts), without
+    the explanations: the fast path the stress test re-runs for every tactic."""
+    scheme = as_scheme(scheme)
+    facts = build_facts(marts)
+    units = _core(scheme, facts, explain=False)
+    if scheme.grain == "person":
+        return units.groupby("employee_key", sort=False)["payout_usd"].sum()
+    split = _team_split(facts, scheme.period, by_salary=scheme.pool.basis == "pct_of_salary")
+    team = units[["period_start", "team_id", "payout_usd"]].assign(
+        period_start=pd.to_datetime(units["period_start"]).astype("datetime64[ns]").to_numpy())
+    joined = team.merge(split, on=["period_start", "team_id"], how="inner")
+    return (joined["payout_usd"] * joined["share"]).groupby(joined["employee_key"],
+                                                            sort=False).sum()
 
 
 def evaluate_all(schemes, marts: dict[str, pd.DataFrame] | Facts) -> pd.DataFrame:
@@ -226,20 +259,31 @@ def person_payouts(payouts: pd.DataFrame, marts: dict[str, pd.DataFrame] | Facts
     parts = [payouts.loc[payouts["grain"] == "person", cols]]
     team = payouts[payouts["grain"] == "team"]
     for (period, basis), rows in team.groupby(["period_type", "pool_basis"], sort=False):
-        members = facts.members.assign(
-            period_start=period_start(facts.members["month_start"], period)
-            .astype("datetime64[ns]").to_numpy())
+        per = _team_split(facts, period, by_salary=basis == "pct_of_salary")
         rows = rows.assign(period_start=pd.to_datetime(rows["period_start"])
                            .astype("datetime64[ns]").to_numpy())
-        per = members.groupby(["period_start", "team_id", "employee_key"]).agg(
-            salary=("salary_period_usd", "sum")).reset_index()
-        per["w"] = per["salary"] if basis == "pct_of_salary" else 1.0
-        per["w_total"] = per.groupby(["period_start", "team_id"])["w"].transform("sum")
         joined = rows[["scheme", "period_start", "team_id", "payout_usd"]].merge(
             per, on=["period_start", "team_id"], how="inner")
-        joined["payout_usd"] = joined["payout_usd"] * _share(joined["w"], joined["w_total"])
+        joined["payout_usd"] = joined["payout_usd"] * joined["share"]
         parts.append(joined[cols])
     parts = [p for p in parts if len(p)]
     if not parts:
         return pd.DataFrame(columns=cols)
     return pd.concat(parts, ignore_index=True)
+
+
+def _team_split(facts: Facts, period: str, by_salary: bool) -> pd.DataFrame:
+    """Each team member's share of the team's pool per period (cached on the facts)."""
+    cache = facts.__dict__.setdefault("_team_split", {})
+    key = (period, by_salary)
+    if key not in cache:
+        members = facts.members.assign(
+            period_start=period_start(facts.members["month_start"], period)
+            .astype("datetime64[ns]").to_numpy())
+        per = members.groupby(["period_start", "team_id", "employee_key"]).agg(
+            salary=("salary_period_usd", "sum")).reset_index()
+        weight = per["salary"] if by_salary else pd.Series(1.0, index=per.index)
+        total = weight.groupby([per["period_start"], per["team_id"]]).transform("sum")
+        per["share"] = _share(weight, total)
+        cache[key] = per[["period_start", "team_id", "employee_key", "share"]]
+    return cache[key]

@@ -228,15 +228,12 @@ class Facts:
             return cache[period]
         m = self._period_of(self.members, period)
         keys = ["period_start", "team_id"]
-        per_person = m.groupby([*keys, "employee_key"]).agg(
-            total_tokens=("total_tokens", "sum"), salary_period_usd=("salary_period_usd", "sum"),
-        ).reset_index()
-        t = m.groupby(keys)[[c for c in MEMBER_SUMS if c != "salary_period_usd"]].sum()
-        t = t.join(per_person.groupby(keys).agg(
-            headcount=("employee_key", "nunique"),
-            salary_period_usd=("salary_period_usd", "sum"),
-            ai_active_people=("total_tokens", lambda s: int((s > 0).sum())),
-        )).reset_index()
+        per_person = m.groupby([*keys, "employee_key"], sort=False)["total_tokens"].sum()
+        active = (per_person > 0).groupby(level=[0, 1], sort=False)
+        t = m.groupby(keys)[MEMBER_SUMS].sum()
+        t["headcount"] = active.size()
+        t["ai_active_people"] = active.sum().astype(int)
+        t = t.reset_index()
         tm = self._period_of(self.team_months, period)
         extra = tm.groupby(keys).agg(bugs=("bugs", "sum"), outcome_score=("outcome_score", "mean"),
                                      months=("month_start", "nunique")).reset_index()
@@ -325,6 +322,9 @@ def build_facts(marts: dict[str, pd.DataFrame], weights: dict | None = None) -> 
     for col in ["total_tokens", "token_cost_usd", "active_days", "merged_prs",
                 "nontrivial_merged_prs", "trivial_merged_prs"]:
         members[col] = members[col].fillna(0).astype("float64")
+    for col in ["employee_key", "team_id", "role", "level"]:
+        # plain object arrays: pandas' numpy paths beat Arrow strings on these small frames
+        members[col] = members[col].astype(object)
     member_keys = pd.MultiIndex.from_frame(members[keys])
     unmatched = {
         "usage_tokens": float(usage.loc[~pd.MultiIndex.from_frame(usage[keys]).isin(member_keys),

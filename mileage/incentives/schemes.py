@@ -6,7 +6,9 @@ A scheme is built from a few blocks (see schemes/README.md for the reference):
     grain: team | person                  who is measured and paid
     period: month | quarter | year        how often it pays
     metric: <metric name>                 what is measured (METRICS below)
-    goal_factor: 1.0                      raised goals: the metric is divided by this factor
+    target: 1.0                           the metric value that counts as 100% of goal
+    raise_factor: 1.0                     raised goals: the target is multiplied by this
+                                          (score = metric / (target x raise_factor))
     normalise: none | org_median | peer_median
     rule:                                 how the measured value turns into a multiplier
       type: threshold | curve | rank
@@ -69,7 +71,8 @@ METRICS = {"team": TEAM_METRICS, "person": PERSON_METRICS}
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 _TOP_LEVEL = {
-    "name", "label", "description", "kind", "grain", "period", "metric", "goal_factor",
+    "name", "label", "description", "kind", "grain", "period", "metric", "target",
+    "raise_factor",
     "normalise", "rule", "gates", "pool", "budget", "enabled",
 }
 
@@ -149,7 +152,8 @@ class Scheme:
     metric: str
     rule: Rule
     pool: Pool
-    goal_factor: float = 1.0
+    target: float = 1.0
+    raise_factor: float = 1.0
     normalise: str = "none"
     gates: tuple[Gate, ...] = ()
     budget: Budget | None = None
@@ -228,7 +232,9 @@ class _Checker:
                 self.fail(key, "is required")
             return default
         if not isinstance(value, str):
-            self.fail(key, f"must be text, got {value!r}")
+            hint = (" (YAML reads yes/no/on/off as true/false: quote the text)"
+                    if isinstance(value, bool) else "")
+            self.fail(key, f"must be text, got {value!r}{hint}")
             return default
         return value
 
@@ -382,8 +388,9 @@ def parse_scheme(data: Any, source: str = "<dict>") -> Scheme:
     kind = check.choice(data, "kind", KINDS, default="custom")
     grain = check.choice(data, "grain", GRAINS)
     period = check.choice(data, "period", PERIODS)
-    goal_factor = check.number(data, "goal_factor", "goal_factor", default=1.0, minimum=0,
-                               exclusive_min=True)
+    target = check.number(data, "target", "target", default=1.0, minimum=0, exclusive_min=True)
+    raise_factor = check.number(data, "raise_factor", "raise_factor", default=1.0, minimum=0,
+                                exclusive_min=True)
     normalise = check.choice(data, "normalise", NORMALISE, default="none")
     if normalise == "peer_median" and grain == "team":
         check.fail("normalise", "peer_median compares people with their role and level peers; "
@@ -456,10 +463,11 @@ def parse_scheme(data: Any, source: str = "<dict>") -> Scheme:
 
     if check.problems:
         raise SchemeError(check.problems)
-    assert grain and period and rule and pool and kind and normalise and goal_factor
+    assert grain and period and rule and pool and kind and normalise and target and raise_factor
     return Scheme(
         name=name, label=label, description=description.strip(), kind=kind, grain=grain,
-        period=period, metric=metric, rule=rule, pool=pool, goal_factor=goal_factor,
+        period=period, metric=metric, rule=rule, pool=pool, target=target,
+        raise_factor=raise_factor,
         normalise=normalise, gates=tuple(gates), budget=budget, enabled=enabled,
         source=source, raw=copy.deepcopy(data),
     )

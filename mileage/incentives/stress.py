@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable
 import numpy as np
 import pandas as pd
 
-from mileage.incentives.evaluate import evaluate, person_payouts
+from mileage.incentives.evaluate import payout_by_person
 from mileage.incentives.facts import Facts, build_facts
 from mileage.incentives.schemes import Scheme, as_scheme
 
@@ -95,8 +95,7 @@ def choose_gamers(facts: Facts, share: float, seed: int = DEFAULT_SEED) -> list[
 
 
 def _by_person(scheme: Scheme, facts: Facts) -> pd.Series:
-    pp = person_payouts(evaluate(scheme, facts), facts)
-    return pp.groupby("employee_key")["payout_usd"].sum()
+    return payout_by_person(scheme, facts)
 
 
 def _usd(x: float) -> str:
