@@ -282,7 +282,7 @@ def build_org(o: SimulationOptions) -> Org:
 
     uses_api = adopt("anthropic", o.anthropic_api_share)
     cc = np.where(adopt("cc", o.claude_code_share), 1, 0).astype(np.int8)
-    cc[(cc == 1) & (rng.random(P) < 0.15)] = 2  # Claude Code through a dedicated API key
+    cc[(cc == 1) & (rng.random(P) < 0.12)] = 2  # Claude Code through a dedicated API key
     uses_openai = adopt("openai", o.openai_share)
     uses_cursor = adopt("cursor", o.cursor_share)
     uses_copilot = adopt("copilot", o.copilot_share)
@@ -327,7 +327,7 @@ def build_org(o: SimulationOptions) -> Org:
     vol_api = 1.0e6 * affinity * rng.lognormal(0, 0.3, P)
     vol_cc = 2.5e6 * affinity * rng.lognormal(0, 0.3, P)
     vol_openai = 0.5e6 * affinity * rng.lognormal(0, 0.3, P)
-    cursor_rate = 10.0 * affinity**0.6 * rng.lognormal(0, 0.2, P)
+    cursor_rate = 8.0 * affinity**0.6 * rng.lognormal(0, 0.2, P)
     copilot_level = np.sqrt(affinity)
     spam = persona == C.P_PR_SPAMMER
     # Spammers burn tokens generating their PRs, whatever their genuine use.

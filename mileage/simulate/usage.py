@@ -501,7 +501,7 @@ class DayUsage:
         dow = (org.start_dow + u) % 7
         f = day_factor(org, idx, np.full(idx.size, u))
         emp = org.employed_on(idx, u)
-        act_p = 0.85 if dow < 5 else 0.04
+        act_p = 0.8 if dow < 5 else 0.04
         on = emp & (f > 0) & (rng.random(idx.size) < act_p)
         person = idx[on]
         n = person.size
