@@ -307,10 +307,10 @@ windowed as (
     from {{ ref('int_audit__person_months') }} as this_month
     inner join {{ ref('int_audit__person_months') }} as earlier
         on this_month.employee_key = earlier.employee_key
-        and {{ audit_month_index('earlier.month_start') }} <= {{ audit_month_index('this_month.month_start') }}
-        and {{ audit_month_index('earlier.month_start') }}
-            > {{ audit_month_index('this_month.month_start') }}
-              - {{ audit_threshold('tokens_without_outcomes.window_months') }}
+    where {{ audit_month_index('earlier.month_start') }} <= {{ audit_month_index('this_month.month_start') }}
+      and {{ audit_month_index('earlier.month_start') }}
+          > {{ audit_month_index('this_month.month_start') }}
+            - {{ audit_threshold('tokens_without_outcomes.window_months') }}
     group by this_month.employee_key, this_month.month_start, this_month.team_id, this_month.role
 ),
 
