@@ -7,7 +7,7 @@ Run with `mileage app` or `streamlit run app.py`.
 import streamlit as st
 
 from mileage import config
-from mileage.app import ui
+from mileage.app import data, ui
 
 st.set_page_config(page_title="Mileage", page_icon=":material/speed:", layout="wide")
 
@@ -68,4 +68,8 @@ navigation = {
     section: [PAGES[key] for key in keys if viewer.may_open(key)]
     for section, keys in SECTIONS.items()
 }
-st.navigation({s: pages for s, pages in navigation.items() if pages}).run()
+page = st.navigation({s: pages for s, pages in navigation.items() if pages})
+try:
+    page.run()
+except data.TableMissing as missing:  # a mart this page needs has not been built yet
+    st.info(f"This page needs `{missing.table}`, which is not in this warehouse yet.")

@@ -26,8 +26,9 @@ if org.empty:
     st.info("The warehouse has no team months yet.")
     st.stop()
 
-usage = data.usage_window(wh)
-last_day = usage.at[0, "last_day"] if not usage.empty else None
+has_usage = wh.has_table("marts.fct_ai_usage_daily")
+usage = data.usage_window(wh) if has_usage else None
+last_day = None if usage is None or usage.empty else usage.at[0, "last_day"]
 month = ui.month_picker(org["month_start"], key="overview_month", last_day=last_day)
 row = org[org["month_start"] == month].iloc[0]
 if viewer.suppresses(row["headcount"]):
@@ -66,15 +67,16 @@ with second[3]:
         changes["total_tokens"], help="Attributed tokens, all providers, cache reads included."
     )
 
-attribution = data.attribution_by_provider(wh)
-unattributed = safe_ratio(
-    attribution["unattributed_cost_usd"].fillna(0).sum(), attribution["list_cost_usd"].sum()
-)
-if unattributed:
-    st.caption(
-        f"{fmt_pct(unattributed)} of all list-price spend is not attributed to anyone and is "
-        "left out of these figures: see Data quality."
+if has_usage:
+    attribution = data.attribution_by_provider(wh)
+    unattributed = safe_ratio(
+        attribution["unattributed_cost_usd"].fillna(0).sum(), attribution["list_cost_usd"].sum()
     )
+    if unattributed:
+        st.caption(
+            f"{fmt_pct(unattributed)} of all list-price spend is not attributed to anyone and is "
+            "left out of these figures: see Data quality."
+        )
 
 st.divider()
 ui.trend_grid(

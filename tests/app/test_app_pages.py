@@ -476,3 +476,20 @@ def test_a_partial_last_month_is_marked_and_not_the_default(serve, small_warehou
     assert "March 2026 (partial)" in picker.options
     picker.set_value(pd.Timestamp(MARCH)).run()
     assert "partial month (data up to 17 March 2026)" in texts_of(at)
+
+
+def test_a_missing_mart_is_explained_on_the_page(serve, small_warehouse, tmp_path):
+    path = tmp_path / "no-prs.duckdb"
+    shutil.copy(small_warehouse.path, path)
+    con = duckdb.connect(str(path))
+    con.execute("drop table marts.fct_pull_requests")
+    con.execute("drop table marts.fct_ai_usage_daily")
+    con.close()
+    fx = serve(replace(small_warehouse, path=path))
+    for page in ("overview", "teams", "cost_calculator", "data_quality"):
+        at = run_app("engineer", page, employee=fx.key_in("t-pay"))
+        assert not at.exception
+    at = run_app("engineer", "teams", employee=fx.key_in("t-pay"))
+    assert "marts.fct_ai_usage_daily" in at.info[-1].value
+    at = run_app("leadership", "overview")
+    assert metrics_of(at)["Merged PRs"] == f"{month_rows(fx, MARCH).merged_prs.sum():,}"
