@@ -2,10 +2,10 @@
 
 Evaluation only: the pipeline never reads ground truth; this script and tests/audit do.
 
-    .venv/bin/python tests/audit/evaluate.py --employees 2000 --days 365 --seed 42
+    .venv/bin/python tests/audit/audit_evaluation.py --employees 2000 --days 365 --seed 42
         simulates, lands and builds a fresh warehouse in a temporary folder, then prints
         precision and recall per signal;
-    .venv/bin/python tests/audit/evaluate.py --warehouse W.duckdb --ground-truth DIR
+    .venv/bin/python tests/audit/audit_evaluation.py --warehouse W.duckdb --ground-truth DIR
         scores an existing build.
 
 A person counts as flagged by a signal if it fired in any month. Per signal, precision is the
