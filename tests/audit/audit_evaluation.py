@@ -125,8 +125,23 @@ def score(people: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+# The audit marts, everything upstream of them, and the identities that map ground truth.
+DBT_SELECTION = ["+path:models/marts/audit", "+employee_identities"]
+
+
+def month_precision(tables: dict[str, pd.DataFrame], people: pd.DataFrame) -> pd.Series:
+    """Per signal: share of flagged person-months that belong to a person of the persona."""
+    persona = people.set_index("employee_key")["persona"]
+    signals = tables["signals"].assign(persona=lambda d: d["employee_key"].map(persona))
+    out = {}
+    for signal, name in SIGNAL_PERSONA.items():
+        rows = signals[signals["signal"] == signal]
+        out[signal] = (rows["persona"] == name).mean() if len(rows) else float("nan")
+    return pd.Series(out, name="month_precision")
+
+
 def build(workdir: Path, employees: int, days: int, seed: int) -> tuple[Path, Path]:
-    """Simulate, land and dbt-build a warehouse; return (warehouse, ground truth dir)."""
+    """Simulate, land and dbt-build the audit marts; return (warehouse, ground truth dir)."""
     from mileage.dbt_runner import run_dbt
     from mileage.landing import land
     from mileage.simulate import SimulationOptions, simulate
@@ -134,7 +149,7 @@ def build(workdir: Path, employees: int, days: int, seed: int) -> tuple[Path, Pa
     summary = simulate(workdir / "raw", SimulationOptions(employees=employees, days=days, seed=seed))
     warehouse = workdir / "warehouse.duckdb"
     land(workdir / "raw", warehouse)
-    run_dbt(["build"], warehouse=warehouse)
+    run_dbt(["build", "--select", *DBT_SELECTION], warehouse=warehouse)
     return warehouse, Path(summary.ground_truth_dir)
 
 
@@ -156,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
         warehouse, ground_truth = args.warehouse, args.ground_truth
     tables = read_warehouse(warehouse)
     people = people_table(tables, ground_truth)
-    table = score(people)
+    table = score(people).join(month_precision(tables, people), on="signal")
     with pd.option_context("display.width", 200, "display.max_columns", 20):
         print(table.to_string(index=False, float_format=lambda x: f"{x:.3f}"))
     hp = heavy_productive(people)

@@ -17,13 +17,12 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
-from audit_evaluation import people_table, read_warehouse
+from audit_evaluation import build, people_table, read_warehouse
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 RECALL_BAR = 0.9
 OVERALL_PRECISION_BAR = 0.9
 SIGNAL_PRECISION_BAR = 0.5
-DBT_SELECTION = ["+path:models/marts/audit", "+employee_identities"]
 
 
 @dataclass
@@ -43,15 +42,7 @@ class AuditOrg:
 
 
 def build_audit_org(workdir: Path, *, employees: int, days: int, seed: int) -> AuditOrg:
-    from mileage.dbt_runner import run_dbt
-    from mileage.landing import land
-    from mileage.simulate import SimulationOptions, simulate
-
-    summary = simulate(workdir / "raw", SimulationOptions(employees=employees, days=days, seed=seed))
-    warehouse = workdir / "warehouse.duckdb"
-    land(workdir / "raw", warehouse)
-    run_dbt(["build", "--select", *DBT_SELECTION], warehouse=warehouse)
+    warehouse, ground_truth = build(workdir, employees, days, seed)
     tables = read_warehouse(warehouse)
-    ground_truth = Path(summary.ground_truth_dir)
     return AuditOrg(raw=workdir / "raw", ground_truth=ground_truth, warehouse=warehouse,
                     tables=tables, people=people_table(tables, ground_truth))
