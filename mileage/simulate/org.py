@@ -319,7 +319,8 @@ def build_org(o: SimulationOptions) -> Org:
     force(persona == C.P_TELEMETRY_INFLATER, cc_type=1, tel=True)
     force(persona == C.P_REFERRAL_INFLATER, api=True, cc_type=1, tel=True)
     force(routed_to >= 0, cc_type=1, tel=True)
-    honest_pool = np.flatnonzero((cc > 0) & (persona == 0) & (routed_to < 0))
+    # The OTel pilot covers subscription (OAuth) users: only they report `user.email`.
+    honest_pool = np.flatnonzero((cc == 1) & (persona == 0) & (routed_to < 0))
     n_tel = min(len(honest_pool), max(3, round(P * o.telemetry_share)))
     telemetry[rng.permutation(honest_pool)[:n_tel]] = True
 

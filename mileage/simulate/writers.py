@@ -158,8 +158,11 @@ class RawWriter:
         self.records[source] = self.records.get(source, 0) + records
 
     def _envelope(self, path: Path, head: bytes, body: bytes, tail: bytes) -> None:
-        body = body.rstrip(b"\n").replace(b"\n", b",")
-        path.write_bytes(head + body + tail)
+        """One JSON document: the NDJSON records become the envelope's array."""
+        with path.open("wb") as fh:
+            fh.write(head)
+            fh.write(body.rstrip(b"\n").replace(b"\n", b","))
+            fh.write(tail)
 
     def _next_page(self, meta: PageMeta) -> bytes:
         if meta.last:
