@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from mileage.incentives.facts import REQUIRED
+
 USAGE_MONTHLY_SQL = """
 select employee_key, team_id,
        cast(date_trunc('month', usage_date) as date) as month_start,
@@ -53,7 +55,7 @@ def load_marts(source, *, prefix: str = "") -> dict[str, pd.DataFrame]:
     own = not hasattr(source, "execute")
     con = duckdb.connect(str(Path(source)), read_only=True) if own else source
     try:
-        marts = {key: con.execute(f"select * from {prefix}{table}").df()
+        marts = {key: con.execute(f"select {', '.join(REQUIRED[key])} from {prefix}{table}").df()
                  for key, table in TABLES.items()}
         marts["fct_ai_usage_daily"] = con.execute(
             USAGE_MONTHLY_SQL.format(table=f"{prefix}marts.fct_ai_usage_daily")).df()

@@ -119,3 +119,17 @@ def test_optional_audit_marts_are_read_when_present(marts_df):
     for key in OPTIONAL:
         assert key in marts_df
         assert isinstance(marts_df[key], pd.DataFrame)
+
+
+def test_token_ranks_match_the_leaderboard_replay(marts_df):
+    """The token_leaderboard scheme ranks people exactly as the audit's fct_token_leaderboard."""
+    board = marts_df["fct_token_leaderboard"].assign(
+        month_start=lambda d: pd.to_datetime(d["month_start"]))
+    people = build_facts(marts_df).person_periods("month")
+    people = people[people["total_tokens"] > 0].assign(
+        my_rank=lambda d: d.groupby("period_start")["total_tokens"].rank(method="min",
+                                                                       ascending=False))
+    joined = people.merge(board, left_on=["period_start", "employee_key"],
+                          right_on=["month_start", "employee_key"], how="outer", indicator=True)
+    assert (joined["_merge"] == "both").all()
+    assert (joined["my_rank"] == joined["token_rank"]).all()
