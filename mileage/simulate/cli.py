@@ -80,7 +80,12 @@ def simulate_command(
                 tasks[step] = bar.add_task(step, total=total)
             bar.update(tasks[step], completed=done, total=total)
 
-        summary = simulate(out, options, progress=on_progress)
+        try:
+            summary = simulate(out, options, progress=on_progress)
+        except OptionsError as exc:
+            bar.stop()
+            err.print(f"[bold red]mileage simulate: error:[/] {exc}", soft_wrap=True)
+            raise typer.Exit(code=2) from None
     typer.echo(
         f"Wrote {summary.files_written} files, {summary.total_records:,} records, "
         f"{summary.bytes_written / 1e6:.0f} MB to {summary.out_dir} in {summary.seconds:.1f} s "

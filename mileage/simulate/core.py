@@ -63,15 +63,15 @@ def simulate(out_dir: Path, options: SimulationOptions | None = None,
     report = progress or (lambda step, done, total: None)
     out_dir = Path(out_dir).resolve()
     gt_dir = ground_truth_dir(out_dir)
+    report("organisation", 0, 1)
+    org = build_org(options)  # may still reject the options: before touching any file
+    report("organisation", 1, 1)
     clean(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     gt_dir.mkdir(parents=True, exist_ok=True)
     scratch = out_dir / SCRATCH
     scratch.mkdir()
 
-    report("organisation", 0, 1)
-    org = build_org(options)
-    report("organisation", 1, 1)
     start_epoch = int(datetime(options.start.year, options.start.month, options.start.day,
                                tzinfo=UTC).timestamp())
     writer = RawWriter(org, out_dir, scratch, start_epoch)

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 
 from mileage.simulate import catalog as C
-from mileage.simulate.options import SimulationOptions
+from mileage.simulate.options import OptionsError, SimulationOptions
 from mileage.simulate.rng import S_ORG, hash64
 
 NEVER = 1 << 30  # end_day / move_day meaning "not in the period"
@@ -264,7 +264,9 @@ def build_org(o: SimulationOptions) -> Org:
                     referral_routes.append((int(mate), int(person), share))
             blocked[person] = True
         if got < want:
-            raise ValueError(f"not enough stable engineers for {want} {name} people")
+            raise OptionsError(
+                f"{P} employees are too few for the gaming rates: not enough engineers who stay "
+                f"the whole period to plant {want} {name} people")
 
     # --- tools: adoption grows with AI affinity --------------------------------------------
     tilt = np.clip(np.sqrt(affinity) / 1.13, 0.2, 3.0)
