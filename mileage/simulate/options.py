@@ -44,11 +44,11 @@ class SimulationOptions:
     prompt_stuffer_rate: float = DEFAULT_GAMING_RATES["prompt_stuffer"]
     # Tool adoption (share of engineers; other roles adopt less; see org.py).
     anthropic_api_share: float = 0.12
-    claude_code_share: float = 0.32
+    claude_code_share: float = 0.30
     openai_share: float = 0.10
     cursor_share: float = 0.025
     copilot_share: float = 0.25
-    telemetry_share: float = 0.006  # honest people in the Claude Code telemetry pilot
+    telemetry_share: float = 0.005  # honest people in the Claude Code telemetry pilot
     telemetry_days: int = 92  # the telemetry pilot covers the last N days of the period
     # Company vocabulary.
     email_domain: str = "acme.example"

@@ -6,9 +6,9 @@ organisations sit near the top of each range: every tool gets a few users whatev
 Tests hold every run to these bounds; the pipeline can size itself on them.
 
 Measured (seed 42, default options, 1h buckets):
-- 2,000 people x 365 days: 0.44 Messages rows, 0.19 Claude Code records, 0.18 Cursor events,
+- 2,000 people x 365 days: 0.43 Messages rows, 0.18 Claude Code records, 0.18 Cursor events,
   0.10 Copilot lines, 0.14 OpenAI rows, 0.15 PRs and 0.009 Jira issues per person-day;
-  0.32 telemetry events per person-day of the pilot; ~0.96M records, ~0.50 GB on disk.
+  0.36 telemetry events per person-day of the pilot; ~0.95M records, ~0.49 GB on disk.
 - 60 people x 31 days (the test organisation): ~7,500 records, ~4.5 MB.
 """
 
