@@ -33,6 +33,7 @@ REQUIRED = {
                           "is_trivial"],
     "fct_ai_usage_daily": ["employee_key", "team_id", "total_tokens", "list_cost_usd"],
 }
+MIN_MONTH_COVERAGE = 0.5
 DEFAULT_OUTCOME_WEIGHTS = {"throughput": 0.5, "roadmap": 0.3, "quality": 0.2}
 MEMBER_SUMS = ["salary_period_usd", "person_months", "total_tokens", "token_cost_usd",
                "active_days", "merged_prs", "nontrivial_merged_prs", "trivial_merged_prs"]
@@ -175,6 +176,8 @@ class Facts:
     roadmap: pd.DataFrame          # team_id, quarter_start, planned_points, delivered_points
     weights: dict = field(default_factory=lambda: dict(DEFAULT_OUTCOME_WEIGHTS))
     unmatched: dict = field(default_factory=dict)   # usage/PRs outside any member month
+    span: tuple | None = None                       # first and last day with data
+    dropped_months: list = field(default_factory=list)  # months left out (too little data)
 
     @property
     def months(self) -> list[pd.Timestamp]:
@@ -307,13 +310,48 @@ def _safe_div(num, den) -> pd.Series:
     return out.astype("float64")
 
 
-def build_facts(marts: dict[str, pd.DataFrame], weights: dict | None = None) -> Facts:
-    """Member months and team facts for the window of `fct_team_months`."""
+def data_span(usage: pd.DataFrame, prs: pd.DataFrame) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+    """First and last day with any usage or merged pull request."""
+    days = []
+    for col in ("usage_date", "first_usage_date", "last_usage_date"):
+        if col in usage.columns:
+            days.append(pd.to_datetime(usage[col]))
+    days.append(pd.to_datetime(prs["merged_at"]))
+    every = pd.concat([d.dropna().astype("datetime64[ns]") for d in days])
+    if every.empty:
+        return None
+    return every.min().normalize(), every.max().normalize()
+
+
+def month_coverage(months: pd.Series, span) -> pd.Series:
+    """Share of each month's days inside the data span (1.0 when the span is unknown)."""
+    months = pd.to_datetime(pd.Series(months)).astype("datetime64[ns]")
+    if span is None:
+        return pd.Series(1.0, index=months.index)
+    nxt = months + pd.DateOffset(months=1)
+    start = months.where(months > span[0], span[0])
+    end = nxt.where(nxt < span[1] + pd.Timedelta(days=1), span[1] + pd.Timedelta(days=1))
+    days = (end - start).dt.days.clip(lower=0)
+    return days / (nxt - months).dt.days
+
+
+def build_facts(marts: dict[str, pd.DataFrame], weights: dict | None = None,
+                min_month_coverage: float = MIN_MONTH_COVERAGE) -> Facts:
+    """Member months and team facts for the months of `fct_team_months` that the data covers
+    for at least `min_month_coverage` of their days (a trailing month with a day of data
+    would otherwise pay a whole month of leaderboard prizes on one day's usage)."""
     if isinstance(marts, Facts):
         return marts
     _check(marts)
     tm = marts["fct_team_months"]
     months = pd.Series(sorted(_month(tm["month_start"]).unique()))
+    span = data_span(marts["fct_ai_usage_daily"], marts["fct_pull_requests"])
+    coverage = month_coverage(months, span)
+    dropped = [m.date().isoformat() for m in months[coverage < min_month_coverage]]
+    if len(dropped) < len(months):
+        months = months[(coverage >= min_month_coverage).to_numpy()].reset_index(drop=True)
+    else:
+        dropped = []  # nothing reaches the bar: keep everything rather than nothing
     members = _members(marts["int_employee_assignments"], months)
     keys = ["month_start", "team_id", "employee_key"]
     usage = _usage(marts["fct_ai_usage_daily"])
@@ -340,5 +378,7 @@ def build_facts(marts: dict[str, pd.DataFrame], weights: dict | None = None) -> 
     road["quarter_start"] = pd.to_datetime(road["quarter_start"])
     road[["planned_points", "delivered_points"]] = road[
         ["planned_points", "delivered_points"]].astype(float)
+    bugs = bugs[bugs["month_start"].isin(set(months))]
     return Facts(members=members.reset_index(drop=True), team_bugs=bugs, roadmap=road,
-                 weights=weights or outcome_weights(), unmatched=unmatched)
+                 weights=weights or outcome_weights(), unmatched=unmatched, span=span,
+                 dropped_months=dropped)

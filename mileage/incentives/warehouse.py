@@ -19,7 +19,9 @@ select employee_key, team_id,
        cast(date_trunc('month', usage_date) as date) as month_start,
        sum(total_tokens) as total_tokens,
        sum(coalesce(list_cost_usd, 0)) as list_cost_usd,
-       count(distinct usage_date) as active_days
+       count(distinct usage_date) as active_days,
+       min(usage_date) as first_usage_date,
+       max(usage_date) as last_usage_date
 from {table}
 where employee_key is not null and team_id is not null
 group by all

@@ -79,15 +79,25 @@ def test_flagged_share_matches_the_gaming_signals(tables, marts_df):
             flagged & set(build_facts(marts_df).members["employee_key"]))
 
 
-def test_stress_mart_token_leaderboard_moves_outcome_schemes_do_not(tables):
-    stress = tables["fct_goodhart_stress_test"].set_index(["scheme", "tactic"])
+def assert_goodhart(stress: pd.DataFrame) -> None:
+    """Token leaderboard: inflated and always-on tokens move a large share of its pay to the
+    gamers. Outcome schemes: more tokens or split PRs move nothing; an always-on bot can only
+    move them through the "uses AI tools" gate, and far less than the leaderboard."""
+    stress = stress.set_index(["scheme", "tactic"])
     board = stress.loc["token_leaderboard"]
     for tactic in ("tokens_x10", "always_on"):
         assert board.loc[tactic, "moved_share"] > 0.2, tactic
         assert board.loc[tactic, "gamers_gain_usd"] > 0, tactic
     outcome = stress[stress["scheme_kind"] == "outcome"]
-    assert (outcome["moved_share"] <= 0.05).all(), outcome["moved_share"]
-    assert board["moved_share"].max() > 4 * max(outcome["moved_share"].max(), 0.05)
+    for (scheme, tactic), row in outcome.iterrows():
+        if tactic in ("tokens_x10", "pr_split"):
+            assert row["moved_usd"] == 0, (scheme, tactic)
+        else:
+            assert row["moved_share"] < board.loc["always_on", "moved_share"] / 3, (scheme, tactic)
+
+
+def test_stress_mart_token_leaderboard_moves_outcome_schemes_do_not(tables):
+    assert_goodhart(tables["fct_goodhart_stress_test"])
 
 
 def test_stress_with_paying_outcome_schemes(marts_df):
@@ -102,14 +112,9 @@ def test_stress_with_paying_outcome_schemes(marts_df):
         "raised_goals": schemes["raised_goals"].with_changes(target=attainment / 1.2),
         "token_leaderboard": schemes["token_leaderboard"],
     }
-    table = stress_test(edited, facts, share=0.1, seed=11).set_index(["scheme", "tactic"])
-    for name in ("outcome_threshold", "raised_goals"):
-        rows = table.loc[name]
-        assert (rows["baseline_total_usd"] > 0).all(), name
-        assert (rows["moved_share"] <= 0.05).all(), rows["moved_share"]
-    board = table.loc["token_leaderboard"]
-    assert board.loc["tokens_x10", "moved_share"] > 0.2
-    assert board.loc["always_on", "moved_share"] > 0.2
+    table = stress_test(edited, facts, share=0.1, seed=11)
+    assert (table.loc[table["scheme_kind"] == "outcome", "baseline_total_usd"] > 0).all()
+    assert_goodhart(table)
     cmp = compare(evaluate_all(edited, facts), facts, marts_df.get("fct_gaming_signals"))
     assert (cmp.set_index("scheme").loc[["outcome_threshold", "raised_goals"], "total_cost_usd"]
             > 0).all()

@@ -119,3 +119,22 @@ def test_fixed_pool_and_cap_share_money(marts):
                       marts)
     # two people x $5,000 = $10,000, scaled down to the $6,000 cap
     assert paid(capped) == {"C": 3000.0, "F": 3000.0}
+
+
+def test_a_trailing_month_with_a_day_of_data_is_left_out(schemes, marts):
+    """Data ending on 1 April must not pay a whole April of leaderboard prizes."""
+    marts["fct_team_months"] = pd.concat([marts["fct_team_months"], pd.DataFrame([
+        {"team_id": t, "month_start": pd.Timestamp("2026-04-01"), "bugs": 0}
+        for t in ("T1", "T2")])], ignore_index=True)
+    marts["fct_ai_usage_daily"] = pd.concat([marts["fct_ai_usage_daily"], pd.DataFrame([
+        {"employee_key": "B", "team_id": "T1", "usage_date": pd.Timestamp("2026-04-01"),
+         "total_tokens": 5_000_000_000, "list_cost_usd": 5.0}])], ignore_index=True)
+    facts = build_facts(marts)
+    assert facts.dropped_months == ["2026-04-01"]
+    assert facts.span == (pd.Timestamp("2026-01-04"), pd.Timestamp("2026-04-01"))
+    p = evaluate(schemes["token_leaderboard"], facts)
+    assert p["period"].unique().tolist() == ["2026-01", "2026-02", "2026-03"]
+    # with a lower bar April stays, and B's one day of 5,000M tokens wins it
+    kept = build_facts(marts, min_month_coverage=0.0)
+    april = evaluate(schemes["token_leaderboard"], kept).query("period == '2026-04'")
+    assert paid(april) == {"B": 5000.0}
