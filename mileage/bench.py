@@ -1,0 +1,533 @@
+"""`mileage bench`: how long each stage takes, and how much memory, for an organisation of a size.
+
+Simulates an organisation (or reuses one simulated before with the same options), then times
+every stage separately on a fresh warehouse file:
+
+  simulate    raw exports written by mileage.simulate (reported, not part of the pipeline)
+  land        mileage.landing.land: raw files -> landing.* tables
+  floor       ONE hand-written DuckDB query (bench/floor_team_months.sql) computing
+              fct_team_months straight from the landing tables: the least work the answer
+              needs, so `dbt build / floor` is the pipeline's overhead as a ratio
+  dbt build   mileage.dbt_runner.run_dbt(["build"]): every model, seed and test
+  gate        mileage.quality.run_gate (raw + mart expectations), when that module exists
+  first query the app's Overview query on marts.fct_team_months, on a cold read-only attach
+
+Peak memory is the resident set of this process plus all its children (dbt runs as a
+subprocess), sampled every 50 ms by a background thread. Results print as a table and are
+written as JSON (`--json`). The floor's answer is compared with dbt's fct_team_months and the
+largest difference is reported, so a fast floor that computes something else is caught.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shutil
+import threading
+import time
+from collections.abc import Callable
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import psutil
+import typer
+
+from mileage import config
+
+BENCH_DIR = config.PROJECT_DIR / "bench"
+FLOOR_SQL = BENCH_DIR / "floor_team_months.sql"
+SEEDS_DIR = config.PROJECT_DIR / "seeds"
+GIB = 1024**3
+
+# Columns of fct_team_months compared between the floor and dbt (numbers only).
+FLOOR_COMPARED = (
+    "headcount",
+    "ai_active_people",
+    "total_tokens",
+    "token_cost_usd",
+    "unpriced_tokens",
+    "merged_prs",
+    "median_cycle_time_hours",
+    "bugs",
+    "roadmap_attainment",
+    "outcome_score",
+)
+
+
+# --- memory -----------------------------------------------------------------------------------
+
+
+class RssSampler:
+    """Peak resident set size of this process and all its descendants, sampled in a thread."""
+
+    def __init__(self, interval: float = 0.05):
+        self.interval = interval
+        self._process = psutil.Process(os.getpid())
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self.peak = 0
+        self.window_peak = 0
+
+    def sample(self) -> int:
+        total = 0
+        try:
+            procs = [self._process, *self._process.children(recursive=True)]
+        except psutil.Error:
+            procs = [self._process]
+        for proc in procs:
+            try:
+                total += proc.memory_info().rss
+            except psutil.Error:
+                continue
+        with self._lock:
+            self.peak = max(self.peak, total)
+            self.window_peak = max(self.window_peak, total)
+        return total
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            self.sample()
+
+    def start(self) -> RssSampler:
+        self.sample()
+        self._thread = threading.Thread(target=self._run, name="rss-sampler", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+
+    def reset_window(self) -> None:
+        with self._lock:
+            self.window_peak = 0
+        self.sample()
+
+    def read_window(self) -> int:
+        self.sample()
+        with self._lock:
+            return self.window_peak
+
+
+# --- results ----------------------------------------------------------------------------------
+
+
+@dataclass
+class StageResult:
+    stage: str
+    seconds: float
+    peak_rss_bytes: int
+    rows: int | None = None
+    detail: str = ""
+
+    @property
+    def rows_per_second(self) -> float | None:
+        if self.rows is None or self.seconds <= 0:
+            return None
+        return self.rows / self.seconds
+
+
+@dataclass
+class BenchReport:
+    employees: int
+    days: int
+    bucket: str
+    seed: int
+    out_dir: str
+    stages: list[StageResult] = field(default_factory=list)
+    sizes: dict[str, int] = field(default_factory=dict)
+    rows: dict[str, int] = field(default_factory=dict)
+    floor_check: dict[str, float | int | str] = field(default_factory=dict)
+    machine: dict[str, str | int | float] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    def stage(self, name: str) -> StageResult | None:
+        return next((s for s in self.stages if s.stage == name), None)
+
+    @property
+    def pipeline_seconds(self) -> float:
+        """Land + dbt build + gate + first query: what `mileage build` and the app cost."""
+        return sum(s.seconds for s in self.stages if s.stage in PIPELINE_STAGES)
+
+    @property
+    def peak_rss_bytes(self) -> int:
+        return max((s.peak_rss_bytes for s in self.stages if s.stage in PIPELINE_STAGES), default=0)
+
+    @property
+    def dbt_floor_ratio(self) -> float | None:
+        dbt, floor = self.stage("dbt build"), self.stage("floor")
+        if dbt is None or floor is None or floor.seconds <= 0:
+            return None
+        return dbt.seconds / floor.seconds
+
+    def as_dict(self) -> dict:
+        out = asdict(self)
+        for stage, result in zip(out["stages"], self.stages, strict=True):
+            stage["rows_per_second"] = result.rows_per_second
+        out["pipeline_seconds"] = self.pipeline_seconds
+        out["peak_rss_bytes"] = self.peak_rss_bytes
+        out["dbt_floor_ratio"] = self.dbt_floor_ratio
+        return out
+
+
+PIPELINE_STAGES = ("land", "dbt build", "gate", "first query")
+
+
+# --- stages -----------------------------------------------------------------------------------
+
+
+def floor_sql() -> str:
+    """The floor query with the seeds' paths and the outcome-score weights filled in."""
+    import yaml
+
+    project = yaml.safe_load((config.PROJECT_DIR / "dbt_project.yml").read_text())
+    weights = project["vars"]["outcome_score_weights"]
+    return FLOOR_SQL.read_text().format(
+        model_families_csv=(SEEDS_DIR / "model_families.csv").as_posix(),
+        token_prices_csv=(SEEDS_DIR / "token_prices.csv").as_posix(),
+        w_throughput=float(weights["throughput"]),
+        w_roadmap=float(weights["roadmap"]),
+        w_quality=float(weights["quality"]),
+    )
+
+
+def run_floor(warehouse: Path, result_path: Path) -> int:
+    """Compute fct_team_months from landing with one query; write it to `result_path` (Parquet)."""
+    import duckdb
+
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        target = result_path.as_posix().replace("'", "''")
+        con.execute(f"copy ({floor_sql()}) to '{target}' (format parquet)")
+        return con.execute(f"select count(*) from read_parquet('{target}')").fetchone()[0]
+    finally:
+        con.close()
+
+
+def compare_floor(warehouse: Path, floor_path: Path) -> dict:
+    """Largest relative difference per column between the floor's answer and dbt's mart."""
+    import duckdb
+
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        target = floor_path.as_posix().replace("'", "''")
+        diffs = ", ".join(
+            f"max(abs(coalesce(f.{c}, 0) - coalesce(m.{c}, 0)) "
+            f"/ greatest(abs(coalesce(m.{c}, 0)), 1e-9)) as {c}"
+            for c in FLOOR_COMPARED
+        )
+        row = con.execute(
+            f"""
+            select count(*) filter (where m.team_id is null) as only_in_floor,
+                   count(*) filter (where f.team_id is null) as only_in_dbt,
+                   count(*) as rows, {diffs}
+            from read_parquet('{target}') as f
+            full join marts.fct_team_months as m
+                on f.team_id = m.team_id and f.month_start = m.month_start
+            """
+        ).fetchone()
+    finally:
+        con.close()
+    names = ["only_in_floor", "only_in_dbt", "rows", *FLOOR_COMPARED]
+    check = dict(zip(names, row, strict=True))
+    worst = max(FLOOR_COMPARED, key=lambda c: check[c] or 0)
+    check["worst_column"] = worst
+    check["max_relative_difference"] = float(check[worst] or 0)
+    return check
+
+
+def first_query(warehouse: Path) -> int:
+    """The Overview page's first query, as the app runs it (cold read-only attach)."""
+    from mileage.app import data
+
+    data.forget_all()
+    wh = data.open_warehouse(warehouse)
+    try:
+        frame = data.org_months(wh)
+    except Exception:  # the page's fallback: the team-month query on its own
+        frame = data.team_months(wh)
+    rows = len(frame)
+    data.forget_all()
+    wh.close()
+    return rows
+
+
+def run_gate_stage(warehouse: Path) -> tuple[int | None, str]:
+    try:
+        from mileage.quality import run_gate
+    except ImportError:
+        return None, "skipped: mileage.quality.run_gate is not available"
+    result = run_gate(warehouse, stages=("raw", "mart"))
+    passed = getattr(result, "passed", None)
+    summary = result.summary() if hasattr(result, "summary") else ""
+    return None, f"{'passed' if passed else 'FAILED'}: {summary}"
+
+
+def table_rows(warehouse: Path) -> dict[str, int]:
+    import duckdb
+
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        tables = con.execute(
+            "select schema_name, table_name, estimated_size from duckdb_tables() "
+            "order by schema_name, table_name"
+        ).fetchall()
+        return {f"{schema}.{name}": int(size) for schema, name, size in tables}
+    finally:
+        con.close()
+
+
+def dir_bytes(path: Path) -> int:
+    return sum(p.stat().st_size for p in Path(path).rglob("*") if p.is_file())
+
+
+# --- the benchmark ----------------------------------------------------------------------------
+
+
+def _options_stamp(employees: int, days: int, bucket: str, seed: int) -> dict:
+    return {"employees": employees, "days": days, "bucket": bucket, "seed": seed}
+
+
+def run_bench(
+    employees: int,
+    days: int,
+    bucket: str = "1d",
+    seed: int = 42,
+    out_dir: Path | None = None,
+    *,
+    reuse_raw: bool = True,
+    gate: bool = True,
+    floor: bool = True,
+    keep_warehouse: bool = True,
+    log: Callable[[str], None] | None = None,
+) -> BenchReport:
+    """Simulate (or reuse) an organisation and time each stage; see the module docstring."""
+    from mileage.dbt_runner import run_dbt
+    from mileage.landing import land
+    from mileage.simulate import SimulationOptions, simulate
+
+    say = log or (lambda message: None)
+    out_dir = Path(out_dir or config.DATA_DIR / "bench" / f"{employees}x{days}-{bucket}").resolve()
+    raw = out_dir / "raw"
+    warehouse = out_dir / "bench.duckdb"
+    stamp_path = out_dir / "simulated.json"
+    stamp = _options_stamp(employees, days, bucket, seed)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    report = BenchReport(
+        employees=employees, days=days, bucket=bucket, seed=seed, out_dir=str(out_dir)
+    )
+    report.machine = {
+        "cpus": os.cpu_count() or 0,
+        "memory_gib": round(psutil.virtual_memory().total / GIB, 1),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+    }
+    sampler = RssSampler().start()
+
+    @contextmanager
+    def stage(name: str):
+        say(f"{name}...")
+        holder: dict = {"rows": None, "detail": ""}
+        sampler.reset_window()
+        started = time.perf_counter()
+        yield holder
+        seconds = time.perf_counter() - started
+        result = StageResult(name, seconds, sampler.read_window(), holder["rows"], holder["detail"])
+        report.stages.append(result)
+        say(f"{name}: {seconds:.1f} s, peak {result.peak_rss_bytes / GIB:.2f} GiB")
+
+    try:
+        reused = (
+            reuse_raw
+            and stamp_path.exists()
+            and raw.is_dir()
+            and json.loads(stamp_path.read_text()) == stamp
+        )
+        if reused:
+            report.notes.append(f"raw exports reused from {raw} (simulated earlier, same options)")
+        else:
+            stamp_path.unlink(missing_ok=True)
+            with stage("simulate") as s:
+                summary = simulate(
+                    raw, SimulationOptions(employees=employees, days=days, bucket=bucket, seed=seed)
+                )
+                s["rows"] = summary.total_records
+                s["detail"] = f"{summary.files_written} files"
+            stamp_path.write_text(json.dumps(stamp))
+        report.sizes["raw_bytes"] = dir_bytes(raw)
+
+        for leftover in (warehouse, warehouse.with_name(warehouse.name + ".wal")):
+            leftover.unlink(missing_ok=True)
+        with stage("land") as s:
+            landing = land(raw, warehouse)
+            s["rows"] = sum(landing.records_by_source.values())
+            s["detail"] = f"{sum(landing.files_by_source.values())} files"
+        landed_rows = s["rows"]
+        report.sizes["landed_warehouse_bytes"] = warehouse.stat().st_size
+
+        floor_path = out_dir / "floor_team_months.parquet"
+        if floor:
+            with stage("floor") as s:
+                run_floor(warehouse, floor_path)
+                s["rows"] = landed_rows
+                s["detail"] = "one DuckDB query, landing -> fct_team_months"
+
+        target_path = out_dir / "dbt-target"
+        shutil.rmtree(target_path, ignore_errors=True)
+        with stage("dbt build") as s:
+            result = run_dbt(["build"], warehouse=warehouse, target_path=target_path)
+            s["rows"] = landed_rows
+            s["detail"] = f"{result.nodes_done} nodes" + _dbt_split(target_path)
+        report.sizes["warehouse_bytes"] = warehouse.stat().st_size
+
+        if gate:
+            with stage("gate") as s:
+                s["rows"], s["detail"] = run_gate_stage(warehouse)
+
+        with stage("first query") as s:
+            s["rows"] = first_query(warehouse)
+            s["detail"] = "Overview: fct_team_months rolled up by month"
+
+        report.rows = table_rows(warehouse)
+        if floor:
+            report.floor_check = compare_floor(warehouse, floor_path)
+    finally:
+        sampler.stop()
+    if not keep_warehouse:
+        warehouse.unlink(missing_ok=True)
+    return report
+
+
+def _dbt_split(target_path: Path) -> str:
+    """`; models X s, tests Y s` from dbt's run_results.json (summed node times)."""
+    path = target_path / "run_results.json"
+    if not path.exists():
+        return ""
+    results = json.loads(path.read_text()).get("results", [])
+    kinds: dict[str, float] = {}
+    for r in results:
+        kind = r["unique_id"].split(".")[0]
+        kinds[kind] = kinds.get(kind, 0.0) + float(r.get("execution_time") or 0)
+    return "; " + ", ".join(f"{k}s {v:.0f} s" for k, v in sorted(kinds.items()))
+
+
+# --- presentation -----------------------------------------------------------------------------
+
+
+def render(report: BenchReport):
+    from rich.table import Table
+
+    table = Table(
+        title=f"mileage bench: {report.employees:,} people x {report.days} days "
+        f"(bucket {report.bucket}, seed {report.seed})"
+    )
+    for column, justify in (
+        ("stage", "left"),
+        ("seconds", "right"),
+        ("peak RSS", "right"),
+        ("rows", "right"),
+        ("rows/s", "right"),
+        ("detail", "left"),
+    ):
+        table.add_column(column, justify=justify)
+    for s in report.stages:
+        table.add_row(
+            s.stage,
+            f"{s.seconds:,.1f}",
+            f"{s.peak_rss_bytes / GIB:.2f} GiB",
+            "" if s.rows is None else f"{s.rows:,}",
+            "" if s.rows_per_second is None else f"{s.rows_per_second:,.0f}",
+            s.detail,
+        )
+    table.add_section()
+    table.add_row(
+        "pipeline",
+        f"{report.pipeline_seconds:,.1f}",
+        f"{report.peak_rss_bytes / GIB:.2f} GiB",
+        "",
+        "",
+        "land + dbt build + gate + first query",
+    )
+    return table
+
+
+def summary_lines(report: BenchReport) -> list[str]:
+    lines = []
+    sizes = report.sizes
+    if sizes:
+        lines.append(
+            "sizes: raw {:.2f} GiB, landed warehouse {:.2f} GiB, built warehouse {:.2f} GiB".format(
+                sizes.get("raw_bytes", 0) / GIB,
+                sizes.get("landed_warehouse_bytes", 0) / GIB,
+                sizes.get("warehouse_bytes", 0) / GIB,
+            )
+        )
+    for name in (
+        "marts.fct_ai_usage_hourly",
+        "marts.fct_ai_usage_daily",
+        "marts.fct_pull_requests",
+        "marts.fct_team_months",
+    ):
+        if name in report.rows:
+            lines.append(f"rows: {name} {report.rows[name]:,}")
+    if report.dbt_floor_ratio is not None:
+        lines.append(f"dbt build / floor: {report.dbt_floor_ratio:.1f}x")
+    if report.floor_check:
+        check = report.floor_check
+        lines.append(
+            f"floor vs dbt fct_team_months: {check['rows']} rows, {check['only_in_floor']} only in "
+            f"floor, {check['only_in_dbt']} only in dbt, largest relative difference "
+            f"{check['max_relative_difference']:.2e} ({check['worst_column']})"
+        )
+    lines.extend(report.notes)
+    return lines
+
+
+def bench_command(
+    employees: int = typer.Option(85_000, "--employees", help="People in the simulated roster."),
+    days: int = typer.Option(90, "--days", help="Days simulated."),
+    bucket: str = typer.Option("1d", "--bucket", help="Anthropic/OpenAI usage bucket: 1h or 1d."),
+    seed: int = typer.Option(42, "--seed", help="Simulation seed."),
+    out: Path = typer.Option(None, "--out", help="Working folder (default data/bench/<size>)."),
+    json_path: Path = typer.Option(
+        None, "--json", help="Write the report as JSON here ('-' = stdout)."
+    ),
+    reuse_raw: bool = typer.Option(
+        True,
+        "--reuse-raw/--resimulate",
+        help="Reuse raw exports simulated earlier with the same options.",
+    ),
+    gate: bool = typer.Option(True, "--gate/--no-gate", help="Time the expectations gate."),
+    floor: bool = typer.Option(
+        True, "--floor/--no-floor", help="Time the hand-written floor query."
+    ),
+) -> None:
+    """Simulate an organisation and time land, dbt build, the gate and the app's first query."""
+    from rich.console import Console
+
+    console = Console(stderr=True)
+    report = run_bench(
+        employees,
+        days,
+        bucket,
+        seed,
+        out,
+        reuse_raw=reuse_raw,
+        gate=gate,
+        floor=floor,
+        log=lambda m: console.print(f"[dim]{m}[/]"),
+    )
+    console.print(render(report))
+    for line in summary_lines(report):
+        console.print(line)
+    path = json_path or Path(report.out_dir) / "bench.json"
+    text = json.dumps(report.as_dict(), indent=2, default=str)
+    if str(path) == "-":
+        print(text)
+    else:
+        Path(path).write_text(text + "\n")
+        console.print(f"JSON report: {path}")
