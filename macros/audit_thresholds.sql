@@ -7,9 +7,17 @@
     (select max(value) from {{ ref('audit_signal_thresholds') }} where parameter = '{{ parameter }}')
 {%- endmacro %}
 
-{#- audit_severity(score): 'high' when the score reaches severity.high_score, else 'medium' -#}
-{% macro audit_severity(score) -%}
-    case when {{ score }} >= {{ audit_threshold('severity.high_score') }} then 'high' else 'medium' end
+{#- audit_severity(signal, score): 'high' when the score reaches the signal's
+    `<signal>.high_score` threshold, else 'medium' -#}
+{% macro audit_severity(signal_column, score) -%}
+    {%- set signals = ['pr_spam', 'always_on', 'unattended_agent', 'prompt_stuffing',
+                       'telemetry_inflation', 'referral_inflation', 'tokens_without_outcomes'] -%}
+    case
+        {%- for signal in signals %}
+        when {{ signal_column }} = '{{ signal }}' and {{ score }} >= {{ audit_threshold(signal ~ '.high_score') }} then 'high'
+        {%- endfor %}
+        else 'medium'
+    end
 {%- endmacro %}
 
 {#- audit_fmt_int(x) / audit_fmt_pct(share) / audit_fmt_num(x): plain numbers for evidence text -#}

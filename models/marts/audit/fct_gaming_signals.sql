@@ -385,7 +385,7 @@ select
     team_id,
     signal,
     cast(score as double) as score,
-    {{ audit_severity('score') }} as severity,
+    {{ audit_severity('signal', 'score') }} as severity,
     cast(metric_value as double) as metric_value,
     cast(threshold_value as double) as threshold_value,
     evidence
