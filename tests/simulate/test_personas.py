@@ -54,8 +54,12 @@ def test_telemetry_inflaters_report_ten_times_what_billing_shows(duck):
         by_person[email][0] += tel
         by_person[email][1] += billed
     assert len(by_person) >= 3
+    # Honest clients lose a few events, never add any: near 1 per person, ~0.99 overall.
     for email, (tel, billed) in by_person.items():
-        assert 0.9 <= tel / billed <= 1.05, (email, tel / billed)
+        assert 0.8 <= tel / billed <= 1.0, (email, tel / billed)
+    total_tel = sum(t for t, _ in by_person.values())
+    total_billed = sum(b for _, b in by_person.values())
+    assert 0.97 <= total_tel / total_billed <= 1.0
 
 
 def test_unattended_agents_work_nights_and_weekends_in_their_timezone(duck):
