@@ -70,10 +70,10 @@ def _unix_s(expression: str) -> str:
     return f"make_timestamp(try_cast({expression} as bigint) * 1000000)"
 
 
-def _landing(name: str, extra: str = "", description: str = "") -> Asset:
+def _landing(name: str, extra: str = "", description: str = "", key=LANDING_KEY) -> Asset:
     relation = f"landing.{name}"
     sql = f"select *{', ' + extra if extra else ''} from {relation}"
-    return Asset(name, "raw", relation, sql, LANDING_KEY, description=description)
+    return Asset(name, "raw", relation, sql, tuple(key), description=description)
 
 
 # --- raw: the landing tables ------------------------------------------------------------------
@@ -92,6 +92,7 @@ RAW_ASSETS: tuple[Asset, ...] = (
     _landing(
         "anthropic__claude_code_models",
         description="Per-model token counts of each Claude Code record.",
+        key=(*LANDING_KEY, "model_index"),
     ),
     _landing(
         "openai__usage_completions",
@@ -192,7 +193,8 @@ with usage as (
 
 # Month-over-month band: tokens per active day of a month against the previous month's, so
 # partial first and last months compare fairly. A month whose predecessor is too small to
-# compare (mom_min_previous_month_tokens) gets no ratio (NULL: not checked).
+# compare (mom_min_previous_month_tokens), or either of which has too few active days
+# (mom_min_active_days: a 1-day month is a sample, not a month), gets no ratio (not checked).
 _MONTHLY_RATIO_SQL = """
 monthly as (
     select $group_columns, cast(date_trunc('month', usage_at) as date) as month_start,
@@ -207,6 +209,8 @@ with_previous as (
            tokens / active_days as tokens_per_day,
            lag(month_start) over (partition by $group_columns order by month_start) as previous_month,
            lag(tokens) over (partition by $group_columns order by month_start) as previous_tokens,
+           lag(active_days) over (partition by $group_columns order by month_start)
+               as previous_active_days,
            lag(tokens / active_days) over (partition by $group_columns order by month_start)
                as previous_tokens_per_day
     from monthly
@@ -214,6 +218,8 @@ with_previous as (
 select $group_columns, month_start, active_days, tokens, tokens_per_day, previous_tokens_per_day,
        case when previous_month = cast(month_start - interval 1 month as date)
                  and previous_tokens >= $mom_min_previous_month_tokens
+                 and active_days >= $mom_min_active_days
+                 and previous_active_days >= $mom_min_active_days
                  and previous_tokens_per_day > 0
             then tokens_per_day / previous_tokens_per_day end as month_over_month_ratio
 from with_previous
@@ -285,7 +291,26 @@ MART_ASSETS: tuple[Asset, ...] = (
     Asset("fct_rejected_records", "mart", "marts.fct_rejected_records",
           key=("source", "source_file", "record_path"),
           description="Every rejected raw record with its reason."),
+    # the audit's marts (issue 5)
+    Asset("fct_usage_reconciliation", "mart", "marts.fct_usage_reconciliation",
+          key=("employee_key", "usage_date", "provider"),
+          description="Client telemetry against billed tokens per person, day and provider."),
+    Asset("fct_gaming_signals", "mart", "marts.fct_gaming_signals",
+          key=("employee_key", "month_start", "signal"),
+          description="Gaming signals per person and month."),
+    Asset("fct_token_leaderboard", "mart", "marts.fct_token_leaderboard",
+          key=("month_start", "employee_key"),
+          description="Token leaderboard per month with outcome ranks and flags."),
+    Asset("fct_leaderboard_summary", "mart", "marts.fct_leaderboard_summary",
+          key=("month_start",),
+          description="Per month: how token rank and outcome rank relate."),
+    Asset("fct_efficiency_audit", "mart", "marts.fct_efficiency_audit",
+          key=("team_id", "month_start"),
+          description="Spend per outcome point per team and month."),
 )
+
+# Tables in schema marts that are plumbing, not published figures.
+NOT_PUBLIC_MARTS: tuple[str, ...] = ("metricflow_time_spine",)
 
 _MART_USAGE_SQL = """
 with usage as (

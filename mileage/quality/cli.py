@@ -9,7 +9,7 @@ from rich.console import Console
 
 from mileage import config
 
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)
 
 
 def validate_command(

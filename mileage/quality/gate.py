@@ -27,6 +27,7 @@ import yaml
 from mileage import config
 from mileage.quality.assets import (
     MART_ASSETS,
+    NOT_PUBLIC_MARTS,
     PERIOD_SOURCES,
     RAW_ASSETS,
     STAGES,
@@ -67,7 +68,9 @@ class Outcome:
     check: str = ""
 
     def describe(self) -> str:
-        what = f"{self.suite}: {self.expectation_type}({self.column_name or ''})"
+        what = f"{self.suite}: {self.expectation_type}"
+        if self.column_name:
+            what += f"({self.column_name})"
         if self.success:
             return f"{what} passed"
         if self.unexpected_count:
@@ -230,8 +233,9 @@ def read_asset(con, asset: Asset, suite: dict, settings: dict) -> Frames:
     if asset.name == "mart_coverage":
         frame = con.execute(
             "select table_name, table_name in (select unnest(?)) as has_suite "
-            "from information_schema.tables where table_schema = 'marts' order by table_name",
-            [[a.name for a in MART_ASSETS]],
+            "from information_schema.tables where table_schema = 'marts' "
+            "and table_name not in (select unnest(?)) order by table_name",
+            [[a.name for a in MART_ASSETS], list(NOT_PUBLIC_MARTS)],
         ).df()
         return Frames([frame], len(frame))
     if asset.relation and not _relation_exists(con, asset.relation):
@@ -343,7 +347,11 @@ def _column_name(kwargs: dict) -> str | None:
 def _condition(kwargs: dict) -> str:
     condition = kwargs.get("row_condition")
     if isinstance(condition, dict):
-        condition = condition.get("pass_through_filter")
+        if condition.get("type") == "comparison":
+            column = (condition.get("column") or {}).get("name")
+            condition = f"{column} {condition.get('operator')} {condition.get('parameter')!r}"
+        else:
+            condition = condition.get("pass_through_filter") or json.dumps(condition)
     return f"where {condition}" if condition else ""
 
 
@@ -366,15 +374,20 @@ def _exception_message(result) -> str:
 def _detail(result, expectation: dict) -> str:
     error = _exception_message(result)
     if error:
-        return "column missing" if "not found" in error.lower() else _first_line(Exception(error))
+        lowered = error.lower()
+        if "column" in lowered and ("not found" in lowered or "does not exist" in lowered):
+            return "column missing"
+        return _first_line(Exception(error))
     body = result.result or {}
     kwargs = expectation.get("kwargs", {})
     if expectation["type"] == "expect_table_columns_to_match_set":
         missing = ((body.get("details") or {}).get("mismatched") or {}).get("missing") or []
         return "missing " + ", ".join(map(str, missing)) if missing else ""
     if expectation["type"] == "expect_column_distinct_values_to_contain_set":
-        observed = set(map(str, body.get("observed_value") or []))
-        missing = [v for v in kwargs.get("value_set", []) if str(v) not in observed]
+        missing = body.get("partial_missing_list")
+        if missing is None:
+            observed = set(map(str, body.get("observed_value") or []))
+            missing = [v for v in kwargs.get("value_set", []) if str(v) not in observed]
         return "missing or retyped " + ", ".join(map(str, missing)) if missing else ""
     values = body.get("partial_unexpected_list")
     if values:
@@ -395,6 +408,7 @@ class _Merged:
         self.unexpected: int | None = None
         self.elements: int | None = None
         self.detail = ""
+        self.errored = False
 
     def add(self, result) -> None:
         body = result.result or {}
@@ -404,6 +418,7 @@ class _Merged:
             self.elements = (self.elements or 0) + int(body["element_count"])
         if not result.success:
             self.success = False
+            self.errored = self.errored or bool(_exception_message(result))
             if not self.detail:
                 self.detail = _detail(result, self.expectation)
 
@@ -458,7 +473,8 @@ def validate_suite(context, gx, suite_json: dict, frames: Frames, parameters: di
                 merged[index].add(expectation_result)
     outcomes = []
     for m in merged:
-        if frames.note and not m.success:
+        # why the frame could not be read as defined explains the errors it caused
+        if frames.note and not m.success and (m.errored or not m.detail):
             m.detail = f"{m.detail}; {frames.note}" if m.detail else frames.note
         outcomes.append(m.outcome())
     return outcomes

@@ -19,7 +19,7 @@ import json
 import sys
 from pathlib import Path
 
-from mileage.quality.assets import ASSETS, LANDING_KEY, MART_ASSETS, RAW_ASSETS, Asset
+from mileage.quality.assets import ASSETS, MART_ASSETS, RAW_ASSETS, Asset
 
 CRITICAL = "critical"
 WARNING = "warning"
@@ -60,6 +60,12 @@ COLUMNS: dict[str, dict[str, str]] = {
     "dim_teams": _cols("team_id:V team_name:V org:V current_headcount:I is_active:BOOL"),
     "fct_source_accounting": _cols("source:V raw_records:B staged_records:B rejected_records:B is_balanced:BOOL"),
     "fct_rejected_records": _cols("source:V source_file:V record_path:V reason:V"),
+    # the audit's marts: the columns these suites check (the audit's dbt contracts own the rest)
+    "fct_usage_reconciliation": _cols("employee_key:V usage_date:DATE provider:V team_id:V billed_tokens:B reported_tokens:B ratio:D status:V"),
+    "fct_gaming_signals": _cols("employee_key:V month_start:DATE team_id:V signal:V score:D severity:V evidence:V"),
+    "fct_token_leaderboard": _cols("month_start:DATE employee_key:V team_id:V total_tokens:B token_rank:I tier:V outcome_rank:I is_flagged:BOOL"),
+    "fct_leaderboard_summary": _cols("month_start:DATE rank_correlation:D top_tier_people:I top_tier_flagged_share:D"),
+    "fct_efficiency_audit": _cols("team_id:V month_start:DATE headcount:I total_tokens:B spend_usd:D flagged_spend_share:D"),
 }
 
 PROVIDERS = ["anthropic", "openai", "cursor", "copilot"]
@@ -127,7 +133,8 @@ class SuiteBuilder:
 
     def in_usage_period(self, column, severity=CRITICAL):
         return self.between(column, "timestamp", P("not_before"), P("not_after"), severity,
-                            "inside the export period and not in the future")
+                            "inside the export period (end exclusive) and not in the future",
+                            strict_max=True)
 
     def not_in_future(self, column, severity=CRITICAL):
         return self.between(column, "timestamp", P("earliest_date"), P("now"), severity,
@@ -146,8 +153,10 @@ class SuiteBuilder:
         return self.add("expect_column_pair_values_to_be_equal", check, severity,
                         column_A=a, column_B=b, ignore_row_if="both_values_are_missing")
 
-    def when(self, condition: str) -> dict:
-        return {"row_condition": condition, "condition_parser": "pandas"}
+    def when(self, column: str, value) -> dict:
+        """Only rows where `column == value` (a GX 1.x comparison condition, as JSON)."""
+        return {"row_condition": {"type": "comparison", "column": {"name": column},
+                                  "operator": "==", "parameter": value}}
 
     def to_json(self) -> dict:
         return {
@@ -172,7 +181,7 @@ def _raw(asset: Asset) -> SuiteBuilder:
     s = SuiteBuilder(asset)
     s.columns_exist(COLUMNS[asset.name])
     if asset.name != "file_manifest":
-        s.unique(*LANDING_KEY)
+        s.unique(*asset.key)
     return s
 
 
@@ -291,15 +300,15 @@ def _usage_mart(s: SuiteBuilder, key: str, date_column: str) -> None:
     s.in_set("tool", TOOLS, "schema", WARNING, notes="a tool the app does not know yet")
     # every usage row is either attributed to a person or counted as unattributed
     s.not_null("is_attributed", "attribution")
-    s.not_null("employee_key", "attribution", **s.when("is_attributed == True"))
-    s.null("employee_key", "attribution", **s.when("is_attributed == False"))
+    s.not_null("employee_key", "attribution", **s.when("is_attributed", True))
+    s.null("employee_key", "attribution", **s.when("is_attributed", False))
     s.not_null("team_id", "attribution", WARNING, notes="attributed usage outside any assignment",
-               **s.when("is_attributed == True"))
+               **s.when("is_attributed", True))
     # priced rows carry a family and a cost; unpriced rows are counted, never costed at 0
     s.not_null("is_priced", "pricing")
-    s.not_null("model_family", "pricing", **s.when("is_priced == True"))
-    s.not_null("list_cost_usd", "pricing", **s.when("is_priced == True"))
-    s.null("list_cost_usd", "pricing", **s.when("is_priced == False"))
+    s.not_null("model_family", "pricing", **s.when("is_priced", True))
+    s.not_null("list_cost_usd", "pricing", **s.when("is_priced", True))
+    s.null("list_cost_usd", "pricing", **s.when("is_priced", False))
 
 
 def mart_suites() -> dict[str, SuiteBuilder]:
@@ -319,7 +328,7 @@ def mart_suites() -> dict[str, SuiteBuilder]:
     pr.a_ge_b("closed_at", "opened_at", "timestamp")
     pr.non_negative("additions", "deletions", "changed_files", "cycle_time_hours")
     pr.not_null("is_merged", "schema")
-    pr.not_null("merged_at", "consistency", **pr.when("is_merged == True"))
+    pr.not_null("merged_at", "consistency", **pr.when("is_merged", True))
     pr.not_null("is_bot", "schema")
 
     b = by["fct_bugs"]
@@ -363,6 +372,36 @@ def mart_suites() -> dict[str, SuiteBuilder]:
     rr = by["fct_rejected_records"]
     rr.not_null("source", "accounting")
     rr.not_null("reason", "accounting")
+
+    ur = by["fct_usage_reconciliation"]
+    ur.unique("employee_key", "usage_date", "provider")
+    ur.non_negative("billed_tokens", "reported_tokens", "ratio")
+    ur.in_usage_period("usage_date")
+
+    gs = by["fct_gaming_signals"]
+    gs.unique("employee_key", "month_start", "signal")
+    gs.not_null("employee_key", "key")
+    gs.not_null("signal", "key")
+    gs.not_in_future("month_start")
+
+    tl = by["fct_token_leaderboard"]
+    tl.unique("month_start", "employee_key")
+    tl.non_negative("total_tokens")
+    tl.between("token_rank", "consistency", 1)
+    tl.between("outcome_rank", "consistency", 1)
+    tl.not_in_future("month_start")
+
+    ls = by["fct_leaderboard_summary"]
+    ls.unique("month_start")
+    ls.between("rank_correlation", "consistency", -1, 1)
+    ls.between("top_tier_flagged_share", "share", 0, 1)
+    ls.non_negative("top_tier_people")
+
+    ea = by["fct_efficiency_audit"]
+    ea.unique("team_id", "month_start")
+    ea.non_negative("headcount", "total_tokens", "spend_usd")
+    ea.between("flagged_spend_share", "share", 0, 1)
+    ea.not_in_future("month_start")
     return by
 
 
@@ -422,7 +461,7 @@ def _fill_column_types(s: SuiteBuilder, tables: list[str]) -> None:
     for table in tables:
         s.add("expect_column_distinct_values_to_contain_set", "type",
               column="typed_column", value_set=typed_columns(table),
-              **s.when(f"table_name == '{table}'"))
+              **s.when("table_name", table))
 
 
 def typed_column(column: str, data_type: str) -> str:

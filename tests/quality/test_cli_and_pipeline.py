@@ -1,0 +1,97 @@
+"""`mileage validate` and the gate as a pipeline stage: a critical failure stops publication."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from fixtures.tiny_raw import write_tiny_raw
+from typer.testing import CliRunner
+
+from mileage.cli import app
+from quality.conftest import execute, query
+
+
+def _words(text: str) -> str:
+    return " ".join(text.split())
+
+
+def test_validate_exits_1_with_the_one_line_summary(sim_warehouse, copy_of):
+    wh = copy_of(sim_warehouse)
+    execute(wh, "alter table marts.fct_bugs drop column created_at")
+    result = CliRunner().invoke(app, ["validate", "--warehouse", str(wh), "--stage", "mart"])
+    assert result.exit_code == 1, result.output
+    assert "fct_bugs.mart: expect_table_columns_to_match_set failed (missing created_at)" in (
+        _words(result.output)
+    )
+
+
+def test_validate_passes_prints_warnings_and_builds_data_docs(
+    tiny_warehouse, copy_of, tmp_path, monkeypatch
+):
+    import mileage.quality.gate as gate
+
+    docs = tmp_path / "data_docs"
+    monkeypatch.setattr(gate, "default_docs_dir", lambda: docs)
+    wh = copy_of(tiny_warehouse)
+    result = CliRunner().invoke(app, ["validate", "--warehouse", str(wh), "--docs"])
+    assert result.exit_code == 0, result.output
+    output = _words(result.output)
+    assert "passed:" in output
+    assert "warning: usage_shares.mart" in output
+    index = docs / "index.html"
+    assert index.is_file()
+    html = index.read_text()
+    assert "fct_ai_usage_daily.mart" in html and "raw_usage_months.raw" in html
+    (runs,) = query(wh, "select count(*) from quality.validation_runs")[0]
+    assert runs == 1
+
+
+def test_validate_rejects_an_unknown_stage(tiny_warehouse):
+    result = CliRunner().invoke(
+        app, ["validate", "--warehouse", str(tiny_warehouse.warehouse), "--stage", "gold"]
+    )
+    assert result.exit_code == 2
+    assert "unknown stage gold" in _words(result.output)
+
+
+def _add_future_cursor_event(raw):
+    """One Cursor request stamped 10 days from now: staging keeps it, the gate must not."""
+    page = sorted((raw / "cursor" / "usage_events").glob("*.json"))[0]
+    data = json.loads(page.read_text())
+    event = dict(data["usageEvents"][0])
+    future = datetime.now(UTC) + timedelta(days=10)
+    event["timestamp"] = str(int(future.timestamp() * 1000))
+    data["usageEvents"].append(event)
+    page.write_text(json.dumps(data))
+
+
+def test_a_build_that_fails_the_gate_is_not_published(tmp_path):
+    from mileage.pipeline import StageFailed, build, failed_path
+
+    raw = write_tiny_raw(tmp_path / "raw")
+    _add_future_cursor_event(raw)
+    live = tmp_path / "warehouse" / "mileage.duckdb"
+    with pytest.raises(StageFailed) as failure:
+        build(raw, live)
+    assert failure.value.stage.startswith("expectations")
+    assert failure.value.reason.startswith(
+        "cursor__usage_events.raw: expect_column_values_to_be_between(_requested_at) "
+        "failed on 1 rows"
+    )
+    assert not live.exists(), "a build that failed the gate replaced the live warehouse"
+    kept = failed_path(live.resolve())
+    (passed, summary) = query(kept, "select passed, summary from quality.validation_runs")[0]
+    assert passed is False and summary.startswith("cursor__usage_events.raw")
+
+
+def test_the_demo_pipeline_records_a_passing_gate_run(pipeline_warehouse):
+    # the pipeline gates the raw exports before dbt and the marts after it
+    runs = query(
+        pipeline_warehouse,
+        "select stages, passed, critical_failures from quality.validation_runs order by run_at",
+    )
+    assert runs == [("raw", True, 0), ("mart", True, 0)]
+    (results,) = query(pipeline_warehouse, "select count(*) from quality.validation_results")[0]
+    assert results > 200

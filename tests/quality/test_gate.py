@@ -1,0 +1,119 @@
+"""The gate on clean data: every suite passes, warnings are reported, the run is recorded."""
+
+from __future__ import annotations
+
+import json
+
+from mileage.quality import run_gate
+from mileage.quality.assets import assets_for
+from mileage.quality.gate import expectations_dir
+from quality.conftest import query
+
+
+def _expectations_in(stages) -> int:
+    return sum(
+        len(json.loads((expectations_dir() / f"{a.suite_name}.json").read_text())["expectations"])
+        for stage in stages
+        for a in assets_for(stage)
+    )
+
+
+def test_tiny_warehouse_passes_every_suite_and_reports_its_known_flaws(tiny_warehouse, copy_of):
+    warehouse = copy_of(tiny_warehouse)
+    result = run_gate(warehouse)
+    assert result.passed, result.summary()
+    assert result.summary().startswith("passed:")
+    assert len(result.outcomes) == _expectations_in(("raw", "mart"))
+    assert result.seconds > 0
+
+    # The tiny raw directory holds one usage row with negative tokens (staging rejects it):
+    # at the raw stage that is a warning with the count, never a stop.
+    (negative_rows,) = query(
+        warehouse,
+        "select count(*) from landing.anthropic__usage_report_messages where output_tokens < 0",
+    )[0]
+    assert negative_rows == 1
+    warnings = result.warnings_summary()
+    assert any(
+        line.startswith(
+            "anthropic__usage_report_messages.raw: expect_column_values_to_be_between"
+            f"(output_tokens) failed on {negative_rows} rows"
+        )
+        for line in warnings
+    ), warnings
+
+    # Unattributed share: the shared key's 2.0M tokens over all tokens of January.
+    unattributed, total = query(
+        warehouse,
+        "select sum(total_tokens) filter (where not is_attributed), sum(total_tokens) "
+        "from marts.fct_ai_usage_daily",
+    )[0]
+    assert unattributed == 2_000_000
+    share_warned = any(w.startswith("usage_shares.mart: expect_column_values_to_be_between"
+                                    "(unattributed_share)") for w in warnings)
+    assert share_warned == (unattributed / total > result.parameters["max_unattributed_token_share"])
+
+
+def test_the_run_and_every_result_are_recorded_in_the_warehouse(tiny_warehouse, copy_of):
+    warehouse = copy_of(tiny_warehouse)
+    first = run_gate(warehouse, ("mart",))
+    second = run_gate(warehouse, ("raw",))
+    runs = query(
+        warehouse,
+        "select run_id, stages, passed, critical_failures, warnings, summary "
+        "from quality.validation_runs order by run_at, stages desc",
+    )
+    assert [r[0] for r in runs] == [first.run_id, second.run_id]
+    assert runs[0][1:] == ("mart", True, 0, len(first.warnings), first.summary())
+    assert runs[1][1] == "raw"
+    for run in (first, second):
+        rows = query(
+            warehouse,
+            "select count(*), count(*) filter (where not success), "
+            "count(distinct suite) from quality.validation_results where run_id = ?",
+            [run.run_id],
+        )[0]
+        assert rows == (
+            _expectations_in(run.stages),
+            len(run.warnings),
+            len([a for s in run.stages for a in assets_for(s)]),
+        )
+    severities = {r[0] for r in query(warehouse,
+                                      "select distinct severity from quality.validation_results")}
+    assert severities == {"critical", "warning"}
+
+
+def test_small_simulated_org_passes_every_suite(sim_warehouse, copy_of):
+    result = run_gate(copy_of(sim_warehouse))
+    assert result.passed, result.summary()
+    assert not result.critical_failures
+    # the export period comes from the usage exports: Nov 2025 .. Jan 1 2026 (+1 day slack)
+    assert result.parameters["not_before"].date().isoformat() == "2025-10-31"
+    assert result.parameters["not_after"].date().isoformat() == "2026-01-03"
+
+
+def test_a_declared_export_period_is_enforced(sim_warehouse, copy_of, tmp_path):
+    """Thresholds can declare the window the exports were pulled for; usage outside fails."""
+    import shutil
+
+    import yaml
+
+    folder = tmp_path / "expectations"
+    shutil.copytree(expectations_dir(), folder)
+    thresholds = yaml.safe_load((folder / "thresholds.yml").read_text())
+    thresholds["settings"]["export_period_start"] = "2025-11-01"
+    thresholds["settings"]["export_period_end"] = "2025-12-01"
+    thresholds["settings"]["export_period_tolerance_days"] = 0
+    (folder / "thresholds.yml").write_text(yaml.safe_dump(thresholds))
+    warehouse = copy_of(sim_warehouse)
+    (outside,) = query(
+        warehouse,
+        "select count(*) from marts.fct_ai_usage_daily where usage_date >= date '2025-12-01'",
+    )[0]
+    assert outside > 0
+    result = run_gate(warehouse, ("mart",), expectations=folder)
+    assert not result.passed
+    assert result.summary().startswith(
+        "fct_ai_usage_daily.mart: expect_column_values_to_be_between(usage_date) "
+        f"failed on {outside} rows"
+    )
