@@ -7,8 +7,8 @@ leadership sees teams and the organisation.
 import pandas as pd
 import streamlit as st
 
-from mileage.app import data, ui
-from mileage.app.metrics import fmt_ratio, safe_ratio
+from mileage.app import charts, data, ui
+from mileage.app.metrics import fmt_people, fmt_ratio, safe_ratio
 from mileage.app.privacy import present_people, suppress_small_groups, visible_people
 
 ctx = ui.context("audit")
@@ -28,6 +28,7 @@ st.caption(
 )
 
 team_names = data.teams(wh).set_index("team_id")["team_name"]
+last_day = ui.last_usage_day(wh)
 team_months = data.team_months(wh)
 team_months["month_start"] = pd.to_datetime(team_months["month_start"])
 identities = (
@@ -55,12 +56,12 @@ if signals is not None and signals.empty:
     st.success("No gaming signals recorded.")
 elif signals is not None:
     signals["month_start"] = pd.to_datetime(signals["month_start"])
-    month = ui.month_picker(signals["month_start"], key="audit_month")
+    month = ui.month_picker(signals["month_start"], key="audit_month", last_day=last_day)
     in_month = signals[signals["month_start"] == month]
     mine = visible_people(in_month, viewer)
     if viewer.role.person_level:
         st.caption(
-            f"{in_month['employee_key'].nunique()} people flagged in {ui.month_label(month)}."
+            f"{fmt_people(in_month['employee_key'].nunique())} flagged in {ui.month_label(month)}."
         )
         people = present_people(
             mine.assign(team_name=mine["team_id"].map(team_names)), viewer, identities
@@ -171,53 +172,98 @@ elif recon is not None:
 
 # ---- efficiency ------------------------------------------------------------------------------
 st.subheader("Efficiency audit")
-st.caption(
-    "Where tokens buy the least: spend per merged PR and tokens per AI-active person, "
-    "against the organisation."
-)
-if team_months.empty:
-    st.info("The warehouse has no team months yet.")
-else:
-    month = ui.month_picker(team_months["month_start"], key="audit_efficiency_month")
+efficiency = None
+if wh.has_table(data.LATER_TABLES["efficiency_audit"]):
+    efficiency = data.later_table(wh, "efficiency_audit")
+if efficiency is not None and not efficiency.empty:
+    st.caption(
+        "Where tokens buy the least: spend per outcome point against the organisation's median, "
+        "spend growth against outcome growth, and the share of spend by people with gaming "
+        "signals."
+    )
+    efficiency["month_start"] = pd.to_datetime(efficiency["month_start"])
+    month = ui.month_picker(
+        efficiency["month_start"], key="audit_efficiency_month", last_day=last_day
+    )
     values = [
-        "total_tokens",
-        "token_cost_usd",
-        "merged_prs",
-        "cost_per_merged_pr_usd",
-        "tokens_per_ai_active_person",
-        "spend_vs_org",
+        c
+        for c in efficiency.columns
+        if c not in ("team_id", "month_start", "headcount")
+        and pd.api.types.is_numeric_dtype(efficiency[c])
     ]
-    frame = team_months.copy()
-    frame["tokens_per_ai_active_person"] = [
-        safe_ratio(t, a) for t, a in zip(frame.total_tokens, frame.ai_active_people, strict=True)
-    ]
-    in_month = frame[frame["month_start"] == month]
-    org_cost_per_pr = safe_ratio(in_month.token_cost_usd.sum(), in_month.merged_prs.sum())
-    frame["spend_vs_org"] = [safe_ratio(c, org_cost_per_pr) for c in frame.cost_per_merged_pr_usd]
-    shown = suppress_small_groups(frame, viewer, values)
+    shown = suppress_small_groups(efficiency, viewer, values)
     shown = shown[(shown["month_start"] == month) & shown["team_id"].map(viewer.may_see_team)]
-    st.metric(
-        "Organisation spend per merged PR",
-        f"${org_cost_per_pr:,.2f}" if org_cost_per_pr is not None else "–",
-    )
+    shown.insert(0, "team_name", shown["team_id"].map(team_names))
+    ratio = "spend_per_outcome_vs_org_median"
+    if ratio in shown.columns and shown[ratio].notna().any():
+        st.altair_chart(
+            charts.team_bars(
+                shown.dropna(subset=[ratio]),
+                ratio,
+                "Spend per outcome point vs the organisation's median (x)",
+            ),
+            width="stretch",
+        )
+        shown = shown.sort_values(ratio, ascending=False)
     ui.table(
-        shown[["team_name", "headcount", *values, "note"]].sort_values(
-            "spend_vs_org", ascending=False
-        ),
+        shown.drop(columns=["team_id", "month_start", "is_suppressed"]),
         f"mileage_efficiency_{month:%Y-%m}.csv",
-        column_config={
-            "team_name": "Team",
-            "headcount": "People",
-            "total_tokens": st.column_config.NumberColumn("Tokens", format="compact"),
-            "token_cost_usd": st.column_config.NumberColumn("Spend (USD)", format="dollar"),
-            "merged_prs": "Merged PRs",
-            "cost_per_merged_pr_usd": st.column_config.NumberColumn(
-                "Spend / merged PR (USD)", format="dollar"
-            ),
-            "tokens_per_ai_active_person": st.column_config.NumberColumn(
-                "Tokens / AI-active person", format="compact"
-            ),
-            "spend_vs_org": st.column_config.NumberColumn("Spend per PR vs org (x)", format="%.2f"),
-            "note": "Note",
-        },
     )
+else:
+    st.caption(
+        "Where tokens buy the least: spend per merged PR and tokens per AI-active person, "
+        "against the organisation."
+    )
+    if team_months.empty:
+        st.info("The warehouse has no team months yet.")
+    else:
+        month = ui.month_picker(
+            team_months["month_start"], key="audit_efficiency_month", last_day=last_day
+        )
+        values = [
+            "total_tokens",
+            "token_cost_usd",
+            "merged_prs",
+            "cost_per_merged_pr_usd",
+            "tokens_per_ai_active_person",
+            "spend_vs_org",
+        ]
+        frame = team_months.copy()
+        frame["tokens_per_ai_active_person"] = [
+            safe_ratio(t, a)
+            for t, a in zip(frame.total_tokens, frame.ai_active_people, strict=True)
+        ]
+        in_month = frame[frame["month_start"] == month]
+        org_cost_per_pr = safe_ratio(in_month.token_cost_usd.sum(), in_month.merged_prs.sum())
+        frame["spend_vs_org"] = [
+            safe_ratio(c, org_cost_per_pr) for c in frame.cost_per_merged_pr_usd
+        ]
+        shown = suppress_small_groups(frame, viewer, values)
+        shown = shown[(shown["month_start"] == month) & shown["team_id"].map(viewer.may_see_team)]
+        st.metric(
+            "Organisation spend per merged PR",
+            f"${org_cost_per_pr:,.2f}" if org_cost_per_pr is not None else "–",
+        )
+        ui.table(
+            shown[["team_name", "headcount", *values, "note"]].sort_values(
+                "spend_vs_org", ascending=False
+            ),
+            f"mileage_efficiency_{month:%Y-%m}.csv",
+            column_config={
+                "team_name": "Team",
+                "headcount": "People",
+                "total_tokens": st.column_config.NumberColumn("Tokens", format="compact"),
+                "token_cost_usd": st.column_config.NumberColumn("Spend (USD)", format="dollar"),
+                "merged_prs": "Merged PRs",
+                "cost_per_merged_pr_usd": st.column_config.NumberColumn(
+                    "Spend / merged PR (USD)", format="dollar"
+                ),
+                "tokens_per_ai_active_person": st.column_config.NumberColumn(
+                    "Tokens / AI-active person", format="compact"
+                ),
+                "spend_vs_org": st.column_config.NumberColumn(
+                    "Spend per PR vs org (x)", format="%.2f"
+                ),
+                "note": "Note",
+            },
+        )

@@ -31,7 +31,9 @@ if board is None or board.empty:
     st.stop()
 
 board["month_start"] = pd.to_datetime(board["month_start"])
-month = ui.month_picker(board["month_start"], key="leaderboard_month")
+month = ui.month_picker(
+    board["month_start"], key="leaderboard_month", last_day=ui.last_usage_day(wh)
+)
 ranks = board[board["month_start"] == month].copy()
 
 row = None
@@ -56,6 +58,11 @@ if row is not None:
     cols[1].metric("People in the top tier", fmt_count(row["top_tier_people"]))
     cols[2].metric("Top tier flagged for gaming", fmt_pct(row["top_tier_flagged_share"]))
 
+order = (
+    ranks.groupby("tier")["tier_order"].min()
+    if "tier_order" in ranks.columns
+    else -ranks.groupby("tier")["token_rank"].median()
+)
 tiers = (
     ranks.groupby("tier")
     .agg(
@@ -66,8 +73,9 @@ tiers = (
         flagged=("is_flagged", "sum"),
     )
     .reset_index()
-    .sort_values("median_token_rank")
 )
+tiers = tiers.assign(_order=tiers["tier"].map(order)).sort_values("_order", ascending=False)
+tiers = tiers.drop(columns="_order").reset_index(drop=True)
 tiers["flagged_share"] = [
     safe_ratio(f, p) for f, p in zip(tiers.flagged, tiers.people, strict=True)
 ]

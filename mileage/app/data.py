@@ -452,6 +452,8 @@ LATER_TABLES = {
     "leaderboard_summary": "marts.fct_leaderboard_summary",
     "bonus_payouts": "marts.fct_bonus_payouts",
     "scheme_comparison": "marts.fct_scheme_comparison",
+    "goodhart_stress_test": "marts.fct_goodhart_stress_test",
+    "efficiency_audit": "marts.fct_efficiency_audit",
 }
 
 _LATER_SQL = {name: f"select * from wh.{table}" for name, table in LATER_TABLES.items()}

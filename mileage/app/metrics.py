@@ -442,6 +442,10 @@ def fmt_hours(value: float | None) -> str:
     return f"{float(value):,.1f} h"
 
 
+def fmt_people(count: int) -> str:
+    return f"{int(count):,} {'person' if int(count) == 1 else 'people'}"
+
+
 FORMATTERS = {
     "merged_prs_per_million_tokens": fmt_ratio,
     "merged_prs_per_1k_usd": fmt_ratio,

@@ -221,10 +221,10 @@ def visible_people(frame: pd.DataFrame, viewer: Viewer, key_column: str = "emplo
     return frame[frame[key_column] == viewer.employee_key].copy()
 
 
-def short_key(employee_key: str | None) -> str:
+def short_key(employee_key: str | None, missing_label: str = "unattributed") -> str:
     """A short, stable display form of a pseudonymous key (never a name)."""
     if employee_key is None or pd.isna(employee_key):
-        return "unattributed"
+        return missing_label
     return f"person-{str(employee_key)[:8]}"
 
 
@@ -233,11 +233,16 @@ def present_people(
     viewer: Viewer,
     identities: pd.DataFrame | None = None,
     key_column: str = "employee_key",
+    missing_label: str = "unattributed",
 ) -> pd.DataFrame:
     """Replace raw keys by a display column; add names and emails only for roles allowed them."""
     out = frame.copy()
-    position = list(out.columns).index(key_column) if key_column in out.columns else 0
-    person = out[key_column].map(short_key) if key_column in out.columns else None
+    position = 0  # who first
+    person = (
+        out[key_column].map(lambda k: short_key(k, missing_label))
+        if key_column in out.columns
+        else None
+    )
     if viewer.role.sees_names and identities is not None and key_column in out.columns:
         named = identities.set_index("employee_key")
         out.insert(position, "email", out[key_column].map(named["email"]))

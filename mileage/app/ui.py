@@ -262,6 +262,14 @@ def later_table(wh: data.Warehouse, name: str, what: str) -> pd.DataFrame | None
         return None
 
 
+def last_usage_day(wh: data.Warehouse):
+    """The last day with usage data (None without usage), for marking partial months."""
+    if not wh.has_table("marts.fct_ai_usage_daily"):
+        return None
+    window = data.usage_window(wh)
+    return None if window.empty else window.at[0, "last_day"]
+
+
 def month_label(month) -> str:
     return pd.Timestamp(month).strftime("%B %Y")
 

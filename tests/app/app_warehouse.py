@@ -99,13 +99,20 @@ create table marts.fct_usage_reconciliation (employee_key varchar, usage_date da
     status varchar);
 create table marts.fct_token_leaderboard (month_start date, employee_key varchar,
     team_id varchar, total_tokens bigint, token_rank integer, tier varchar,
-    outcome_rank integer, is_flagged boolean);
+    tier_order integer, outcome_rank integer, is_flagged boolean);
 create table marts.fct_leaderboard_summary (month_start date, rank_correlation double,
     top_tier_people integer, top_tier_flagged_share double);
 create table marts.fct_bonus_payouts (scheme varchar, month_start date, employee_key varchar,
     team_id varchar, payout_usd double);
 create table marts.fct_scheme_comparison (scheme varchar, total_cost_usd double,
-    people_paid integer, gini double, goodhart_inflation double);
+    people_paid integer, gini double, goodhart_inflation double, flagged_share double);
+create table marts.fct_goodhart_stress_test (scheme varchar, tactic varchar,
+    share_gamed double, gamers integer, gamers_gain_usd double, honest_change_usd double,
+    summary varchar);
+create table marts.fct_efficiency_audit (team_id varchar, month_start date, headcount integer,
+    total_tokens bigint, spend_usd double, outcome_points double,
+    spend_per_outcome_point_usd double, spend_per_outcome_vs_org_median double,
+    flagged_people integer);
 """
 
 
@@ -419,6 +426,7 @@ def _later(employees, usage, team_months) -> dict[str, pd.DataFrame]:
         top_flagged = 0
         for rank, key in enumerate(ranked, start=1):
             tier = "top" if rank <= 6 else "middle" if rank <= 14 else "bottom"
+            tier_order = {"top": 3, "middle": 2, "bottom": 1}[tier]
             is_flagged = key in flagged and month != MONTHS[0]
             top += tier == "top"
             top_flagged += tier == "top" and is_flagged
@@ -430,6 +438,7 @@ def _later(employees, usage, team_months) -> dict[str, pd.DataFrame]:
                     "total_tokens": tokens[key],
                     "token_rank": rank,
                     "tier": tier,
+                    "tier_order": tier_order,
                     "outcome_rank": outcome.index(key) + 1,
                     "is_flagged": is_flagged,
                 }
@@ -460,6 +469,7 @@ def _later(employees, usage, team_months) -> dict[str, pd.DataFrame]:
             "people_paid": 29,
             "gini": 0.41,
             "goodhart_inflation": 3.2,
+            "flagged_share": 0.3,
         },
         {
             "scheme": "outcome",
@@ -467,8 +477,47 @@ def _later(employees, usage, team_months) -> dict[str, pd.DataFrame]:
             "people_paid": 29,
             "gini": 0.18,
             "goodhart_inflation": 1.1,
+            "flagged_share": 0.05,
         },
     ]
+    stress = [
+        {
+            "scheme": scheme,
+            "tactic": tactic,
+            "share_gamed": 0.1,
+            "gamers": 3,
+            "gamers_gain_usd": gain,
+            "honest_change_usd": -gain,
+            "summary": f"gamers +${gain:,.0f}",
+        }
+        for scheme, tactic, gain in (
+            ("per_token", "tokens_x10", 900.0),
+            ("per_token", "pr_split", 0.0),
+            ("outcome", "tokens_x10", 0.0),
+            ("outcome", "pr_split", 0.0),
+        )
+    ]
+    efficiency = []
+    for row in team_months:
+        points = row["merged_prs"] * 1.5
+        efficiency.append(
+            {
+                "team_id": row["team_id"],
+                "month_start": row["month_start"],
+                "headcount": row["headcount"],
+                "total_tokens": row["total_tokens"],
+                "spend_usd": row["token_cost_usd"],
+                "outcome_points": points,
+                "spend_per_outcome_point_usd": row["token_cost_usd"] / points,
+                "spend_per_outcome_vs_org_median": None,  # filled below
+                "flagged_people": 1 if row["team_id"] in ("t-pay", "t-tiny") else 0,
+            }
+        )
+    for month in MONTHS:
+        rows = [e for e in efficiency if e["month_start"] == month]
+        median = statistics.median(e["spend_per_outcome_point_usd"] for e in rows)
+        for e in rows:
+            e["spend_per_outcome_vs_org_median"] = e["spend_per_outcome_point_usd"] / median
     return {
         "fct_gaming_signals": pd.DataFrame(signals),
         "fct_usage_reconciliation": pd.DataFrame(recon),
@@ -476,6 +525,8 @@ def _later(employees, usage, team_months) -> dict[str, pd.DataFrame]:
         "fct_leaderboard_summary": pd.DataFrame(summary),
         "fct_bonus_payouts": pd.DataFrame(payouts),
         "fct_scheme_comparison": pd.DataFrame(comparison),
+        "fct_goodhart_stress_test": pd.DataFrame(stress),
+        "fct_efficiency_audit": pd.DataFrame(efficiency),
     }
 
 
