@@ -56,7 +56,10 @@ cols[0].metric(
 )
 if row is not None:
     cols[1].metric("People in the top tier", fmt_count(row["top_tier_people"]))
-    cols[2].metric("Top tier flagged for gaming", fmt_pct(row["top_tier_flagged_share"]))
+    if viewer.suppresses(row["top_tier_people"]):  # a tier of a few people is a few people
+        cols[2].metric("Top tier flagged for gaming", "–", help=f"Hidden: {viewer.note}.")
+    else:
+        cols[2].metric("Top tier flagged for gaming", fmt_pct(row["top_tier_flagged_share"]))
 
 order = (
     ranks.groupby("tier")["tier_order"].min()

@@ -87,13 +87,13 @@ def team_bars(
         .mark_bar()
         .encode(
             x=alt.X(f"{x}:Q", title=x_title, axis=alt.Axis(format=x_format)),
-            y=alt.Y(f"{label}:N", title="Team", sort="-x"),
+            y=alt.Y(f"{label}:N", title="Team", sort="-x", axis=alt.Axis(labelLimit=220)),
             tooltip=[
                 alt.Tooltip(f"{label}:N", title="Team"),
                 alt.Tooltip(f"{x}:Q", title=x_title, format=x_format),
             ],
         )
-        .properties(height=max(120, 28 * len(frame)))
+        .properties(height=max(120, 34 * len(frame)))
     )
 
 
@@ -109,7 +109,12 @@ def spend_outcome_quadrant(
             axis=alt.Axis(format="$,.0f"),
         ),
         y=alt.Y("outcome_score:Q", title="Outcome score (composite of delivery, unitless)"),
-        color=alt.Color("quadrant:N", title="Quadrant", scale=QUADRANT_COLOURS),
+        color=alt.Color(
+            "quadrant:N",
+            title="Quadrant",
+            scale=QUADRANT_COLOURS,
+            legend=alt.Legend(orient="bottom", columns=2),
+        ),
         tooltip=[
             alt.Tooltip("team_name:N", title="Team"),
             alt.Tooltip("token_cost_usd:Q", title="Spend (USD)", format="$,.0f"),

@@ -248,9 +248,28 @@ def default_column_config(frame: pd.DataFrame) -> dict:
                 if is_date
                 else st.column_config.DatetimeColumn(label, format="YYYY-MM-DD HH:mm")
             )
+        elif pd.api.types.is_bool_dtype(frame[column]):
+            config[column] = st.column_config.CheckboxColumn(label)
+        elif pd.api.types.is_numeric_dtype(frame[column]):
+            config[column] = st.column_config.NumberColumn(
+                label, format=_number_format(column, frame)
+            )
         else:
             config[column] = label
     return config
+
+
+def _number_format(column: str, frame: pd.DataFrame) -> str | None:
+    name = str(column)
+    if name.endswith("_usd"):
+        return "dollar"
+    if name.endswith(("_share", "_rate", "utilisation", "attainment", "_growth")):
+        return "percent"
+    if "tokens" in name:
+        return "compact"
+    if pd.api.types.is_float_dtype(frame[column]):
+        return "%.2f"
+    return None
 
 
 def later_table(wh: data.Warehouse, name: str, what: str) -> pd.DataFrame | None:

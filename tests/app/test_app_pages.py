@@ -516,3 +516,16 @@ def test_a_missing_mart_is_explained_on_the_page(serve, small_warehouse, tmp_pat
     assert "marts.fct_ai_usage_daily" in at.info[-1].value
     at = run_app("leadership", "overview")
     assert metrics_of(at)["Merged PRs"] == f"{month_rows(fx, MARCH).merged_prs.sum():,}"
+
+
+def test_a_small_top_tier_hides_its_flagged_share(serve, full_warehouse, tmp_path):
+    path = tmp_path / "small-top.duckdb"
+    shutil.copy(full_warehouse.path, path)
+    con = duckdb.connect(str(path))
+    con.execute("update marts.fct_leaderboard_summary set top_tier_people = 2")
+    con.close()
+    serve(replace(full_warehouse, path=path))
+    at = run_app("leadership", "leaderboard")
+    assert metrics_of(at)["Top tier flagged for gaming"] == "–"
+    at = run_app("hr", "leaderboard")
+    assert metrics_of(at)["Top tier flagged for gaming"] != "–"
