@@ -28,13 +28,13 @@ def scheme_bars(frame, column: str, value: str, title: str, fmt: str) -> alt.Cha
         .mark_bar()
         .encode(
             x=alt.X(f"{value}:Q", title=title, axis=alt.Axis(format=fmt)),
-            y=alt.Y(f"{column}:N", title="Scheme", sort="-x"),
+            y=alt.Y(f"{column}:N", title="Scheme", sort="-x", axis=alt.Axis(labelLimit=220)),
             tooltip=[
                 alt.Tooltip(f"{column}:N", title="Scheme"),
                 alt.Tooltip(f"{value}:Q", title=title, format=fmt),
             ],
         )
-        .properties(height=max(120, 30 * len(frame)))
+        .properties(height=max(140, 36 * len(frame)))
     )
 
 
@@ -116,6 +116,9 @@ if payouts is not None and not payouts.empty:
         else None
     )
     shown = payouts.drop(columns=[c for c in ("payout_id",) if c in payouts.columns])
+    if "team_id" in shown.columns:
+        teams = data.teams(wh).set_index("team_id")["team_name"]
+        shown.insert(list(shown.columns).index("team_id"), "team_name", shown["team_id"].map(teams))
     if "employee_key" in shown.columns:
         shown = present_people(shown, viewer, identities, missing_label="team pool")
     ui.table(shown, "mileage_bonus_payouts.csv")
