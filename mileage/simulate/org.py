@@ -313,6 +313,8 @@ def build_org(o: SimulationOptions) -> Org:
     missing = 3 - int(((cc > 0) & ordinary).sum())
     if missing > 0:
         cc[by_affinity[(ordinary & (cc == 0))[by_affinity]][:missing]] = 1
+    if not ((cc == 2) & ordinary).any():  # and someone runs Claude Code on an API key
+        cc[by_affinity[(ordinary & (cc == 1))[by_affinity]][:1]] = 2
 
     force(persona == C.P_PR_SPAMMER, api=True, cc_type=1, copilot=True)
     force(persona == C.P_ALWAYS_ON_BOT, api=True)

@@ -20,7 +20,7 @@ RECORDS_PER_PERSON_DAY = {
     "openai_completions": (0.02, 1.0),
     "cursor_usage_events": (0.05, 2.0),
     "copilot_users": (0.03, 0.3),
-    "telemetry_claude_code": (0.05, 3.0),  # per person-day of the telemetry window
+    "telemetry_claude_code": (0.05, 5.0),  # per person-day of the telemetry window
     "github_pull_requests": (0.05, 0.4),
     "github_pull_requests_list": (0.002, 0.05),
     "jira_issues": (0.001, 0.03),

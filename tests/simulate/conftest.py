@@ -3,6 +3,7 @@ read its raw files directly (independently of landing and dbt)."""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,7 +12,8 @@ import pytest
 
 from mileage.simulate import SimulationOptions, SimulationSummary, simulate
 
-SMALL = {"employees": 60, "days": 31, "seed": 7}
+# The organisation of the e2e tests; MILEAGE_SIM_TEST_SEED re-runs these tests on another seed.
+SMALL = {"employees": 60, "days": 31, "seed": int(os.environ.get("MILEAGE_SIM_TEST_SEED", "7"))}
 
 
 @dataclass
@@ -39,6 +41,8 @@ def raw_views(con: duckdb.DuckDBPyConnection, raw: Path, gt: Path | None = None)
     if gt is not None:
         con.execute(f"create or replace view people as select * from "
                     f"read_csv('{gt}/people.csv', all_varchar = true)")
+        con.execute(f"create or replace view truth_keys as select * from "
+                    f"read_csv('{gt}/api_keys.csv', all_varchar = true)")
     con.execute(f"create or replace view roster as select * from "
                 f"read_csv('{raw}/hr/roster.csv', all_varchar = true)")
     con.execute(f"create or replace view keys as select * from "
