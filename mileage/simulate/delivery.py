@@ -63,6 +63,11 @@ class Delivery:
         off = org.offset_on(author, u).astype(np.int64)
         local_sec = rng.integers(9 * HOUR, int(18.5 * HOUR), m)
         created = self.start_epoch + u * DAY + local_sec - off * 60
+        # A first or last working day stays inside the roster's dates (UTC).
+        day_start = self.start_epoch + u * DAY
+        created = np.where(p["start_day"][author] == u, np.maximum(created, day_start), created)
+        created = np.where(p["end_day"][author] == u + 1,
+                           np.minimum(created, day_start + DAY - 1), created)
         additions = np.where(spam, rng.integers(1, 6, m),
                              np.round(np.exp(rng.normal(np.log(60), 1.1, m)))).astype(np.int64)
         deletions = np.where(spam, rng.integers(0, 3, m),

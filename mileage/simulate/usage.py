@@ -67,6 +67,8 @@ def human_intensity(org: Org, idx: np.ndarray, u: int):
     prof = HOUR_PROFILE[(lh - org.p["shift"][idx][:, None]) % 24]
     dow = (org.start_dow + ld) % 7
     emp = (org.p["start_day"][idx][:, None] <= ld) & (ld < org.p["end_day"][idx][:, None])
+    # ... and on the UTC day too: exports are by UTC day, the roster by date.
+    emp &= org.employed_on(idx, u)[:, None]
     return prof * DOW_FACTOR[dow] * f * emp, ld, lh, dow, emp
 
 

@@ -104,3 +104,24 @@ def test_ground_truth_is_complete_and_beside_the_raw_dir(small_sim):
     keys = list(csv.DictReader((gt / "api_keys.csv").open()))
     assert {"personal", "shared", "unowned"} <= {k["kind"] for k in keys}
     assert (gt / "README.md").exists() and (gt / "summary.json").exists()
+
+
+def test_people_leave_traces_only_while_employed(duck):
+    """Usage and PRs of a person fall on UTC dates their roster rows cover."""
+    outside = duck.execute("""
+        with spans as (select email, github_login, valid_from::date as lo,
+                              coalesce(valid_to::date, date '9999-12-31') as hi from roster),
+        traces as (
+            select email, day::date as d, 'claude_code' as source from cc where email is not null
+            union all
+            select lower(email), ts::date, 'cursor' from
+                (select email, make_timestamp(ts_ms::BIGINT * 1000) as ts from cur)
+            union all
+            select s.email, created_at::timestamptz::date, 'github' from pr
+            join (select distinct email, github_login from roster) s
+              on s.github_login = pr."user".login
+            where pr."user".type = 'User')
+        select t.source, t.email, t.d from traces t
+        where not exists (select 1 from spans s where s.email = t.email
+                          and t.d >= s.lo and t.d < s.hi)""").fetchall()
+    assert outside == []
