@@ -13,7 +13,7 @@ from datetime import date, timedelta
 import numpy as np
 
 from mileage.simulate import catalog as C
-from mileage.simulate.org import NEVER, Org
+from mileage.simulate.org import Org
 from mileage.simulate.rng import S_BUGS, S_DELIVERY, S_IDS, S_ROADMAP, day_rng, hash64
 from mileage.simulate.usage import day_factor
 
@@ -313,5 +313,3 @@ def roadmap(org: Org) -> dict:
         "delivered_at": merged["delivered_at"],
     }
 
-
-__all__ = ["NEVER", "Delivery", "roadmap"]

@@ -577,7 +577,6 @@ class PageBuffer:
         self.chunks: list[pa.Table] = []
         self.rows = 0
         self.seq = 0
-        self.days: list[int] = []
 
     def add(self, day: int, columns: dict) -> None:
         if not columns:
@@ -587,7 +586,6 @@ class PageBuffer:
             return
         self.chunks.append(pa.table({**columns, "day": np.full(n, day, dtype=np.int64)}))
         self.rows += n
-        self.days.append(day)
 
     def end_of_day(self, day: int) -> None:
         month_ends = (self.org.date_of(day) + timedelta(days=1)).day == 1
@@ -610,4 +608,4 @@ class PageBuffer:
             meta = PageMeta(self.source, self.seq, k, pages, n, self.cap, int(day[lo]),
                             int(day[hi - 1]))
             self.write(part, meta)
-        self.chunks, self.rows, self.days = [], 0, []
+        self.chunks, self.rows = [], 0
