@@ -87,15 +87,54 @@ LAST_NAMES = _words(
 )
 
 ORG_NAMES = [
-    "Platform", "Payments", "Growth", "Data", "Mobile", "Infrastructure", "Security",
-    "Search", "Commerce", "Identity", "Marketplace", "Analytics", "Developer Experience",
-    "Risk", "Logistics", "Messaging",
+    "Platform",
+    "Payments",
+    "Growth",
+    "Data",
+    "Mobile",
+    "Infrastructure",
+    "Security",
+    "Search",
+    "Commerce",
+    "Identity",
+    "Marketplace",
+    "Analytics",
+    "Developer Experience",
+    "Risk",
+    "Logistics",
+    "Messaging",
 ]
 TEAM_WORDS = [
-    "Core", "API", "Edge", "Ledger", "Checkout", "Onboarding", "Insights", "Pipelines",
-    "Runtime", "Storage", "Auth", "Billing", "Catalog", "Pricing", "Notifications", "Search",
-    "Ranking", "Experiments", "Reliability", "Tooling", "Web", "iOS", "Android", "Compliance",
-    "Fraud", "Routing", "Streaming", "Warehouse", "Gateway", "Accounts",
+    "Core",
+    "API",
+    "Edge",
+    "Ledger",
+    "Checkout",
+    "Onboarding",
+    "Insights",
+    "Pipelines",
+    "Runtime",
+    "Storage",
+    "Auth",
+    "Billing",
+    "Catalog",
+    "Pricing",
+    "Notifications",
+    "Search",
+    "Ranking",
+    "Experiments",
+    "Reliability",
+    "Tooling",
+    "Web",
+    "iOS",
+    "Android",
+    "Compliance",
+    "Fraud",
+    "Routing",
+    "Streaming",
+    "Warehouse",
+    "Gateway",
+    "Accounts",
 ]
 
 # (IANA name, region for salary, org-region weight)
@@ -111,7 +150,13 @@ TIMEZONES = [
     ("Australia/Sydney", "au", 0.05),
 ]
 REGION_SALARY_FACTOR = {
-    "us": 1.0, "uk": 0.72, "eu": 0.68, "latam": 0.42, "in": 0.33, "sg": 0.8, "au": 0.78,
+    "us": 1.0,
+    "uk": 0.72,
+    "eu": 0.68,
+    "latam": 0.42,
+    "in": 0.33,
+    "sg": 0.8,
+    "au": 0.78,
 }
 
 ROLES = ["engineer", "pm", "designer", "data_scientist", "manager"]
@@ -152,27 +197,102 @@ TERMINALS = ["vscode", "iTerm.app", "Apple_Terminal", "tmux", "jetbrains", "ghos
 TERMINAL_WEIGHTS = np.array([0.34, 0.2, 0.06, 0.12, 0.12, 0.06, 0.1])
 COPILOT_IDES = ["vscode", "jetbrains", "visualstudio", "neovim"]
 COPILOT_IDE_WEIGHTS = np.array([0.66, 0.24, 0.06, 0.04])
-BOTS = [("dependabot[bot]", 49699333), ("renovate[bot]", 29139614), ("github-actions[bot]", 41898282)]
+BOTS = [
+    ("dependabot[bot]", 49699333),
+    ("renovate[bot]", 29139614),
+    ("github-actions[bot]", 41898282),
+]
 
-PR_TITLE_VERBS = ["Add", "Fix", "Refactor", "Improve", "Remove", "Support", "Handle", "Speed up",
-                  "Validate", "Document", "Migrate", "Clean up"]
-PR_TITLE_OBJECTS = ["retry logic", "pagination", "cache invalidation", "error handling",
-                    "metrics export", "feature flag", "schema migration", "rate limiting",
-                    "login flow", "search ranking", "CSV export", "webhook handler",
-                    "timeouts", "audit log", "dark mode", "batch job", "config loader",
-                    "unit tests", "null checks", "API client"]
-SPAM_TITLES = ["chore: regenerate snapshots", "chore: update generated client",
-               "chore(auto): bump lockfile", "style: apply formatter", "chore: sync config",
-               "docs: regenerate API reference", "chore: update fixtures"]
-BOT_TITLES = ["Bump {dep} from 1.{a}.0 to 1.{b}.0", "chore(deps): update {dep} to v{b}",
-              "Update {dep} digest"]
-DEPENDENCIES = ["lodash", "requests", "urllib3", "axios", "pydantic", "react", "jackson-databind",
-                "golang.org/x/net", "protobuf", "pyyaml", "eslint", "numpy"]
+PR_TITLE_VERBS = [
+    "Add",
+    "Fix",
+    "Refactor",
+    "Improve",
+    "Remove",
+    "Support",
+    "Handle",
+    "Speed up",
+    "Validate",
+    "Document",
+    "Migrate",
+    "Clean up",
+]
+PR_TITLE_OBJECTS = [
+    "retry logic",
+    "pagination",
+    "cache invalidation",
+    "error handling",
+    "metrics export",
+    "feature flag",
+    "schema migration",
+    "rate limiting",
+    "login flow",
+    "search ranking",
+    "CSV export",
+    "webhook handler",
+    "timeouts",
+    "audit log",
+    "dark mode",
+    "batch job",
+    "config loader",
+    "unit tests",
+    "null checks",
+    "API client",
+]
+SPAM_TITLES = [
+    "chore: regenerate snapshots",
+    "chore: update generated client",
+    "chore(auto): bump lockfile",
+    "style: apply formatter",
+    "chore: sync config",
+    "docs: regenerate API reference",
+    "chore: update fixtures",
+]
+BOT_TITLES = [
+    "Bump {dep} from 1.{a}.0 to 1.{b}.0",
+    "chore(deps): update {dep} to v{b}",
+    "Update {dep} digest",
+]
+DEPENDENCIES = [
+    "lodash",
+    "requests",
+    "urllib3",
+    "axios",
+    "pydantic",
+    "react",
+    "jackson-databind",
+    "golang.org/x/net",
+    "protobuf",
+    "pyyaml",
+    "eslint",
+    "numpy",
+]
 PR_LABELS = ["", "", "feature", "bug", "refactor", "chore", "docs", "performance"]
-BUG_SUMMARIES = ["{obj} fails for empty input", "Wrong totals in {obj}", "{obj} times out",
-                 "Regression in {obj}", "500 error from {obj}", "{obj} shows stale data",
-                 "Crash when {obj} retries", "Duplicate rows from {obj}"]
-TASK_SUMMARIES = ["Upgrade {obj}", "Investigate {obj} latency", "Write runbook for {obj}",
-                  "Plan {obj} rollout"]
-ROADMAP_THEMES = ["Launch", "Rebuild", "Scale", "Harden", "Self-serve", "Automate", "Redesign",
-                  "Internationalise", "Consolidate", "Instrument"]
+BUG_SUMMARIES = [
+    "{obj} fails for empty input",
+    "Wrong totals in {obj}",
+    "{obj} times out",
+    "Regression in {obj}",
+    "500 error from {obj}",
+    "{obj} shows stale data",
+    "Crash when {obj} retries",
+    "Duplicate rows from {obj}",
+]
+TASK_SUMMARIES = [
+    "Upgrade {obj}",
+    "Investigate {obj} latency",
+    "Write runbook for {obj}",
+    "Plan {obj} rollout",
+]
+ROADMAP_THEMES = [
+    "Launch",
+    "Rebuild",
+    "Scale",
+    "Harden",
+    "Self-serve",
+    "Automate",
+    "Redesign",
+    "Internationalise",
+    "Consolidate",
+    "Instrument",
+]

@@ -25,24 +25,33 @@ _DEFAULTS = SimulationOptions()
 
 def _rate(name: str) -> float:
     return typer.Option(
-        DEFAULT_GAMING_RATES[name], f"--{name.replace('_', '-')}-rate",
+        DEFAULT_GAMING_RATES[name],
+        f"--{name.replace('_', '-')}-rate",
         help=f"Share of people planted as {name.replace('_', ' ')}s (0 disables; "
-             "any rate > 0 plants at least one).",
+        "any rate > 0 plants at least one).",
     )
 
 
 def simulate_command(
-    out: Path = typer.Option(config.DEMO_RAW_DIR, "--out",
-                             help="Raw directory to write (its contract folders are replaced); "
-                                  "ground truth goes to OUT/../ground_truth."),
-    employees: int = typer.Option(_DEFAULTS.employees, "--employees",
-                                  help="Distinct people over the period (joiners included)."),
+    out: Path = typer.Option(
+        config.DEMO_RAW_DIR,
+        "--out",
+        help="Raw directory to write (its contract folders are replaced); "
+        "ground truth goes to OUT/../ground_truth.",
+    ),
+    employees: int = typer.Option(
+        _DEFAULTS.employees,
+        "--employees",
+        help="Distinct people over the period (joiners included).",
+    ),
     days: int = typer.Option(_DEFAULTS.days, "--days", help="Days of history."),
-    start: str = typer.Option(_DEFAULTS.start.isoformat(), "--start",
-                              help="First day, YYYY-MM-DD."),
+    start: str = typer.Option(
+        _DEFAULTS.start.isoformat(), "--start", help="First day, YYYY-MM-DD."
+    ),
     seed: int = typer.Option(_DEFAULTS.seed, "--seed", help="Random seed (same seed, same bytes)."),
-    bucket: str = typer.Option(_DEFAULTS.bucket, "--bucket",
-                               help="Anthropic/OpenAI usage bucket width: 1h or 1d."),
+    bucket: str = typer.Option(
+        _DEFAULTS.bucket, "--bucket", help="Anthropic/OpenAI usage bucket width: 1h or 1d."
+    ),
     pr_spammer_rate: float = _rate("pr_spammer"),
     always_on_bot_rate: float = _rate("always_on_bot"),
     referral_inflater_rate: float = _rate("referral_inflater"),
@@ -55,23 +64,36 @@ def simulate_command(
     try:
         start_day = date.fromisoformat(start)
     except ValueError:
-        err.print(f"[bold red]mileage simulate: error:[/] --start must be YYYY-MM-DD, got {start!r}",
-                  soft_wrap=True)
+        err.print(
+            f"[bold red]mileage simulate: error:[/] --start must be YYYY-MM-DD, got {start!r}",
+            soft_wrap=True,
+        )
         raise typer.Exit(code=2) from None
     options = SimulationOptions(
-        employees=employees, days=days, start=start_day, seed=seed, bucket=bucket,
-        pr_spammer_rate=pr_spammer_rate, always_on_bot_rate=always_on_bot_rate,
+        employees=employees,
+        days=days,
+        start=start_day,
+        seed=seed,
+        bucket=bucket,
+        pr_spammer_rate=pr_spammer_rate,
+        always_on_bot_rate=always_on_bot_rate,
         referral_inflater_rate=referral_inflater_rate,
         telemetry_inflater_rate=telemetry_inflater_rate,
-        unattended_agent_rate=unattended_agent_rate, prompt_stuffer_rate=prompt_stuffer_rate,
+        unattended_agent_rate=unattended_agent_rate,
+        prompt_stuffer_rate=prompt_stuffer_rate,
     )
     try:
         options.validate()
     except OptionsError as exc:
         err.print(f"[bold red]mileage simulate: error:[/] {exc}", soft_wrap=True)
         raise typer.Exit(code=2) from None
-    columns = (SpinnerColumn(), TextColumn("[bold]{task.description}"), BarColumn(),
-               MofNCompleteColumn(), TimeElapsedColumn())
+    columns = (
+        SpinnerColumn(),
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
     with Progress(*columns, console=err, transient=False) as bar:
         tasks: dict[str, int] = {}
 

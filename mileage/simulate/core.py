@@ -26,10 +26,25 @@ from mileage.simulate.writers import SOURCES, PageBuffer, RawWriter
 Progress = Callable[[str, int, int], None]
 
 # What a run owns inside the raw directory: removed before writing, so reruns are clean.
-RAW_FOLDERS = ("hr", "anthropic", "openai", "cursor", "copilot", "telemetry", "github", "jira",
-               "roadmap")
-GROUND_TRUTH_FILES = ("README.md", "people.csv", "teams.csv", "referral_routes.csv",
-                      "api_keys.csv", "summary.json")
+RAW_FOLDERS = (
+    "hr",
+    "anthropic",
+    "openai",
+    "cursor",
+    "copilot",
+    "telemetry",
+    "github",
+    "jira",
+    "roadmap",
+)
+GROUND_TRUTH_FILES = (
+    "README.md",
+    "people.csv",
+    "teams.csv",
+    "referral_routes.csv",
+    "api_keys.csv",
+    "summary.json",
+)
 SCRATCH = ".simulate-scratch"
 
 
@@ -52,8 +67,9 @@ def clean(out_dir: Path) -> None:
             (gt / name).unlink()
 
 
-def simulate(out_dir: Path, options: SimulationOptions | None = None,
-             progress: Progress | None = None) -> SimulationSummary:
+def simulate(
+    out_dir: Path, options: SimulationOptions | None = None, progress: Progress | None = None
+) -> SimulationSummary:
     """Write a synthetic organisation's raw exports to `out_dir` and its ground truth beside it.
 
     Raises `OptionsError` (a ValueError) for out-of-range options.
@@ -72,16 +88,19 @@ def simulate(out_dir: Path, options: SimulationOptions | None = None,
     scratch = out_dir / SCRATCH
     scratch.mkdir()
 
-    start_epoch = int(datetime(options.start.year, options.start.month, options.start.day,
-                               tzinfo=UTC).timestamp())
+    start_epoch = int(
+        datetime(options.start.year, options.start.month, options.start.day, tzinfo=UTC).timestamp()
+    )
     writer = RawWriter(org, out_dir, scratch, start_epoch)
     try:
         writer.roster()
         writer.api_keys()
         buffers = {
-            name: PageBuffer(name, getattr(writer, name), org,
-                             min(spec[3], options.max_page_records))
-            for name, spec in SOURCES.items() if name != "jira_issues"
+            name: PageBuffer(
+                name, getattr(writer, name), org, min(spec[3], options.max_page_records)
+            )
+            for name, spec in SOURCES.items()
+            if name != "jira_issues"
         }
         usage = DayUsage(org, telemetry_start=max(0, options.days - options.telemetry_days))
         delivery = Delivery(org, start_epoch)
@@ -109,21 +128,37 @@ def simulate(out_dir: Path, options: SimulationOptions | None = None,
         report("ground truth", 0, 1)
         _ground_truth(org, gt_dir, options)
         summary = SimulationSummary(
-            out_dir=out_dir, ground_truth_dir=gt_dir, files_written=len(writer.paths),
-            bytes_written=writer.bytes, records_by_source=dict(sorted(writer.records.items())),
-            persona_counts={name: int((org.p["persona"] == i).sum())
-                            for i, name in enumerate(C.PERSONAS) if i},
-            people=org.P, teams=org.T, paths=list(writer.paths),
+            out_dir=out_dir,
+            ground_truth_dir=gt_dir,
+            files_written=len(writer.paths),
+            bytes_written=writer.bytes,
+            records_by_source=dict(sorted(writer.records.items())),
+            persona_counts={
+                name: int((org.p["persona"] == i).sum()) for i, name in enumerate(C.PERSONAS) if i
+            },
+            people=org.P,
+            teams=org.T,
+            paths=list(writer.paths),
         )
     finally:
         writer.close()
         shutil.rmtree(scratch, ignore_errors=True)
     summary.seconds = time.perf_counter() - started
-    (gt_dir / "summary.json").write_text(json.dumps({
-        "options": options.as_dict(), "people": summary.people, "teams": summary.teams,
-        "persona_counts": summary.persona_counts, "files_written": summary.files_written,
-        "bytes_written": summary.bytes_written, "records_by_source": summary.records_by_source,
-    }, indent=2) + "\n")
+    (gt_dir / "summary.json").write_text(
+        json.dumps(
+            {
+                "options": options.as_dict(),
+                "people": summary.people,
+                "teams": summary.teams,
+                "persona_counts": summary.persona_counts,
+                "files_written": summary.files_written,
+                "bytes_written": summary.bytes_written,
+                "records_by_source": summary.records_by_source,
+            },
+            indent=2,
+        )
+        + "\n"
+    )
     report("ground truth", 1, 1)
     return summary
 
@@ -181,55 +216,132 @@ def _ground_truth(org: Org, gt_dir: Path, options: SimulationOptions) -> None:
 
     with (gt_dir / "people.csv").open("w", newline="") as fh:
         w = csv.writer(fh, lineterminator="\n")
-        w.writerow(["employee_id", "email", "persona", "latent_productivity", "ai_affinity",
-                    "ai_uplift", "role", "level", "team_id", "final_team_id", "timezone",
-                    "start_date", "end_date", "uses_anthropic_api", "anthropic_key_ids",
-                    "claude_code", "telemetry", "expected_telemetry_ratio", "uses_openai",
-                    "uses_cursor", "uses_copilot", "routed_to_employee_id", "routed_share",
-                    "pr_rate_per_workday", "typical_daily_api_tokens",
-                    "typical_daily_claude_code_tokens"])
+        w.writerow(
+            [
+                "employee_id",
+                "email",
+                "persona",
+                "latent_productivity",
+                "ai_affinity",
+                "ai_uplift",
+                "role",
+                "level",
+                "team_id",
+                "final_team_id",
+                "timezone",
+                "start_date",
+                "end_date",
+                "uses_anthropic_api",
+                "anthropic_key_ids",
+                "claude_code",
+                "telemetry",
+                "expected_telemetry_ratio",
+                "uses_openai",
+                "uses_cursor",
+                "uses_copilot",
+                "routed_to_employee_id",
+                "routed_share",
+                "pr_rate_per_workday",
+                "typical_daily_api_tokens",
+                "typical_daily_claude_code_tokens",
+            ]
+        )
         for i in range(org.P):
             routed = p["routed_to"][i]
-            w.writerow([
-                s["emp_id"][i], s["email"][i], persona[i], f"{p['lp'][i]:.4f}",
-                f"{p['affinity'][i]:.4f}", f"{p['uplift'][i]:.4f}", C.ROLES[p["role"][i]],
-                C.LEVELS[p["level"][i]], org.ts["team_id"][p["team0"][i]],
-                org.ts["team_id"][p["team1"][i]], org.tz_names[p["tz"][i]],
-                org.date_of(p["start_day"][i]).isoformat(), day(p["end_day"][i]),
-                int(p["uses_api"][i]), ";".join(keys_of.get(i, [])), cc[i],
-                int(p["telemetry"][i]), "" if np.isnan(ratio[i]) else f"{ratio[i]:.2f}",
-                int(p["uses_openai"][i]), int(p["uses_cursor"][i]), int(p["uses_copilot"][i]),
-                s["emp_id"][routed] if routed >= 0 else "",
-                f"{p['routed_share'][i]:.3f}" if routed >= 0 else "",
-                f"{p['pr_rate'][i]:.4f}",
-                f"{p['vol_api'][i]:.0f}" if p["uses_api"][i] or p["shared_key"][i] >= 0 else "",
-                f"{p['vol_cc'][i]:.0f}" if p["cc"][i] else "",
-            ])
+            w.writerow(
+                [
+                    s["emp_id"][i],
+                    s["email"][i],
+                    persona[i],
+                    f"{p['lp'][i]:.4f}",
+                    f"{p['affinity'][i]:.4f}",
+                    f"{p['uplift'][i]:.4f}",
+                    C.ROLES[p["role"][i]],
+                    C.LEVELS[p["level"][i]],
+                    org.ts["team_id"][p["team0"][i]],
+                    org.ts["team_id"][p["team1"][i]],
+                    org.tz_names[p["tz"][i]],
+                    org.date_of(p["start_day"][i]).isoformat(),
+                    day(p["end_day"][i]),
+                    int(p["uses_api"][i]),
+                    ";".join(keys_of.get(i, [])),
+                    cc[i],
+                    int(p["telemetry"][i]),
+                    "" if np.isnan(ratio[i]) else f"{ratio[i]:.2f}",
+                    int(p["uses_openai"][i]),
+                    int(p["uses_cursor"][i]),
+                    int(p["uses_copilot"][i]),
+                    s["emp_id"][routed] if routed >= 0 else "",
+                    f"{p['routed_share'][i]:.3f}" if routed >= 0 else "",
+                    f"{p['pr_rate'][i]:.4f}",
+                    f"{p['vol_api'][i]:.0f}" if p["uses_api"][i] or p["shared_key"][i] >= 0 else "",
+                    f"{p['vol_cc'][i]:.0f}" if p["cc"][i] else "",
+                ]
+            )
     uplift = np.bincount(p["team0"], weights=p["uplift"], minlength=org.T) / np.maximum(
-        np.bincount(p["team0"], minlength=org.T), 1)
+        np.bincount(p["team0"], minlength=org.T), 1
+    )
     with (gt_dir / "teams.csv").open("w", newline="") as fh:
         w = csv.writer(fh, lineterminator="\n")
-        w.writerow(["team_id", "team_name", "org", "latent_productivity", "mean_ai_uplift",
-                    "timezone", "lead_employee_id", "initial_size"])
+        w.writerow(
+            [
+                "team_id",
+                "team_name",
+                "org",
+                "latent_productivity",
+                "mean_ai_uplift",
+                "timezone",
+                "lead_employee_id",
+                "initial_size",
+            ]
+        )
         for t in range(org.T):
-            w.writerow([org.ts["team_id"][t], org.ts["team_name"][t],
-                        org.org_names[org.t["org"][t]], f"{org.t['lp'][t]:.4f}",
-                        f"{uplift[t]:.4f}", org.tz_names[org.t["tz"][t]],
-                        s["emp_id"][org.t["lead"][t]], int(org.t["size0"][t])])
+            w.writerow(
+                [
+                    org.ts["team_id"][t],
+                    org.ts["team_name"][t],
+                    org.org_names[org.t["org"][t]],
+                    f"{org.t['lp'][t]:.4f}",
+                    f"{uplift[t]:.4f}",
+                    org.tz_names[org.t["tz"][t]],
+                    s["emp_id"][org.t["lead"][t]],
+                    int(org.t["size0"][t]),
+                ]
+            )
     with (gt_dir / "referral_routes.csv").open("w", newline="") as fh:
         w = csv.writer(fh, lineterminator="\n")
-        w.writerow(["colleague_employee_id", "colleague_email", "inflater_employee_id",
-                    "inflater_email", "routed_share"])
+        w.writerow(
+            [
+                "colleague_employee_id",
+                "colleague_email",
+                "inflater_employee_id",
+                "inflater_email",
+                "routed_share",
+            ]
+        )
         for mate, inflater, share in org.referral_routes:
-            w.writerow([s["emp_id"][mate], s["email"][mate], s["emp_id"][inflater],
-                        s["email"][inflater], f"{share:.3f}"])
+            w.writerow(
+                [
+                    s["emp_id"][mate],
+                    s["email"][mate],
+                    s["emp_id"][inflater],
+                    s["email"][inflater],
+                    f"{share:.3f}",
+                ]
+            )
     with (gt_dir / "api_keys.csv").open("w", newline="") as fh:
         w = csv.writer(fh, lineterminator="\n")
         w.writerow(["provider", "api_key_id", "kind", "owner_employee_id", "user_employee_ids"])
         for provider, keys in (("anthropic", org.anthropic_keys), ("openai", org.openai_keys)):
             for i in range(len(keys)):
                 owner = keys.owner[i]
-                w.writerow([provider, keys.key_id[i], keys.kind[i],
-                            s["emp_id"][owner] if owner >= 0 else "",
-                            ";".join(s["emp_id"][u] for u in keys.users[i])])
+                w.writerow(
+                    [
+                        provider,
+                        keys.key_id[i],
+                        keys.kind[i],
+                        s["emp_id"][owner] if owner >= 0 else "",
+                        ";".join(s["emp_id"][u] for u in keys.users[i]),
+                    ]
+                )
     (gt_dir / "README.md").write_text(GROUND_TRUTH_README)

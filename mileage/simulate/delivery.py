@@ -55,8 +55,9 @@ class Delivery:
             spam_n = rng.poisson(4.0 * (fs > 0) * weekday)
         spam_author = np.repeat(self.spammers, spam_n)
         author = np.concatenate([author, spam_author])
-        spam = np.concatenate([np.zeros(author.size - spam_author.size, bool),
-                               np.ones(spam_author.size, bool)])
+        spam = np.concatenate(
+            [np.zeros(author.size - spam_author.size, bool), np.ones(spam_author.size, bool)]
+        )
         m = author.size
         team = org.team_on(author, u)
         repo = org.team_repo_start[team] + rng.integers(0, 1 << 30, m) % org.team_repo_count[team]
@@ -66,26 +67,40 @@ class Delivery:
         # A first or last working day stays inside the roster's dates (UTC).
         day_start = self.start_epoch + u * DAY
         created = np.where(p["start_day"][author] == u, np.maximum(created, day_start), created)
-        created = np.where(p["end_day"][author] == u + 1,
-                           np.minimum(created, day_start + DAY - 1), created)
-        additions = np.where(spam, rng.integers(1, 6, m),
-                             np.round(np.exp(rng.normal(np.log(60), 1.1, m)))).astype(np.int64)
-        deletions = np.where(spam, rng.integers(0, 3, m),
-                             np.round(np.exp(rng.normal(np.log(18), 1.2, m)))).astype(np.int64)
-        merge_h = np.where(spam, np.exp(rng.normal(np.log(1.5), 0.5, m)),
-                           np.exp(rng.normal(np.log(self.team_merge_hours[team]), 1.0, m)))
+        created = np.where(
+            p["end_day"][author] == u + 1, np.minimum(created, day_start + DAY - 1), created
+        )
+        additions = np.where(
+            spam, rng.integers(1, 6, m), np.round(np.exp(rng.normal(np.log(60), 1.1, m)))
+        ).astype(np.int64)
+        deletions = np.where(
+            spam, rng.integers(0, 3, m), np.round(np.exp(rng.normal(np.log(18), 1.2, m)))
+        ).astype(np.int64)
+        merge_h = np.where(
+            spam,
+            np.exp(rng.normal(np.log(1.5), 0.5, m)),
+            np.exp(rng.normal(np.log(self.team_merge_hours[team]), 1.0, m)),
+        )
         closed_unmerged = rng.random(m) < np.where(spam, 0.03, 0.07)
         draft = ~spam & (rng.random(m) < 0.05)
         human = {
-            "author": author, "spam": spam, "team": team, "repo": repo, "created": created,
-            "additions": additions, "deletions": deletions,
+            "author": author,
+            "spam": spam,
+            "team": team,
+            "repo": repo,
+            "created": created,
+            "additions": additions,
+            "deletions": deletions,
             "changed_files": np.where(spam, 1, 1 + rng.poisson(additions / 60.0)),
             "commits": np.where(spam, 1, 1 + rng.poisson(2.0, m)),
             "comments": np.where(spam, 0, rng.poisson(1.2, m)),
             "review_comments": np.where(spam, 0, rng.poisson(2.5, m)),
-            "lag": (merge_h * HOUR).astype(np.int64), "closed_unmerged": closed_unmerged,
-            "draft": draft, "title_a": rng.integers(0, 1 << 20, m), "title_b":
-            rng.integers(0, 1 << 20, m), "label": rng.integers(0, len(C.PR_LABELS), m),
+            "lag": (merge_h * HOUR).astype(np.int64),
+            "closed_unmerged": closed_unmerged,
+            "draft": draft,
+            "title_a": rng.integers(0, 1 << 20, m),
+            "title_b": rng.integers(0, 1 << 20, m),
+            "label": rng.integers(0, len(C.PR_LABELS), m),
             "bot": np.full(m, -1),
         }
         # Dependency bots open PRs on every repo now and then.
@@ -95,15 +110,24 @@ class Delivery:
         b = b_repo.size
         b_team = org.repo_team[b_repo]
         bots = {
-            "author": org.t["lead"][b_team], "spam": np.zeros(b, bool), "team": b_team,
-            "repo": b_repo, "created": self.start_epoch + u * DAY + rng.integers(0, DAY, b),
-            "additions": rng.integers(2, 40, b), "deletions": rng.integers(1, 30, b),
-            "changed_files": rng.integers(1, 3, b), "commits": np.ones(b, dtype=np.int64),
-            "comments": rng.poisson(0.3, b), "review_comments": np.zeros(b, dtype=np.int64),
+            "author": org.t["lead"][b_team],
+            "spam": np.zeros(b, bool),
+            "team": b_team,
+            "repo": b_repo,
+            "created": self.start_epoch + u * DAY + rng.integers(0, DAY, b),
+            "additions": rng.integers(2, 40, b),
+            "deletions": rng.integers(1, 30, b),
+            "changed_files": rng.integers(1, 3, b),
+            "commits": np.ones(b, dtype=np.int64),
+            "comments": rng.poisson(0.3, b),
+            "review_comments": np.zeros(b, dtype=np.int64),
             "lag": (np.exp(rng.normal(np.log(30), 0.8, b)) * HOUR).astype(np.int64),
-            "closed_unmerged": rng.random(b) < 0.15, "draft": np.zeros(b, bool),
-            "title_a": rng.integers(0, 1 << 20, b), "title_b": rng.integers(0, 1 << 20, b),
-            "label": np.zeros(b, dtype=np.int64), "bot": rng.integers(0, len(C.BOTS), b),
+            "closed_unmerged": rng.random(b) < 0.15,
+            "draft": np.zeros(b, bool),
+            "title_a": rng.integers(0, 1 << 20, b),
+            "title_b": rng.integers(0, 1 << 20, b),
+            "label": np.zeros(b, dtype=np.int64),
+            "bot": rng.integers(0, len(C.BOTS), b),
         }
         both = {k: np.concatenate([human[k], bots[k]]) for k in human}
         return self._finish(rng, u, both)
@@ -145,15 +169,32 @@ class Delivery:
         merged_by = np.where(merged, merger, -1)
         sha = [hash64(self.seed, S_IDS, ids, i) for i in range(6)]
         out = {
-            "id": ids, "number": number, "repo": pr["repo"], "author": pr["author"],
-            "bot": pr["bot"], "spam": pr["spam"], "draft": draft, "created": created,
-            "closed_ts": closed_ts, "merged_ts": merged_ts, "merged_by": merged_by,
-            "additions": pr["additions"], "deletions": pr["deletions"],
-            "changed_files": pr["changed_files"], "commits": pr["commits"],
-            "comments": pr["comments"], "review_comments": pr["review_comments"],
-            "title_a": pr["title_a"], "title_b": pr["title_b"], "label": pr["label"],
-            "head_a": sha[0], "head_b": sha[1], "head_c": sha[2] >> np.uint64(32),
-            "merge_a": sha[3], "merge_b": sha[4], "merge_c": sha[5] >> np.uint64(32),
+            "id": ids,
+            "number": number,
+            "repo": pr["repo"],
+            "author": pr["author"],
+            "bot": pr["bot"],
+            "spam": pr["spam"],
+            "draft": draft,
+            "created": created,
+            "closed_ts": closed_ts,
+            "merged_ts": merged_ts,
+            "merged_by": merged_by,
+            "additions": pr["additions"],
+            "deletions": pr["deletions"],
+            "changed_files": pr["changed_files"],
+            "commits": pr["commits"],
+            "comments": pr["comments"],
+            "review_comments": pr["review_comments"],
+            "title_a": pr["title_a"],
+            "title_b": pr["title_b"],
+            "label": pr["label"],
+            "head_a": sha[0],
+            "head_b": sha[1],
+            "head_c": sha[2] >> np.uint64(32),
+            "merge_a": sha[3],
+            "merge_b": sha[4],
+            "merge_c": sha[5] >> np.uint64(32),
         }
         self._bugs_from_prs(rng, out, pr["team"])
         is_bot = pr["bot"] >= 0
@@ -173,16 +214,24 @@ class Delivery:
         hit = np.flatnonzero(rng.random(prob.size) < prob)
         if hit.size == 0:
             return
-        created = pr["merged_ts"][hit] + (np.exp(rng.normal(np.log(7), 0.8, hit.size)) * DAY
-                                       ).astype(np.int64)
+        created = pr["merged_ts"][hit] + (
+            np.exp(rng.normal(np.log(7), 0.8, hit.size)) * DAY
+        ).astype(np.int64)
         keep = created < self.end_ts
         hit, created = hit[keep], created[keep]
         day = (created - self.start_epoch) // DAY
         author = pr["author"][hit]
         lead = org.t["lead"][team[hit]]
         assignee = np.where(org.employed_on(author, day), author, lead)
-        self._add_bugs(rng, created, assignee, team[hit], pr["id"][hit],
-                       linked=rng.random(hit.size) < 0.6, issue_type=np.zeros(hit.size, int))
+        self._add_bugs(
+            rng,
+            created,
+            assignee,
+            team[hit],
+            pr["id"][hit],
+            linked=rng.random(hit.size) < 0.6,
+            issue_type=np.zeros(hit.size, int),
+        )
 
     def background_issues(self, u: int) -> None:
         """Bugs found without a known cause, and a few tasks, per team per working day."""
@@ -197,15 +246,15 @@ class Delivery:
         k = team.size
         if k == 0:
             return
-        pick = org.team_members[org.team_member_start[team] + rng.integers(0, 1 << 30, k)
-                                % np.maximum(size[team], 1)]
+        pick = org.team_members[
+            org.team_member_start[team] + rng.integers(0, 1 << 30, k) % np.maximum(size[team], 1)
+        ]
         ok = org.employed_on(pick, u) & (org.team_on(pick, u) == team)
         assignee = np.where(ok, pick, org.t["lead"][team])
         assignee = np.where(rng.random(k) < 0.04, -1, assignee)  # nobody picked it up yet
         created = self.start_epoch + u * DAY + rng.integers(6 * HOUR, 20 * HOUR, k)
         issue_type = (rng.random(k) < 0.25).astype(int)  # 0 Bug, 1 Task
-        self._add_bugs(rng, created, assignee, team, np.full(k, -1), np.zeros(k, bool),
-                       issue_type)
+        self._add_bugs(rng, created, assignee, team, np.full(k, -1), np.zeros(k, bool), issue_type)
 
     def _add_bugs(self, rng, created, assignee, team, pr_id, linked, issue_type) -> None:
         k = created.size
@@ -214,23 +263,35 @@ class Delivery:
         progress = rng.random(k)
         status = np.where(resolved, 2, np.where(progress < 0.55, 1, 0))  # 0 todo 1 doing 2 done
         wont = resolved & (rng.random(k) < 0.08)
-        updated = np.where(resolved, resolve,
-                           np.minimum(self.end_ts - 60,
-                                      created + (progress * (self.end_ts - created)).astype(
-                                          np.int64)))
+        updated = np.where(
+            resolved,
+            resolve,
+            np.minimum(
+                self.end_ts - 60, created + (progress * (self.end_ts - created)).astype(np.int64)
+            ),
+        )
         org = self.org
-        reporter_pick = org.team_members[org.team_member_start[team]
-                                         + rng.integers(0, 1 << 30, k)
-                                         % np.maximum(org.team_member_count[team], 1)]
-        self.bug_chunks.append({
-            "created": created.astype(np.int64), "resolved": np.where(resolved, resolve, -1),
-            "updated": updated.astype(np.int64), "assignee": assignee.astype(np.int64),
-            "reporter": reporter_pick.astype(np.int64), "team": team.astype(np.int64),
-            "pr_id": np.where(linked, pr_id, -1).astype(np.int64),
-            "priority": rng.choice(4, k, p=[0.03, 0.15, 0.55, 0.27]),
-            "status": status, "wont_do": wont, "issue_type": issue_type,
-            "summary_a": rng.integers(0, 1 << 20, k), "summary_b": rng.integers(0, 1 << 20, k),
-        })
+        reporter_pick = org.team_members[
+            org.team_member_start[team]
+            + rng.integers(0, 1 << 30, k) % np.maximum(org.team_member_count[team], 1)
+        ]
+        self.bug_chunks.append(
+            {
+                "created": created.astype(np.int64),
+                "resolved": np.where(resolved, resolve, -1),
+                "updated": updated.astype(np.int64),
+                "assignee": assignee.astype(np.int64),
+                "reporter": reporter_pick.astype(np.int64),
+                "team": team.astype(np.int64),
+                "pr_id": np.where(linked, pr_id, -1).astype(np.int64),
+                "priority": rng.choice(4, k, p=[0.03, 0.15, 0.55, 0.27]),
+                "status": status,
+                "wont_do": wont,
+                "issue_type": issue_type,
+                "summary_a": rng.integers(0, 1 << 20, k),
+                "summary_b": rng.integers(0, 1 << 20, k),
+            }
+        )
 
     def all_issues(self) -> dict:
         """Every Jira issue, in creation order, with the timezone offsets its fields need."""
@@ -262,11 +323,24 @@ def roadmap(org: Org) -> dict:
         q = nxt
     # Team delivery capacity: the team's latent productivity x its members' mean AI uplift.
     uplift = np.bincount(p["team0"], weights=p["uplift"], minlength=org.T) / np.maximum(
-        np.bincount(p["team0"], minlength=org.T), 1)
+        np.bincount(p["team0"], minlength=org.T), 1
+    )
     capacity = org.t["lp"] * (1.0 + uplift)
     points = np.array([1, 2, 3, 5, 8, 13])
-    out: dict[str, list] = {k: [] for k in ("team", "quarter", "item", "planned", "delivered",
-                                            "status", "delivered_at", "theme", "obj")}
+    out: dict[str, list] = {
+        k: []
+        for k in (
+            "team",
+            "quarter",
+            "item",
+            "planned",
+            "delivered",
+            "status",
+            "delivered_at",
+            "theme",
+            "obj",
+        )
+    }
     for qs, qe in quarters:
         label = f"{qs.year}-Q{(qs.month - 1) // 3 + 1}"
         horizon = min(qe, end)
@@ -293,8 +367,9 @@ def roadmap(org: Org) -> dict:
         out["planned"].append(planned)
         out["delivered"].append(delivered)
         out["status"].append(status)
-        out["delivered_at"].append(np.where(full, (np.datetime64(qs) + at).astype("datetime64[D]")
-                                            .astype(str), ""))
+        out["delivered_at"].append(
+            np.where(full, (np.datetime64(qs) + at).astype("datetime64[D]").astype(str), "")
+        )
         out["theme"].append(rng.integers(0, len(C.ROADMAP_THEMES), n))
         out["obj"].append(rng.integers(0, len(C.PR_TITLE_OBJECTS), n))
     merged = {k: (np.concatenate(v) if k != "quarter" else v) for k, v in out.items()}
@@ -303,13 +378,16 @@ def roadmap(org: Org) -> dict:
     return {
         "team_id": team_ids,
         "quarter": merged["quarter"],
-        "item_id": [f"RM-{t}-{q}-{i}" for t, q, i in zip(team_ids, merged["quarter"],
-                                                        merged["item"], strict=True)],
-        "title": [f"{C.ROADMAP_THEMES[a]} {C.PR_TITLE_OBJECTS[b]}"
-                  for a, b in zip(merged["theme"], merged["obj"], strict=True)],
+        "item_id": [
+            f"RM-{t}-{q}-{i}"
+            for t, q, i in zip(team_ids, merged["quarter"], merged["item"], strict=True)
+        ],
+        "title": [
+            f"{C.ROADMAP_THEMES[a]} {C.PR_TITLE_OBJECTS[b]}"
+            for a, b in zip(merged["theme"], merged["obj"], strict=True)
+        ],
         "planned_points": merged["planned"],
         "delivered_points": merged["delivered"],
         "status": statuses[merged["status"]],
         "delivered_at": merged["delivered_at"],
     }
-

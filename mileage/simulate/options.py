@@ -85,13 +85,21 @@ class SimulationOptions:
                 f"gaming rates add up to {sum(counts.values())} people, more than "
                 f"{MAX_GAMING_SHARE:.0%} of {self.employees} employees"
             )
-        for name in ("anthropic_api_share", "claude_code_share", "openai_share",
-                     "cursor_share", "copilot_share", "telemetry_share"):
+        for name in (
+            "anthropic_api_share",
+            "claude_code_share",
+            "openai_share",
+            "cursor_share",
+            "copilot_share",
+            "telemetry_share",
+        ):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise OptionsError(f"{name} must be between 0 and 1, got {value}")
         if self.max_page_records < 100:
-            raise OptionsError(f"max_page_records must be at least 100, got {self.max_page_records}")
+            raise OptionsError(
+                f"max_page_records must be at least 100, got {self.max_page_records}"
+            )
         return self
 
     def persona_counts(self) -> dict[str, int]:

@@ -35,7 +35,7 @@ def base62(h: np.ndarray, n: int) -> list[str]:
         digits[:, i] = ALPHABET62[(h % np.uint64(62)).astype(np.int64)]
         h //= np.uint64(62)
     raw = digits.tobytes()
-    return [raw[i * n:(i + 1) * n].decode() for i in range(h.size)]
+    return [raw[i * n : (i + 1) * n].decode() for i in range(h.size)]
 
 
 def hex_ids(seed: int, tag: int, idx: np.ndarray, words: int) -> list[str]:
@@ -43,7 +43,7 @@ def hex_ids(seed: int, tag: int, idx: np.ndarray, words: int) -> list[str]:
     parts = np.stack([hash64(seed, tag, idx, w) for w in range(words)], axis=1)
     text = parts.astype(">u8").tobytes().hex()
     n = 16 * words
-    return [text[i * n:(i + 1) * n] for i in range(idx.size)]
+    return [text[i * n : (i + 1) * n] for i in range(idx.size)]
 
 
 @dataclass
@@ -104,8 +104,11 @@ class Org:
     referral_routes: list[tuple[int, int, float]]
 
     def team_on(self, people: np.ndarray, day) -> np.ndarray:
-        return np.where(np.asarray(day) < self.p["move_day"][people],
-                        self.p["team0"][people], self.p["team1"][people])
+        return np.where(
+            np.asarray(day) < self.p["move_day"][people],
+            self.p["team0"][people],
+            self.p["team1"][people],
+        )
 
     def employed_on(self, people: np.ndarray, day) -> np.ndarray:
         d = np.asarray(day)
@@ -113,8 +116,9 @@ class Org:
 
     def offset_on(self, people: np.ndarray, day) -> np.ndarray:
         """UTC offset (minutes) of each person's timezone on UTC day `day`."""
-        return self.offsets[self.p["tz"][people], np.clip(np.asarray(day) + 1, 0,
-                                                         self.offsets.shape[1] - 1)]
+        return self.offsets[
+            self.p["tz"][people], np.clip(np.asarray(day) + 1, 0, self.offsets.shape[1] - 1)
+        ]
 
     def date_of(self, day: int) -> date:
         return self.start + timedelta(days=int(day))
@@ -170,8 +174,9 @@ def build_org(o: SimulationOptions) -> Org:
     team_tz = np.where(rng.random(T) < 0.75, org_tz[team_org], rng.choice(len(tz_names), T, p=tz_w))
 
     # --- people of the initial organisation, grouped by team --------------------------------
-    team0 = np.concatenate([np.repeat(np.arange(T), sizes),
-                            rng.choice(T, n_join, p=sizes / sizes.sum())]).astype(np.int32)
+    team0 = np.concatenate(
+        [np.repeat(np.arange(T), sizes), rng.choice(T, n_join, p=sizes / sizes.sum())]
+    ).astype(np.int32)
     first_of_team = np.concatenate([[0], np.cumsum(sizes)[:-1]])
     pos_in_team = np.zeros(P, dtype=np.int32)
     pos_in_team[:P0] = np.arange(P0) - np.repeat(first_of_team, sizes)
@@ -198,15 +203,16 @@ def build_org(o: SimulationOptions) -> Org:
     salary = np.round(C.LEVEL_SALARY[level] * region[tz] * rng.lognormal(0, 0.08, P), -2)
 
     # --- churn: leavers and movers among non-core initial people ---------------------------
-    start_day = np.where(is_joiner, rng.integers(1, max(2, days - 1), P),
-                         -rng.integers(30, 2500, P)).astype(np.int32)
+    start_day = np.where(
+        is_joiner, rng.integers(1, max(2, days - 1), P), -rng.integers(30, 2500, P)
+    ).astype(np.int32)
     end_day = np.full(P, NEVER, dtype=np.int32)
     move_day = np.full(P, NEVER, dtype=np.int32)
     churnable = np.flatnonzero(~core & ~is_joiner)
     n_leave = min(len(churnable) // 3, max(1, round(P * 0.10 * days / 365)))
     n_move = min(len(churnable) // 3, max(1, round(P * 0.08 * days / 365)))
     picked = rng.permutation(churnable)
-    leavers, movers = picked[:n_leave], picked[n_leave:n_leave + n_move]
+    leavers, movers = picked[:n_leave], picked[n_leave : n_leave + n_move]
     end_day[leavers] = rng.integers(2, max(3, days), n_leave)
     move_day[movers] = rng.integers(1, max(2, days), n_move)
     team1 = team0.copy()
@@ -233,8 +239,14 @@ def build_org(o: SimulationOptions) -> Org:
     persona = np.zeros(P, dtype=np.int8)
     candidates = rng.permutation(np.flatnonzero(stable & (role == C.R_ENGINEER) & ~lead))
     counts = o.persona_counts()
-    order = ["referral_inflater", "pr_spammer", "always_on_bot", "telemetry_inflater",
-             "unattended_agent", "prompt_stuffer"]
+    order = [
+        "referral_inflater",
+        "pr_spammer",
+        "always_on_bot",
+        "telemetry_inflater",
+        "unattended_agent",
+        "prompt_stuffer",
+    ]
     taken = 0
     referral_routes: list[tuple[int, int, float]] = []
     routed_to = np.full(P, -1, dtype=np.int32)
@@ -252,9 +264,15 @@ def build_org(o: SimulationOptions) -> Org:
             persona[person] = code
             got += 1
             if code == C.P_REFERRAL_INFLATER:
-                mates = np.flatnonzero((team0 == team0[person]) & stable & (persona == 0)
-                                       & ~blocked & ~lead & (np.arange(P) != person)
-                                       & np.isin(role, [C.R_ENGINEER, C.R_DS]))
+                mates = np.flatnonzero(
+                    (team0 == team0[person])
+                    & stable
+                    & (persona == 0)
+                    & ~blocked
+                    & ~lead
+                    & (np.arange(P) != person)
+                    & np.isin(role, [C.R_ENGINEER, C.R_DS])
+                )
                 mates = rng.permutation(mates)[:3]
                 for mate in mates:
                     share = float(rng.uniform(0.6, 0.85))
@@ -266,7 +284,8 @@ def build_org(o: SimulationOptions) -> Org:
         if got < want:
             raise OptionsError(
                 f"{P} employees are too few for the gaming rates: not enough engineers who stay "
-                f"the whole period to plant {want} {name} people")
+                f"the whole period to plant {want} {name} people"
+            )
 
     # --- tools: adoption grows with AI affinity --------------------------------------------
     tilt = np.clip(np.sqrt(affinity) / 1.13, 0.2, 3.0)
@@ -370,8 +389,9 @@ def build_org(o: SimulationOptions) -> Org:
 
     # Delivery is driven by latent productivity and a diminishing-returns AI uplift over the
     # person's genuine AI use, never by raw token counts (gaming adds tokens, not output).
-    genuine_use = affinity * (0.5 * uses_api + 1.0 * (cc > 0) + 0.4 * uses_openai
-                              + 0.8 * uses_cursor + 0.5 * uses_copilot)
+    genuine_use = affinity * (
+        0.5 * uses_api + 1.0 * (cc > 0) + 0.4 * uses_openai + 0.8 * uses_cursor + 0.5 * uses_copilot
+    )
     uplift = U_MAX * (1.0 - np.exp(-genuine_use / 1.0))
     base_pr = np.array([0.22, 0.01, 0.02, 0.10, 0.06])[role]
     pr_rate = base_pr * lp * (1.0 + uplift)
@@ -390,19 +410,22 @@ def build_org(o: SimulationOptions) -> Org:
     logins = _dedupe([f"{a}{b}".lower() for a, b in zip(first, last, strict=True)], "-")
     github_login = [lg if g else "" for lg, g in zip(logins, has_github, strict=True)]
     idx = np.arange(P)
-    github_uid = (10_000_000 + idx * 1_733 + hash64(o.seed, S_ORG, idx, 1) % np.uint64(1_733)
-                  ).astype(np.int64)
+    github_uid = (
+        10_000_000 + idx * 1_733 + hash64(o.seed, S_ORG, idx, 1) % np.uint64(1_733)
+    ).astype(np.int64)
     jira_id = [h[:24] for h in hex_ids(o.seed, 21, idx, 2)]
     oa = base62(hash64(o.seed, S_ORG, idx, 2), 10)
     ob = base62(hash64(o.seed, S_ORG, idx, 3), 10)
-    openai_uid = [f"user-{a}{b}"[:29] if u else "" for a, b, u in zip(oa, ob, uses_openai,
-                                                                       strict=True)]
+    openai_uid = [
+        f"user-{a}{b}"[:29] if u else "" for a, b, u in zip(oa, ob, uses_openai, strict=True)
+    ]
     install_id = hex_ids(o.seed, 22, idx, 4)
     acc = hex_ids(o.seed, 23, idx, 2)
     account_uuid = [f"{h[:8]}-{h[8:12]}-4{h[13:16]}-a{h[17:20]}-{h[20:32]}" for h in acc]
     terminal = rng.choice(len(C.TERMINALS), P, p=C.TERMINAL_WEIGHTS / C.TERMINAL_WEIGHTS.sum())
-    copilot_ide = rng.choice(len(C.COPILOT_IDES), P,
-                             p=C.COPILOT_IDE_WEIGHTS / C.COPILOT_IDE_WEIGHTS.sum())
+    copilot_ide = rng.choice(
+        len(C.COPILOT_IDES), P, p=C.COPILOT_IDE_WEIGHTS / C.COPILOT_IDE_WEIGHTS.sum()
+    )
     copilot_cli = uses_copilot & (rng.random(P) < 0.12)
     cursor_upper = uses_cursor & (rng.random(P) < 0.1)  # Cursor shows "Ana.Silva@..." for some
     shift = rng.choice([-1, 0, 0, 0, 1, 2], P)  # early birds and late risers
@@ -463,53 +486,104 @@ def build_org(o: SimulationOptions) -> Org:
     cc_ids = base62(hash64(o.seed, S_ORG, idx, 6), 10)
     oa_ids = base62(hash64(o.seed, S_ORG, idx, 7), 10)
     ob_ids = base62(hash64(o.seed, S_ORG, idx, 8), 10)
-    handle = [lg or e.split("@")[0].replace(".", "-") for lg, e in zip(github_login, email,
-                                                                        strict=True)]
+    handle = [
+        lg or e.split("@")[0].replace(".", "-") for lg, e in zip(github_login, email, strict=True)
+    ]
     for i in np.flatnonzero(uses_api):
         end = int(min(end_day[i], rot_day[i]))
-        akey1[i] = akeys.add(f"apikey_01{api_ids[i]}{ob_ids[i][:12]}", f"{handle[i]}-laptop", i,
-                             key_from[i], end, "personal", [i])
+        akey1[i] = akeys.add(
+            f"apikey_01{api_ids[i]}{ob_ids[i][:12]}",
+            f"{handle[i]}-laptop",
+            i,
+            key_from[i],
+            end,
+            "personal",
+            [i],
+        )
         if rot_day[i] < NEVER:
-            akey2[i] = akeys.add(f"apikey_01{api_ids2[i]}{oa_ids[i][:12]}",
-                                 f"{handle[i]}-laptop-2", i, rot_day[i], end_day[i],
-                                 "personal", [i])
+            akey2[i] = akeys.add(
+                f"apikey_01{api_ids2[i]}{oa_ids[i][:12]}",
+                f"{handle[i]}-laptop-2",
+                i,
+                rot_day[i],
+                end_day[i],
+                "personal",
+                [i],
+            )
     for mate, inflater, _ in referral_routes:  # routed API use lands on the inflater's keys
         if uses_api[mate]:
             for key in (akey1[inflater], akey2[inflater]):
                 if key >= 0:
                     akeys.users[key].append(int(mate))
     for i in np.flatnonzero(cc == 2):
-        cc_key[i] = akeys.add(f"apikey_01{cc_ids[i]}{oa_ids[i][2:14]}", f"claude-code-{handle[i]}",
-                              i, key_from[i], end_day[i], "claude_code", [i])
+        cc_key[i] = akeys.add(
+            f"apikey_01{cc_ids[i]}{oa_ids[i][2:14]}",
+            f"claude-code-{handle[i]}",
+            i,
+            key_from[i],
+            end_day[i],
+            "claude_code",
+            [i],
+        )
     # Shared team keys, owned by the team lead, used by members without a personal key.
     shared_key = np.full(P, -1, dtype=np.int64)
     n_shared = max(1, round(T * 0.04))
     for t in rng.permutation(T)[:n_shared]:
-        members = team_members[team_member_start[t]:team_member_start[t] + team_member_count[t]]
-        users = [m for m in members if not uses_api[m] and not lead[m] and persona[m] == 0
-                 and team0[m] == t][:3]
+        members = team_members[team_member_start[t] : team_member_start[t] + team_member_count[t]]
+        users = [
+            m
+            for m in members
+            if not uses_api[m] and not lead[m] and persona[m] == 0 and team0[m] == t
+        ][:3]
         if not users:
             continue
         lead_t = team_lead[t]
         h = "".join(base62(hash64(o.seed, S_ORG, np.array([t]), [9, 19]), 10))
-        k = akeys.add(f"apikey_01{h[:22]}", f"{_slug(team_name[t])}-shared", lead_t,
-                      -rng.integers(30, 300), NEVER, "shared", users)
+        k = akeys.add(
+            f"apikey_01{h[:22]}",
+            f"{_slug(team_name[t])}-shared",
+            lead_t,
+            -rng.integers(30, 300),
+            NEVER,
+            "shared",
+            users,
+        )
         shared_key[users] = k
     vol_api[shared_key >= 0] *= 0.3
     for i in np.flatnonzero(uses_openai):
-        okey[i] = okeys.add(f"key_{oa_ids[i]}{ob_ids[i][:6]}", f"{handle[i]}-dev", i, key_from[i],
-                            end_day[i], "personal", [i])
+        okey[i] = okeys.add(
+            f"key_{oa_ids[i]}{ob_ids[i][:6]}",
+            f"{handle[i]}-dev",
+            i,
+            key_from[i],
+            end_day[i],
+            "personal",
+            [i],
+        )
     openai_user_in_usage = uses_openai & (rng.random(P) < 0.75)
 
     # Keys nobody owns (automation), and Console usage (no key at all).
     svc_provider, svc_key, svc_volume, svc_model, svc_profile, svc_batch = [], [], [], [], [], []
-    unowned_names = ["ci-nightly-evals", "prototype-2024", "load-test-harness", "support-triage",
-                     "docs-search-index", "release-notes-bot"]
+    unowned_names = [
+        "ci-nightly-evals",
+        "prototype-2024",
+        "load-test-harness",
+        "support-triage",
+        "docs-search-index",
+        "release-notes-bot",
+    ]
     for j in range(max(1, round(T * 0.02))):
         h = "".join(base62(hash64(o.seed, S_ORG, np.array([j]), [10, 20]), 10))
-        k = akeys.add(f"apikey_01{h[:22]}", f"{unowned_names[j % len(unowned_names)]}"
-                      + (f"-{j // len(unowned_names) + 1}" if j >= len(unowned_names) else ""),
-                      -1, -rng.integers(100, 700), NEVER, "unowned", [])
+        k = akeys.add(
+            f"apikey_01{h[:22]}",
+            f"{unowned_names[j % len(unowned_names)]}"
+            + (f"-{j // len(unowned_names) + 1}" if j >= len(unowned_names) else ""),
+            -1,
+            -rng.integers(100, 700),
+            NEVER,
+            "unowned",
+            [],
+        )
         svc_provider.append(0)
         svc_key.append(k)
         svc_volume.append(float(rng.lognormal(np.log(1.5e6), 0.5)))
@@ -533,43 +607,108 @@ def build_org(o: SimulationOptions) -> Org:
 
     offsets = _offset_table(tz_names, o.start, days)
     p = {
-        "role": role, "level": level, "salary": salary, "tz": tz.astype(np.int32),
-        "team0": team0, "team1": team1.astype(np.int32), "move_day": move_day,
-        "start_day": start_day, "end_day": end_day, "lead": lead, "core": core,
-        "stable": stable, "manager0": manager0, "manager1": manager1,
-        "persona": persona, "lp": lp, "affinity": affinity, "uplift": uplift,
-        "pr_rate": pr_rate, "uses_api": uses_api, "cc": cc, "uses_openai": uses_openai,
-        "uses_cursor": uses_cursor, "uses_copilot": uses_copilot, "telemetry": telemetry,
-        "copilot_cli": copilot_cli, "copilot_ide": copilot_ide, "cursor_upper": cursor_upper,
-        "terminal": terminal, "shift": shift, "routed_to": routed_to,
-        "routed_share": routed_share, "vol_api": vol_api, "vol_cc": vol_cc,
-        "vol_openai": vol_openai, "cursor_rate": cursor_rate, "copilot_level": copilot_level,
-        "api_read": api_read, "api_write": api_write, "api_out": api_out,
-        "openai_cached": openai_cached, "cc_req_size": cc_req_size,
-        "openai_req_size": openai_req_size, "api_mix": api_mix, "cc_mix": cc_mix,
-        "openai_mix": openai_mix, "cursor_mix": cursor_mix, "akey1": akey1, "akey2": akey2,
-        "rot_day": rot_day, "cc_key": cc_key, "shared_key": shared_key, "okey": okey,
-        "openai_user_in_usage": openai_user_in_usage, "github_uid": github_uid,
-        "has_github": has_github, "legacy_model": np.isin(idx, legacy),
+        "role": role,
+        "level": level,
+        "salary": salary,
+        "tz": tz.astype(np.int32),
+        "team0": team0,
+        "team1": team1.astype(np.int32),
+        "move_day": move_day,
+        "start_day": start_day,
+        "end_day": end_day,
+        "lead": lead,
+        "core": core,
+        "stable": stable,
+        "manager0": manager0,
+        "manager1": manager1,
+        "persona": persona,
+        "lp": lp,
+        "affinity": affinity,
+        "uplift": uplift,
+        "pr_rate": pr_rate,
+        "uses_api": uses_api,
+        "cc": cc,
+        "uses_openai": uses_openai,
+        "uses_cursor": uses_cursor,
+        "uses_copilot": uses_copilot,
+        "telemetry": telemetry,
+        "copilot_cli": copilot_cli,
+        "copilot_ide": copilot_ide,
+        "cursor_upper": cursor_upper,
+        "terminal": terminal,
+        "shift": shift,
+        "routed_to": routed_to,
+        "routed_share": routed_share,
+        "vol_api": vol_api,
+        "vol_cc": vol_cc,
+        "vol_openai": vol_openai,
+        "cursor_rate": cursor_rate,
+        "copilot_level": copilot_level,
+        "api_read": api_read,
+        "api_write": api_write,
+        "api_out": api_out,
+        "openai_cached": openai_cached,
+        "cc_req_size": cc_req_size,
+        "openai_req_size": openai_req_size,
+        "api_mix": api_mix,
+        "cc_mix": cc_mix,
+        "openai_mix": openai_mix,
+        "cursor_mix": cursor_mix,
+        "akey1": akey1,
+        "akey2": akey2,
+        "rot_day": rot_day,
+        "cc_key": cc_key,
+        "shared_key": shared_key,
+        "okey": okey,
+        "openai_user_in_usage": openai_user_in_usage,
+        "github_uid": github_uid,
+        "has_github": has_github,
+        "legacy_model": np.isin(idx, legacy),
     }
     s = {
-        "emp_id": emp_id, "email": email, "full_name": full_name, "github_login": github_login,
-        "jira_id": jira_id, "openai_uid": openai_uid, "install_id": install_id,
+        "emp_id": emp_id,
+        "email": email,
+        "full_name": full_name,
+        "github_login": github_login,
+        "jira_id": jira_id,
+        "openai_uid": openai_uid,
+        "install_id": install_id,
         "account_uuid": account_uuid,
     }
     t = {"org": team_org, "tz": team_tz, "lp": team_lp, "lead": team_lead, "size0": sizes}
     ts = {"team_id": team_id, "team_name": team_name}
     services = {
-        "provider": np.array(svc_provider), "key": np.array(svc_key),
-        "volume": np.array(svc_volume), "model": np.array(svc_model),
-        "profile": np.array(svc_profile), "batch": np.array(svc_batch),
+        "provider": np.array(svc_provider),
+        "key": np.array(svc_key),
+        "volume": np.array(svc_volume),
+        "model": np.array(svc_model),
+        "profile": np.array(svc_profile),
+        "batch": np.array(svc_batch),
     }
     return Org(
-        options=o, P=P, T=T, start=o.start, days=days, tz_names=tz_names, offsets=offsets,
-        start_dow=o.start.weekday(), p=p, s=s, t=t, ts=ts, org_names=org_names,
-        org_project=org_project, repo_name=repo_name, repo_team=repo_team,
-        team_repo_start=team_repo_start, team_repo_count=n_repos.astype(np.int64),
-        team_members=team_members, team_member_start=team_member_start,
-        team_member_count=team_member_count, anthropic_keys=akeys, openai_keys=okeys,
-        services=services, referral_routes=referral_routes,
+        options=o,
+        P=P,
+        T=T,
+        start=o.start,
+        days=days,
+        tz_names=tz_names,
+        offsets=offsets,
+        start_dow=o.start.weekday(),
+        p=p,
+        s=s,
+        t=t,
+        ts=ts,
+        org_names=org_names,
+        org_project=org_project,
+        repo_name=repo_name,
+        repo_team=repo_team,
+        team_repo_start=team_repo_start,
+        team_repo_count=n_repos.astype(np.int64),
+        team_members=team_members,
+        team_member_start=team_member_start,
+        team_member_count=team_member_count,
+        anthropic_keys=akeys,
+        openai_keys=okeys,
+        services=services,
+        referral_routes=referral_routes,
     )

@@ -28,11 +28,34 @@ from mileage.simulate.rng import (
     lognormal_mean1,
 )
 
-_PROFILE = np.array([
-    0.002, 0.0015, 0.001, 0.001, 0.001, 0.0015, 0.003, 0.012,  # 00-07
-    0.04, 0.10, 0.12, 0.12, 0.06, 0.10, 0.12, 0.12,  # 08-15
-    0.10, 0.06, 0.03, 0.015, 0.01, 0.008, 0.005, 0.003,  # 16-23
-])
+_PROFILE = np.array(
+    [
+        0.002,
+        0.0015,
+        0.001,
+        0.001,
+        0.001,
+        0.0015,
+        0.003,
+        0.012,  # 00-07
+        0.04,
+        0.10,
+        0.12,
+        0.12,
+        0.06,
+        0.10,
+        0.12,
+        0.12,  # 08-15
+        0.10,
+        0.06,
+        0.03,
+        0.015,
+        0.01,
+        0.008,
+        0.005,
+        0.003,  # 16-23
+    ]
+)
 HOUR_PROFILE = _PROFILE / _PROFILE.sum()
 DOW_FACTOR = np.array([1.0, 1.0, 1.0, 1.0, 0.95, 0.06, 0.04])  # Mon..Sun
 HOUR_MID_MIN = np.arange(24) * 60 + 30
@@ -130,8 +153,10 @@ def _aggregate(keys: list[np.ndarray], values: dict) -> tuple[list[np.ndarray], 
         return keys, values
     uniq, inverse = _unique_rows(keys)
     n = uniq[0].size
-    out = {name: np.bincount(inverse, weights=v, minlength=n).round().astype(np.int64)
-           for name, v in values.items()}
+    out = {
+        name: np.bincount(inverse, weights=v, minlength=n).round().astype(np.int64)
+        for name, v in values.items()
+    }
     return uniq, out
 
 
@@ -164,8 +189,12 @@ class DayUsage:
     def generate(self, u: int) -> dict:
         rng = day_rng(self.seed, S_USAGE, u)
         out = {}
-        messages = [self._api_human(rng, u), self._bots(rng, u), self._agents(rng, u),
-                    self._services(rng, u, provider=0)]
+        messages = [
+            self._api_human(rng, u),
+            self._bots(rng, u),
+            self._agents(rng, u),
+            self._services(rng, u, provider=0),
+        ]
         cc_cells = self._claude_code_cells(rng, u)
         messages.append(self._cc_api_messages(cc_cells))
         out["messages"] = self._messages_rows(_concat(messages))
@@ -184,10 +213,17 @@ class DayUsage:
         one_hour = rng.random(n) < 0.15
         cw1h = np.where(one_hour, parts[:, 2] // 3, 0)
         web = np.where(rng.random(n) < 0.03, rng.integers(1, 6, n), 0)
-        return {"hour": hours.astype(np.int64), "key": key.astype(np.int64),
-                "model": model.astype(np.int64), "uncached": parts[:, 0],
-                "cw5m": parts[:, 2] - cw1h, "cw1h": cw1h, "read": parts[:, 1],
-                "out": parts[:, 3], "web": web.astype(np.int64)}
+        return {
+            "hour": hours.astype(np.int64),
+            "key": key.astype(np.int64),
+            "model": model.astype(np.int64),
+            "uncached": parts[:, 0],
+            "cw5m": parts[:, 2] - cw1h,
+            "cw1h": cw1h,
+            "read": parts[:, 1],
+            "out": parts[:, 3],
+            "web": web.astype(np.int64),
+        }
 
     def _api_human(self, rng, u: int) -> dict:
         org, p = self.org, self.org.p
@@ -205,8 +241,17 @@ class DayUsage:
         if routed.any():
             key = np.where(routed, self.api_key_on(np.maximum(target, 0), u), key)
         model = _pick(rng, p["api_mix"][people])
-        return self._api_token_rows(rng, people, h, key, model, total, p["api_read"][people],
-                                    p["api_write"][people], p["api_out"][people])
+        return self._api_token_rows(
+            rng,
+            people,
+            h,
+            key,
+            model,
+            total,
+            p["api_read"][people],
+            p["api_write"][people],
+            p["api_out"][people],
+        )
 
     def _bots(self, rng, u: int) -> dict:
         """Always-on transcription bots: the same burn in every office hour of every weekday."""
@@ -221,9 +266,17 @@ class DayUsage:
         people = idx[r]
         total = BOT_TOKENS_PER_HOUR * (1.0 + 0.04 * rng.standard_normal(r.size))
         n = r.size
-        return self._api_token_rows(rng, people, h, self.api_key_on(people, u),
-                                    np.full(n, C.A_HAIKU45), total, np.full(n, 0.05),
-                                    np.full(n, 0.0), np.full(n, 0.09))
+        return self._api_token_rows(
+            rng,
+            people,
+            h,
+            self.api_key_on(people, u),
+            np.full(n, C.A_HAIKU45),
+            total,
+            np.full(n, 0.05),
+            np.full(n, 0.0),
+            np.full(n, 0.09),
+        )
 
     def _agents(self, rng, u: int) -> dict:
         """Unattended agents: heavy use 00:00-06:00 local every day, and through weekends."""
@@ -240,8 +293,17 @@ class DayUsage:
         total = (0.8 * self.org.p["vol_api"][people] + 3e5) * lognormal_mean1(rng, 0.3, r.size)
         n = r.size
         model = np.where(rng.random(n) < 0.7, C.A_OPUS45, C.A_SONNET45)
-        return self._api_token_rows(rng, people, h, self.api_key_on(people, u), model, total,
-                                    np.full(n, 0.72), np.full(n, 0.05), np.full(n, 0.035))
+        return self._api_token_rows(
+            rng,
+            people,
+            h,
+            self.api_key_on(people, u),
+            model,
+            total,
+            np.full(n, 0.72),
+            np.full(n, 0.05),
+            np.full(n, 0.035),
+        )
 
     def _services(self, rng, u: int, provider: int) -> dict:
         sv = self.org.services
@@ -258,11 +320,27 @@ class DayUsage:
         total = sv["volume"][s] / 14 * lognormal_mean1(rng, 0.4, r.size)
         n = r.size
         if provider == 1:
-            return {"hour": h, "user": np.full(n, -1), "key": sv["key"][s], "model": sv["model"][s],
-                    "batch": sv["batch"][s].astype(np.int64), "total": total,
-                    "cached_share": np.full(n, 0.1), "req_size": np.full(n, 3000.0)}
-        return self._api_token_rows(rng, np.full(n, -1), h, sv["key"][s], sv["model"][s], total,
-                                    np.full(n, 0.3), np.full(n, 0.04), np.full(n, 0.05))
+            return {
+                "hour": h,
+                "user": np.full(n, -1),
+                "key": sv["key"][s],
+                "model": sv["model"][s],
+                "batch": sv["batch"][s].astype(np.int64),
+                "total": total,
+                "cached_share": np.full(n, 0.1),
+                "req_size": np.full(n, 3000.0),
+            }
+        return self._api_token_rows(
+            rng,
+            np.full(n, -1),
+            h,
+            sv["key"][s],
+            sv["model"][s],
+            total,
+            np.full(n, 0.3),
+            np.full(n, 0.04),
+            np.full(n, 0.05),
+        )
 
     def _messages_rows(self, rows: dict) -> dict:
         if not rows:
@@ -298,10 +376,19 @@ class DayUsage:
         routed = (target >= 0) & (rng.random(device.size) < p["routed_share"][device])
         actor = np.where(routed, target, device)
         block = lh[r, h] // 4
-        return {"device": device, "actor": actor, "hour": h, "model": model,
-                "input": parts[:, 0], "cache_creation": parts[:, 1], "cache_read": parts[:, 2],
-                "output": parts[:, 3], "local_day": ld[r, h], "block": block,
-                "background": background}
+        return {
+            "device": device,
+            "actor": actor,
+            "hour": h,
+            "model": model,
+            "input": parts[:, 0],
+            "cache_creation": parts[:, 1],
+            "cache_read": parts[:, 2],
+            "output": parts[:, 3],
+            "local_day": ld[r, h],
+            "block": block,
+            "background": background,
+        }
 
     def _cc_api_messages(self, cells: dict) -> dict:
         """Claude Code on an API key: the same tokens also appear in the Messages report."""
@@ -316,10 +403,17 @@ class DayUsage:
         cw1h = cw // 10
         n = sel.size
         model = np.asarray(C.CLAUDE_CODE_MODELS)[cells["model"][sel]]
-        return {"hour": cells["hour"][sel].astype(np.int64), "key": p["cc_key"][actor],
-                "model": model.astype(np.int64), "uncached": cells["input"][sel],
-                "cw5m": cw - cw1h, "cw1h": cw1h, "read": cells["cache_read"][sel],
-                "out": cells["output"][sel], "web": np.zeros(n, dtype=np.int64)}
+        return {
+            "hour": cells["hour"][sel].astype(np.int64),
+            "key": p["cc_key"][actor],
+            "model": model.astype(np.int64),
+            "uncached": cells["input"][sel],
+            "cw5m": cw - cw1h,
+            "cw1h": cw1h,
+            "read": cells["cache_read"][sel],
+            "out": cells["output"][sel],
+            "web": np.zeros(n, dtype=np.int64),
+        }
 
     def _cc_records(self, rng, u: int, cells: dict) -> dict:
         """One record per actor, terminal and UTC day, with a breakdown over three models."""
@@ -333,12 +427,19 @@ class DayUsage:
         for c, name in enumerate(("input", "output", "cache_read", "cache_creation")):
             np.add.at(tokens, (inv, cells["model"], c), cells[name])
         price = self.cc_price  # in, cw5m, cw1h, read, out
-        cost = (tokens[:, :, 0] * price[None, :, 0] + tokens[:, :, 1] * price[None, :, 4]
-                + tokens[:, :, 2] * price[None, :, 3] + tokens[:, :, 3] * price[None, :, 1])
+        cost = (
+            tokens[:, :, 0] * price[None, :, 0]
+            + tokens[:, :, 1] * price[None, :, 4]
+            + tokens[:, :, 2] * price[None, :, 3]
+            + tokens[:, :, 3] * price[None, :, 1]
+        )
         cost_cents = np.round(cost * 100.0, 2)
         # Sessions: distinct (device, local day, 4-hour block) behind each record.
-        sess_key = (cells["device"].astype(np.int64) * 10_000 + (cells["local_day"] + 10) * 8
-                    + cells["block"])
+        sess_key = (
+            cells["device"].astype(np.int64) * 10_000
+            + (cells["local_day"] + 10) * 8
+            + cells["block"]
+        )
         (pair_rec, _), _ = _unique_rows([inv, sess_key])
         sessions = np.bincount(pair_rec, minlength=n_rec)
         # Productivity metrics follow the person's latent productivity, not tokens.
@@ -352,14 +453,23 @@ class DayUsage:
 
         added = per_record(18.0 * lp)
         return {
-            "actor": actor, "terminal": term, "customer_type": p["cc"][actor],
-            "key": p["cc_key"][actor], "tokens": tokens, "cost_cents": cost_cents,
-            "sessions": np.maximum(1, sessions), "lines_added": added,
-            "lines_removed": per_record(5.0 * lp), "commits": per_record(0.2 * lp),
+            "actor": actor,
+            "terminal": term,
+            "customer_type": p["cc"][actor],
+            "key": p["cc_key"][actor],
+            "tokens": tokens,
+            "cost_cents": cost_cents,
+            "sessions": np.maximum(1, sessions),
+            "lines_added": added,
+            "lines_removed": per_record(5.0 * lp),
+            "commits": per_record(0.2 * lp),
             "prs": per_record(0.05 * lp + 1.2 * spam),
-            "edit_accepted": per_record(5.0 * main), "edit_rejected": per_record(0.6 * main),
-            "multi_accepted": per_record(1.5 * main), "multi_rejected": per_record(0.2 * main),
-            "write_accepted": per_record(1.0 * main), "write_rejected": per_record(0.1 * main),
+            "edit_accepted": per_record(5.0 * main),
+            "edit_rejected": per_record(0.6 * main),
+            "multi_accepted": per_record(1.5 * main),
+            "multi_rejected": per_record(0.2 * main),
+            "write_accepted": per_record(1.0 * main),
+            "write_rejected": per_record(0.1 * main),
             "nb_accepted": per_record(0.3 * (p["role"][cells["device"]] == C.R_DS) * main),
             "nb_rejected": np.zeros(n_rec, dtype=np.int64),
         }
@@ -377,8 +487,9 @@ class DayUsage:
         if sel.size == 0:
             return {}
         device = cells["device"][sel]
-        tok = np.stack([cells[k][sel] for k in ("input", "output", "cache_read",
-                                                 "cache_creation")], axis=1)
+        tok = np.stack(
+            [cells[k][sel] for k in ("input", "output", "cache_read", "cache_creation")], axis=1
+        )
         total = tok.sum(axis=1)
         k = np.clip(np.round(total / p["cc_req_size"][device]), 1, 15).astype(np.int64)
         ev_cell = np.repeat(np.arange(sel.size), k)
@@ -394,8 +505,9 @@ class DayUsage:
         frac[last] = 1.0
         prev = np.concatenate([[0.0], frac[:-1]])
         prev[starts] = 0.0
-        ev_tok = (np.floor(tok[ev_cell] * frac[:, None]) - np.floor(tok[ev_cell] * prev[:, None])
-                  ).astype(np.int64)
+        ev_tok = (
+            np.floor(tok[ev_cell] * frac[:, None]) - np.floor(tok[ev_cell] * prev[:, None])
+        ).astype(np.int64)
         actor = cells["actor"][sel][ev_cell]
         dev = device[ev_cell]
         model = cells["model"][sel][ev_cell]
@@ -404,14 +516,27 @@ class DayUsage:
         # The client's own report: honest clients lose ~1% of events; inflaters report ~10x.
         keep = rng.random(n) >= 0.01
         inflate = p["persona"][actor] == C.P_TELEMETRY_INFLATER
-        factor = np.where(inflate, np.exp(np.log(10.0) + 0.08 * hash_normal(
-            self.seed, S_INFLATION, actor, u)), 1.0)
+        factor = np.where(
+            inflate,
+            np.exp(np.log(10.0) + 0.08 * hash_normal(self.seed, S_INFLATION, actor, u)),
+            1.0,
+        )
         reported = np.round(ev_tok * factor[:, None]).astype(np.int64)
         price = self.cc_price[model]
-        cost = (reported[:, 0] * price[:, 0] + reported[:, 1] * price[:, 4]
-                + reported[:, 2] * price[:, 3] + reported[:, 3] * price[:, 1])
-        session = hash64(self.seed, S_SESSION, dev, actor, cells["local_day"][sel][ev_cell],
-                         cells["block"][sel][ev_cell])
+        cost = (
+            reported[:, 0] * price[:, 0]
+            + reported[:, 1] * price[:, 4]
+            + reported[:, 2] * price[:, 3]
+            + reported[:, 3] * price[:, 1]
+        )
+        session = hash64(
+            self.seed,
+            S_SESSION,
+            dev,
+            actor,
+            cells["local_day"][sel][ev_cell],
+            cells["block"][sel][ev_cell],
+        )
         seq = np.arange(n)
         req_a = hash64(self.seed, S_TELEMETRY, u, seq, 1)
         req_b = hash64(self.seed, S_TELEMETRY, u, seq, 2)
@@ -419,11 +544,18 @@ class DayUsage:
         order = np.lexsort((seq, ts_ms))
         order = order[keep[order]]
         return {
-            "ts_ms": ts_ms[order], "actor": actor[order], "device": dev[order],
-            "model": model[order], "input": reported[order, 0], "output": reported[order, 1],
-            "cache_read": reported[order, 2], "cache_creation": reported[order, 3],
-            "cost_usd": np.round(cost[order], 6), "duration_ms": duration[order],
-            "session": session[order].view(np.int64), "req_a": req_a[order].view(np.int64),
+            "ts_ms": ts_ms[order],
+            "actor": actor[order],
+            "device": dev[order],
+            "model": model[order],
+            "input": reported[order, 0],
+            "output": reported[order, 1],
+            "cache_read": reported[order, 2],
+            "cache_creation": reported[order, 3],
+            "cost_usd": np.round(cost[order], 6),
+            "duration_ms": duration[order],
+            "session": session[order].view(np.int64),
+            "req_a": req_a[order].view(np.int64),
             "req_b": req_b[order].view(np.int64),
         }
 
@@ -437,12 +569,18 @@ class DayUsage:
             r, h, scale = _cells(rng, inten, 2.0)
             people = idx[r]
             user = np.where(p["openai_user_in_usage"][people], people, -1)
-            chunks.append({"hour": h, "user": user, "key": p["okey"][people],
-                           "model": _pick(rng, p["openai_mix"][people]),
-                           "batch": np.zeros(r.size, dtype=np.int64),
-                           "total": p["vol_openai"][people] * scale,
-                           "cached_share": p["openai_cached"][people],
-                           "req_size": p["openai_req_size"][people]})
+            chunks.append(
+                {
+                    "hour": h,
+                    "user": user,
+                    "key": p["okey"][people],
+                    "model": _pick(rng, p["openai_mix"][people]),
+                    "batch": np.zeros(r.size, dtype=np.int64),
+                    "total": p["vol_openai"][people] * scale,
+                    "cached_share": p["openai_cached"][people],
+                    "req_size": p["openai_req_size"][people],
+                }
+            )
         chunks.append(self._services(rng, u, provider=1))
         rows = _concat(chunks)
         if not rows:
@@ -450,13 +588,15 @@ class DayUsage:
         n = rows["total"].size
         out = np.floor(rows["total"] * 0.1 * lognormal_mean1(rng, 0.2, n))
         inp = np.round(rows["total"] - out)
-        cached = np.floor(inp * np.clip(rows["cached_share"] * lognormal_mean1(rng, 0.2, n), 0,
-                                        0.95))
+        cached = np.floor(
+            inp * np.clip(rows["cached_share"] * lognormal_mean1(rng, 0.2, n), 0, 0.95)
+        )
         req = np.maximum(1, np.round(rows["total"] / rows["req_size"]))
         hour = np.zeros_like(rows["hour"]) if self.daily_buckets else rows["hour"]
         keys = [hour, rows["user"], rows["key"], rows["model"], rows["batch"]]
         (hour, user, key, model, batch), sums = _aggregate(
-            keys, {"input": inp, "cached": cached, "output": out, "requests": req})
+            keys, {"input": inp, "cached": cached, "output": out, "requests": req}
+        )
         return {"hour": hour, "user": user, "key": key, "model": model, "batch": batch, **sums}
 
     # --- Cursor ------------------------------------------------------------------------------
@@ -474,25 +614,41 @@ class DayUsage:
         n = person.size
         model = _pick(rng, p["cursor_mix"][person])
         stuffer = p["persona"][person] == C.P_PROMPT_STUFFER
-        inp = np.where(stuffer, rng.uniform(120_000, 195_000, n),
-                       np.exp(rng.normal(np.log(3_500), 0.8, n)))
-        read = np.where(stuffer, (rng.random(n) < 0.15) * np.exp(rng.normal(np.log(1_500), 0.5, n)),
-                        (rng.random(n) < 0.85) * np.exp(rng.normal(np.log(22_000), 0.9, n)))
-        write = np.where(stuffer, 0.0, (rng.random(n) < 0.12) * np.exp(rng.normal(np.log(4_000),
-                                                                                  0.7, n)))
+        inp = np.where(
+            stuffer, rng.uniform(120_000, 195_000, n), np.exp(rng.normal(np.log(3_500), 0.8, n))
+        )
+        read = np.where(
+            stuffer,
+            (rng.random(n) < 0.15) * np.exp(rng.normal(np.log(1_500), 0.5, n)),
+            (rng.random(n) < 0.85) * np.exp(rng.normal(np.log(22_000), 0.9, n)),
+        )
+        write = np.where(
+            stuffer, 0.0, (rng.random(n) < 0.12) * np.exp(rng.normal(np.log(4_000), 0.7, n))
+        )
         outp = np.exp(rng.normal(np.log(600), 0.7, n))
         inp, read, write, outp = (np.round(x).astype(np.int64) for x in (inp, read, write, outp))
         price = self.cursor_price[model]
         max_mode = rng.random(n) < 0.04
-        cents = (inp * price[:, 0] + write * price[:, 1] + read * price[:, 3]
-                 + outp * price[:, 4]) * 100.0 * np.where(max_mode, 1.2, 1.0)
+        cents = (
+            (inp * price[:, 0] + write * price[:, 1] + read * price[:, 3] + outp * price[:, 4])
+            * 100.0
+            * np.where(max_mode, 1.2, 1.0)
+        )
         usage_based = max_mode | (rng.random(n) < 0.05)
         ts_ms = hour.astype(np.int64) * 3_600_000 + rng.integers(0, 3_600_000, n)
         order = np.lexsort((person, ts_ms))
-        return {"ts_ms": ts_ms[order], "person": person[order], "model": model[order],
-                "usage_based": usage_based[order], "max_mode": max_mode[order],
-                "input": inp[order], "output": outp[order], "cache_write": write[order],
-                "cache_read": read[order], "cents": np.round(cents[order], 4)}
+        return {
+            "ts_ms": ts_ms[order],
+            "person": person[order],
+            "model": model[order],
+            "usage_based": usage_based[order],
+            "max_mode": max_mode[order],
+            "input": inp[order],
+            "output": outp[order],
+            "cache_write": write[order],
+            "cache_read": read[order],
+            "cents": np.round(cents[order], 4),
+        }
 
     # --- Copilot ----------------------------------------------------------------------------
     def _copilot(self, rng, u: int) -> dict:
@@ -516,8 +672,17 @@ class DayUsage:
         cli = p["copilot_cli"][person] & (rng.random(n) < 0.5)
         prompt = np.where(cli, np.round(np.exp(rng.normal(np.log(120_000), 0.8, n)) * lvl), 0)
         output = np.where(cli, np.round(prompt * 0.06), 0)
-        return {"person": person, "interactions": inter, "generations": gen,
-                "acceptances": acc, "loc_suggested": loc_sug, "loc_added": loc_add,
-                "used_agent": rng.random(n) < 0.3, "used_chat": rng.random(n) < 0.6,
-                "used_cli": cli, "ide": p["copilot_ide"][person],
-                "prompt_tokens": prompt.astype(np.int64), "output_tokens": output.astype(np.int64)}
+        return {
+            "person": person,
+            "interactions": inter,
+            "generations": gen,
+            "acceptances": acc,
+            "loc_suggested": loc_sug,
+            "loc_added": loc_add,
+            "used_agent": rng.random(n) < 0.3,
+            "used_chat": rng.random(n) < 0.6,
+            "used_cli": cli,
+            "ide": p["copilot_ide"][person],
+            "prompt_tokens": prompt.astype(np.int64),
+            "output_tokens": output.astype(np.int64),
+        }

@@ -65,11 +65,13 @@ def _ts(expr_seconds: str, fmt: str = RFC3339) -> str:
 
 
 def _jira_ts(sec: str, off: str) -> str:
-    return (f"(strftime(make_timestamp(({sec} + {off} * 60)::BIGINT * 1000000), "
-            f"'%Y-%m-%dT%H:%M:%S') || '.' || lpad(({sec} * 7 % 1000)::VARCHAR, 3, '0') "
-            f"|| CASE WHEN {off} < 0 THEN '-' ELSE '+' END "
-            f"|| lpad((abs({off}) // 60)::VARCHAR, 2, '0') "
-            f"|| lpad((abs({off}) % 60)::VARCHAR, 2, '0'))")
+    return (
+        f"(strftime(make_timestamp(({sec} + {off} * 60)::BIGINT * 1000000), "
+        f"'%Y-%m-%dT%H:%M:%S') || '.' || lpad(({sec} * 7 % 1000)::VARCHAR, 3, '0') "
+        f"|| CASE WHEN {off} < 0 THEN '-' ELSE '+' END "
+        f"|| lpad((abs({off}) // 60)::VARCHAR, 2, '0') "
+        f"|| lpad((abs({off}) % 60)::VARCHAR, 2, '0'))"
+    )
 
 
 class RawWriter:
@@ -98,8 +100,12 @@ class RawWriter:
     def _register_dimensions(self) -> None:
         """String dimensions, referenced from page columns as dictionary arrays (no joins)."""
         org, s = self.org, self.org.s
-        email_cap = [".".join(part.capitalize() for part in e.split("@")[0].split("."))
-                     + "@" + e.split("@")[1] for e in s["email"]]
+        email_cap = [
+            ".".join(part.capitalize() for part in e.split("@")[0].split("."))
+            + "@"
+            + e.split("@")[1]
+            for e in s["email"]
+        ]
         ak, ok = org.anthropic_keys, org.openai_keys
         self.dims = {
             "email": pa.array(s["email"] + email_cap),  # index + P = as Cursor capitalises it
@@ -166,9 +172,13 @@ class RawWriter:
 
     def _next_page(self, meta: PageMeta) -> bytes:
         if meta.last:
-            return b"false,\"next_page\":null"
-        token = base62(hash64(self.org.options.seed, 41, np.array([meta.seq * 1000 + meta.page]),
-                              len(meta.source)), 10)[0]
+            return b'false,"next_page":null'
+        token = base62(
+            hash64(
+                self.org.options.seed, 41, np.array([meta.seq * 1000 + meta.page]), len(meta.source)
+            ),
+            10,
+        )[0]
         return b'true,"next_page":"page_' + token.encode() + b'"'
 
     def _page_table(self, table: pa.Table) -> None:
@@ -176,12 +186,15 @@ class RawWriter:
 
     # --- Anthropic ---------------------------------------------------------------------------
     def anthropic_messages(self, table: pa.Table, meta: PageMeta) -> None:
-        table = self._with(table, key_id=self._d(self._col(table, "key"), "akey_id"),
-                           model_name=self._d(self._col(table, "model"), "amodel"))
+        table = self._with(
+            table,
+            key_id=self._d(self._col(table, "key"), "akey_id"),
+            model_name=self._d(self._col(table, "model"), "amodel"),
+        )
         self._page_table(table)
         width = 3600 if self.hourly else 86400
         sql = f"""
-        SELECT {_ts('ts')} AS starting_at, {_ts(f'ts + {width}')} AS ending_at,
+        SELECT {_ts("ts")} AS starting_at, {_ts(f"ts + {width}")} AS ending_at,
                list({{'api_key_id': pg.key_id, 'workspace_id': NULL::VARCHAR,
                      'model': pg.model_name,
                      'service_tier': 'standard', 'context_window': '0-200k',
@@ -194,30 +207,34 @@ class RawWriter:
         FROM (SELECT *, {self.E} + day * 86400 + hour * 3600 AS ts FROM pg) pg
         GROUP BY ts ORDER BY ts"""
         path = self._path(meta)
-        self._envelope(path, b'{"data":[', self._lines(sql),
-                       b'],"has_more":' + self._next_page(meta) + b"}")
+        self._envelope(
+            path, b'{"data":[', self._lines(sql), b'],"has_more":' + self._next_page(meta) + b"}"
+        )
         self._done(path, meta.source, table.num_rows)
 
     def anthropic_claude_code(self, table: pa.Table, meta: PageMeta) -> None:
         api = self._col(table, "customer_type") == 2
         actor = self._col(table, "actor")
-        table = self._with(table, email=self._d(np.where(api, -1, actor), "email"),
-                           key_name=self._d(np.where(api, self._col(table, "key"), -1),
-                                            "akey_name"),
-                           terminal_name=self._d(self._col(table, "terminal"), "terminal"))
+        table = self._with(
+            table,
+            email=self._d(np.where(api, -1, actor), "email"),
+            key_name=self._d(np.where(api, self._col(table, "key"), -1), "akey_name"),
+            terminal_name=self._d(self._col(table, "terminal"), "terminal"),
+        )
         self._page_table(table)
         models = [C.ANTHROPIC_MODELS[i][0] for i in C.CLAUDE_CODE_MODELS]
         breakdown = ", ".join(
             f"""{{'model': '{name}', 'tokens': {{'input': t{m}_0, 'output': t{m}_1,
                  'cache_read': t{m}_2, 'cache_creation': t{m}_3}},
                  'estimated_cost': {{'currency': 'USD', 'amount': c{m}}}}}"""
-            for m, name in enumerate(models))
+            for m, name in enumerate(models)
+        )
 
         def tool(name):
             return f"{{'accepted': {name}_accepted, 'rejected': {name}_rejected}}"
 
         sql = f"""
-        SELECT {_ts(f'{self.E} + day * 86400')} AS date,
+        SELECT {_ts(f"{self.E} + day * 86400")} AS date,
                CASE WHEN customer_type = 2
                     THEN json_object('type', 'api_actor', 'api_key_name', pg.key_name)
                     ELSE json_object('type', 'user_actor', 'email_address', pg.email) END
@@ -229,30 +246,36 @@ class RawWriter:
                  'lines_of_code': {{'added': lines_added, 'removed': lines_removed}},
                  'commits_by_claude_code': commits,
                  'pull_requests_by_claude_code': prs}} AS core_metrics,
-               {{'edit_tool': {tool('edit')}, 'multi_edit_tool': {tool('multi')},
-                 'write_tool': {tool('write')}, 'notebook_edit_tool': {tool('nb')}}}
+               {{'edit_tool': {tool("edit")}, 'multi_edit_tool': {tool("multi")},
+                 'write_tool': {tool("write")}, 'notebook_edit_tool': {tool("nb")}}}
                    AS tool_actions,
                list_filter([{breakdown}], lambda x: x.tokens.input + x.tokens.output
                            + x.tokens.cache_read + x.tokens.cache_creation > 0)
                    AS model_breakdown
         FROM pg"""
         path = self._path(meta)
-        self._envelope(path, b'{"data":[', self._lines(sql),
-                       b'],"has_more":' + self._next_page(meta) + b"}")
+        self._envelope(
+            path, b'{"data":[', self._lines(sql), b'],"has_more":' + self._next_page(meta) + b"}"
+        )
         self._done(path, meta.source, table.num_rows)
 
     def telemetry_claude_code(self, table: pa.Table, meta: PageMeta) -> None:
         actor, device = self._col(table, "actor"), self._col(table, "device")
         table = self._with(
-            table, email=self._d(actor, "email"), account=self._d(actor, "account_uuid"),
+            table,
+            email=self._d(actor, "email"),
+            account=self._d(actor, "account_uuid"),
             install=self._d(device, "install_id"),
             terminal_name=self._d(self.org.p["terminal"][device], "terminal"),
-            model_name=self._d(self._col(table, "model"), "ccmodel"))
+            model_name=self._d(self._col(table, "model"), "ccmodel"),
+        )
         self._page_table(table)
         sess = "md5(pg.session::VARCHAR)"
-        uuid = (f"substr({sess}, 1, 8) || '-' || substr({sess}, 9, 4) || '-4' || "
-                f"substr({sess}, 14, 3) || '-a' || substr({sess}, 18, 3) || '-' || "
-                f"substr({sess}, 21, 12)")
+        uuid = (
+            f"substr({sess}, 1, 8) || '-' || substr({sess}, 9, 4) || '-4' || "
+            f"substr({sess}, 14, 3) || '-a' || substr({sess}, 18, 3) || '-' || "
+            f"substr({sess}, 21, 12)"
+        )
         sql = f"""
         SELECT 'claude_code.api_request' AS name,
                strftime(make_timestamp(({self.E} + day * 86400) * 1000000 + ts_ms * 1000),
@@ -273,9 +296,12 @@ class RawWriter:
 
     # --- OpenAI, Cursor, Copilot ---------------------------------------------------------------
     def openai_completions(self, table: pa.Table, meta: PageMeta) -> None:
-        table = self._with(table, user_id=self._d(self._col(table, "user"), "openai_uid"),
-                           key_id=self._d(self._col(table, "key"), "okey_id"),
-                           model_name=self._d(self._col(table, "model"), "omodel"))
+        table = self._with(
+            table,
+            user_id=self._d(self._col(table, "user"), "openai_uid"),
+            key_id=self._d(self._col(table, "key"), "okey_id"),
+            model_name=self._d(self._col(table, "model"), "omodel"),
+        )
         self._page_table(table)
         width = 3600 if self.hourly else 86400
         sql = f"""
@@ -290,16 +316,22 @@ class RawWriter:
         FROM (SELECT *, {self.E} + day * 86400 + hour * 3600 AS ts FROM pg) pg
         GROUP BY ts ORDER BY ts"""
         path = self._path(meta)
-        self._envelope(path, b'{"object":"page","data":[', self._lines(sql),
-                       b'],"has_more":' + self._next_page(meta) + b"}")
+        self._envelope(
+            path,
+            b'{"object":"page","data":[',
+            self._lines(sql),
+            b'],"has_more":' + self._next_page(meta) + b"}",
+        )
         self._done(path, meta.source, table.num_rows)
 
     def cursor_usage_events(self, table: pa.Table, meta: PageMeta) -> None:
         person = self._col(table, "person")
         capitalised = self.org.p["cursor_upper"][person]
-        table = self._with(table,
-                           email=self._d(person + capitalised * self.org.P, "email"),
-                           model_name=self._d(self._col(table, "model"), "cmodel"))
+        table = self._with(
+            table,
+            email=self._d(person + capitalised * self.org.P, "email"),
+            model_name=self._d(self._col(table, "model"), "cmodel"),
+        )
         self._page_table(table)
         sql = f"""
         SELECT ((({self.E} + day * 86400)::BIGINT * 1000) + ts_ms)::VARCHAR AS "timestamp",
@@ -311,25 +343,33 @@ class RawWriter:
                  'totalCents': pg.cents}} AS "tokenUsage"
         FROM pg"""
         path = self._path(meta)
-        head = (f'{{"totalUsageEventsCount":{meta.pull_records},"pagination":{{"numPages":'
-                f'{meta.pages},"currentPage":{meta.page + 1},"pageSize":{meta.cap},'
-                f'"hasNextPage":{"false" if meta.last else "true"}}},"usageEvents":[').encode()
+        head = (
+            f'{{"totalUsageEventsCount":{meta.pull_records},"pagination":{{"numPages":'
+            f'{meta.pages},"currentPage":{meta.page + 1},"pageSize":{meta.cap},'
+            f'"hasNextPage":{"false" if meta.last else "true"}}},"usageEvents":['
+        ).encode()
         self._envelope(path, head, self._lines(sql), b"]}")
         self._done(path, meta.source, table.num_rows)
 
     def copilot_users(self, table: pa.Table, meta: PageMeta) -> None:
         person = self._col(table, "person")
-        table = self._with(table, login=self._d(person, "login"),
-                           uid=pa.array(self.org.p["github_uid"][person]),
-                           ide_name=self._d(self._col(table, "ide"), "ide"))
+        table = self._with(
+            table,
+            login=self._d(person, "login"),
+            uid=pa.array(self.org.p["github_uid"][person]),
+            ide_name=self._d(self._col(table, "ide"), "ide"),
+        )
         self._page_table(table)
-        counts = ("'user_initiated_interaction_count': {0}, 'code_generation_activity_count': "
-                  "{1}, 'code_acceptance_activity_count': {2}, 'loc_suggested_to_add_sum': {3}, "
-                  "'loc_added_sum': {4}")
-        all_counts = counts.format("interactions", "generations", "acceptances",
-                                   "loc_suggested", "loc_added")
+        counts = (
+            "'user_initiated_interaction_count': {0}, 'code_generation_activity_count': "
+            "{1}, 'code_acceptance_activity_count': {2}, 'loc_suggested_to_add_sum': {3}, "
+            "'loc_added_sum': {4}"
+        )
+        all_counts = counts.format(
+            "interactions", "generations", "acceptances", "loc_suggested", "loc_added"
+        )
         sql = f"""
-        SELECT {_ts(f'{self.E} + pg.day * 86400', '%Y-%m-%d')} AS "day",
+        SELECT {_ts(f"{self.E} + pg.day * 86400", "%Y-%m-%d")} AS "day",
                pg.uid AS user_id, pg.login AS user_login,
                interactions AS user_initiated_interaction_count,
                generations AS code_generation_activity_count,
@@ -339,11 +379,13 @@ class RawWriter:
                [{{'ide': pg.ide_name, {all_counts}}}]
                    AS totals_by_ide,
                [{{'feature': 'code_completion',
-                  {counts.format("0::BIGINT", "generations", "acceptances", "loc_suggested",
-                                 "loc_added")}}},
+                  {
+            counts.format("0::BIGINT", "generations", "acceptances", "loc_suggested", "loc_added")
+        }}},
                 {{'feature': 'chat_panel_ask_mode',
-                  {counts.format("interactions", "0::BIGINT", "0::BIGINT", "0::BIGINT",
-                                 "0::BIGINT")}}}] AS totals_by_feature,
+                  {
+            counts.format("interactions", "0::BIGINT", "0::BIGINT", "0::BIGINT", "0::BIGINT")
+        }}}] AS totals_by_feature,
                {{'token_usage': {{'prompt_tokens_sum': prompt_tokens,
                                  'output_tokens_sum': output_tokens}}}} AS totals_by_cli
         FROM pg"""
@@ -365,10 +407,8 @@ class RawWriter:
                          WHEN pg.spam THEN {spam}[pg.title_a % {len(C.SPAM_TITLES)} + 1]
                          ELSE {verbs}[pg.title_a % {len(C.PR_TITLE_VERBS)} + 1] || ' '
                               || {objs}[pg.title_b % {len(C.PR_TITLE_OBJECTS)} + 1] END"""
-        sizes = ("" if list_export else
-                 "pg.merged_ts >= 0 AS merged,")
-        size_cols = ("" if list_export else
-                     "additions, deletions, changed_files,")
+        sizes = "" if list_export else "pg.merged_ts >= 0 AS merged,"
+        size_cols = "" if list_export else "additions, deletions, changed_files,"
         return f"""
         SELECT id, number,
                CASE WHEN pg.closed_ts >= 0 THEN 'closed' ELSE 'open' END AS state,
@@ -381,9 +421,9 @@ class RawWriter:
                     WHEN pg.label % {len(C.PR_LABELS)} IN (0, 1) THEN []
                     ELSE [{{'name': {labels}[pg.label % {len(C.PR_LABELS)} + 1]}}] END AS labels,
                draft,
-               {_ts('pg.created')} AS created_at,
-               CASE WHEN pg.closed_ts >= 0 THEN {_ts('pg.closed_ts')} END AS closed_at,
-               CASE WHEN pg.merged_ts >= 0 THEN {_ts('pg.merged_ts')} END AS merged_at,
+               {_ts("pg.created")} AS created_at,
+               CASE WHEN pg.closed_ts >= 0 THEN {_ts("pg.closed_ts")} END AS closed_at,
+               CASE WHEN pg.merged_ts >= 0 THEN {_ts("pg.merged_ts")} END AS merged_at,
                {sizes}
                CASE WHEN pg.merged_ts >= 0 THEN {{'login': pg.merger_login}} END AS merged_by,
                CASE WHEN pg.merged_ts >= 0 THEN printf('%016x%016x%08x', pg.merge_a, pg.merge_b,
@@ -400,10 +440,13 @@ class RawWriter:
 
     def _pull_table(self, table: pa.Table) -> None:
         author = self._col(table, "author")
-        table = self._with(table, login=self._d(author, "login"),
-                           uid=pa.array(self.org.p["github_uid"][author]),
-                           merger_login=self._d(self._col(table, "merged_by"), "login"),
-                           repo_name=self._d(self._col(table, "repo"), "repo"))
+        table = self._with(
+            table,
+            login=self._d(author, "login"),
+            uid=pa.array(self.org.p["github_uid"][author]),
+            merger_login=self._d(self._col(table, "merged_by"), "login"),
+            repo_name=self._d(self._col(table, "repo"), "repo"),
+        )
         self._page_table(table)
 
     def github_pull_requests(self, table: pa.Table, meta: PageMeta) -> None:
@@ -433,14 +476,19 @@ class RawWriter:
         rng = np.random.default_rng([org.options.seed, 51])
         base = rng.integers(100, 4000, len(org.org_project))
         reporter, assignee = issues["reporter"], issues["assignee"]
-        table = pa.table({**{k: v for k, v in issues.items()},
-                          "rn": np.arange(n), "key_base": base[issues["project"]],
-                          "project_key": self._d(issues["project"], "project"),
-                          "team_name": self._d(issues["team"], "team_name"),
-                          "assignee_id": self._d(assignee, "jira_id"),
-                          "assignee_email": self._d(assignee, "email"),
-                          "reporter_id": self._d(reporter, "jira_id"),
-                          "reporter_email": self._d(reporter, "email")})
+        table = pa.table(
+            {
+                **{k: v for k, v in issues.items()},
+                "rn": np.arange(n),
+                "key_base": base[issues["project"]],
+                "project_key": self._d(issues["project"], "project"),
+                "team_name": self._d(issues["team"], "team_name"),
+                "assignee_id": self._d(assignee, "jira_id"),
+                "assignee_email": self._d(assignee, "email"),
+                "reporter_id": self._d(reporter, "jira_id"),
+                "reporter_email": self._d(reporter, "email"),
+            }
+        )
         self.con.register("all_issues", table)
         summary = _sql_list(C.BUG_SUMMARIES)
         task = _sql_list(C.TASK_SUMMARIES)
@@ -463,10 +511,10 @@ class RawWriter:
                                                        [i.status + 1]}}}},
                  'resolution': CASE WHEN i.resolved >= 0 THEN {{'name': CASE WHEN i.wont_do
                                     THEN 'Won''t Do' ELSE 'Done' END}} END,
-                 'created': {_jira_ts('i.created', 'i.created_off')},
+                 'created': {_jira_ts("i.created", "i.created_off")},
                  'resolutiondate': CASE WHEN i.resolved >= 0
-                                        THEN {_jira_ts('i.resolved', 'i.resolved_off')} END,
-                 'updated': {_jira_ts('i.updated', 'i.updated_off')},
+                                        THEN {_jira_ts("i.resolved", "i.resolved_off")} END,
+                 'updated': {_jira_ts("i.updated", "i.updated_off")},
                  'project': {{'key': i.project_key}},
                  'components': [{{'name': i.team_name}}],
                  'labels': CASE WHEN i.pr_id >= 0 THEN ['caused-by-pr:' || i.pr_id]
@@ -482,12 +530,24 @@ class RawWriter:
         day = (issues["created"] - self.E) // 86400
         for k in range(pages):
             lo, hi = k * cap, min(n, (k + 1) * cap)
-            meta = PageMeta(source, k + 1, 0, 1, n, cap, int(max(0, day[lo])),
-                            int(min(org.days - 1, day[hi - 1])))
-            body = self._lines(f"SELECT id, \"key\", fields FROM issues_out "
-                               f"WHERE rn >= {lo} AND rn < {hi} ORDER BY rn")
-            head = (f'{{"expand":"schema,names","startAt":{lo},"maxResults":{cap},'
-                    f'"total":{n},"issues":[').encode()
+            meta = PageMeta(
+                source,
+                k + 1,
+                0,
+                1,
+                n,
+                cap,
+                int(max(0, day[lo])),
+                int(min(org.days - 1, day[hi - 1])),
+            )
+            body = self._lines(
+                f'SELECT id, "key", fields FROM issues_out '
+                f"WHERE rn >= {lo} AND rn < {hi} ORDER BY rn"
+            )
+            head = (
+                f'{{"expand":"schema,names","startAt":{lo},"maxResults":{cap},'
+                f'"total":{n},"issues":['
+            ).encode()
             path = self._path(meta)
             self._envelope(path, head, body, b"]}")
             self._done(path, source, hi - lo)
@@ -517,23 +577,60 @@ class RawWriter:
 
         def rows():
             for i in range(org.P):
-                segments = [(p["team0"][i], p["manager0"][i], p["start_day"][i],
-                             min(p["move_day"][i], p["end_day"][i]))]
+                segments = [
+                    (
+                        p["team0"][i],
+                        p["manager0"][i],
+                        p["start_day"][i],
+                        min(p["move_day"][i], p["end_day"][i]),
+                    )
+                ]
                 if p["move_day"][i] < NEVER and p["move_day"][i] < p["end_day"][i]:
-                    segments.append((p["team1"][i], p["manager1"][i], p["move_day"][i],
-                                     p["end_day"][i]))
+                    segments.append(
+                        (p["team1"][i], p["manager1"][i], p["move_day"][i], p["end_day"][i])
+                    )
                 for team, mgr, lo, hi in segments:
-                    yield [s["emp_id"][i], s["email"][i], s["full_name"][i],
-                           s["github_login"][i], s["jira_id"][i], s["openai_uid"][i],
-                           org.ts["team_id"][team], org.ts["team_name"][team],
-                           org.org_names[org.t["org"][team]], role[i], level[i],
-                           f"{p['salary'][i]:.0f}", org.tz_names[p["tz"][i]],
-                           s["emp_id"][mgr] if mgr >= 0 else "", day(lo), day(hi)]
+                    yield [
+                        s["emp_id"][i],
+                        s["email"][i],
+                        s["full_name"][i],
+                        s["github_login"][i],
+                        s["jira_id"][i],
+                        s["openai_uid"][i],
+                        org.ts["team_id"][team],
+                        org.ts["team_name"][team],
+                        org.org_names[org.t["org"][team]],
+                        role[i],
+                        level[i],
+                        f"{p['salary'][i]:.0f}",
+                        org.tz_names[p["tz"][i]],
+                        s["emp_id"][mgr] if mgr >= 0 else "",
+                        day(lo),
+                        day(hi),
+                    ]
 
-        self._csv("hr/roster.csv", [
-            "employee_id", "email", "full_name", "github_login", "jira_account_id",
-            "openai_user_id", "team_id", "team_name", "org", "role", "level", "salary_usd",
-            "timezone", "manager_id", "valid_from", "valid_to"], rows())
+        self._csv(
+            "hr/roster.csv",
+            [
+                "employee_id",
+                "email",
+                "full_name",
+                "github_login",
+                "jira_account_id",
+                "openai_user_id",
+                "team_id",
+                "team_name",
+                "org",
+                "role",
+                "level",
+                "salary_usd",
+                "timezone",
+                "manager_id",
+                "valid_from",
+                "valid_to",
+            ],
+            rows(),
+        )
 
     def api_keys(self) -> None:
         org, s = self.org, self.org.s
@@ -542,24 +639,50 @@ class RawWriter:
             return "" if d >= NEVER else org.date_of(d).isoformat()
 
         def rows():
-            for provider, keys in (("anthropic", org.anthropic_keys),
-                                   ("openai", org.openai_keys)):
+            for provider, keys in (("anthropic", org.anthropic_keys), ("openai", org.openai_keys)):
                 for i in range(len(keys)):
                     owner = keys.owner[i]
-                    yield [provider, keys.key_id[i], keys.name[i],
-                           s["email"][owner] if owner >= 0 else "", day(keys.valid_from[i]),
-                           day(keys.valid_to[i])]
+                    yield [
+                        provider,
+                        keys.key_id[i],
+                        keys.name[i],
+                        s["email"][owner] if owner >= 0 else "",
+                        day(keys.valid_from[i]),
+                        day(keys.valid_to[i]),
+                    ]
 
-        self._csv("hr/api_keys.csv", ["provider", "api_key_id", "api_key_name", "owner_email",
-                                      "valid_from", "valid_to"], rows())
+        self._csv(
+            "hr/api_keys.csv",
+            ["provider", "api_key_id", "api_key_name", "owner_email", "valid_from", "valid_to"],
+            rows(),
+        )
 
     def roadmap(self, items: dict) -> None:
-        rows = zip(items["team_id"], items["quarter"], items["item_id"], items["title"],
-                   items["planned_points"], items["delivered_points"], items["status"],
-                   items["delivered_at"], strict=True)
-        self._csv("roadmap/roadmap_items.csv", [
-            "team_id", "quarter", "item_id", "title", "planned_points", "delivered_points",
-            "status", "delivered_at"], rows)
+        rows = zip(
+            items["team_id"],
+            items["quarter"],
+            items["item_id"],
+            items["title"],
+            items["planned_points"],
+            items["delivered_points"],
+            items["status"],
+            items["delivered_at"],
+            strict=True,
+        )
+        self._csv(
+            "roadmap/roadmap_items.csv",
+            [
+                "team_id",
+                "quarter",
+                "item_id",
+                "title",
+                "planned_points",
+                "delivered_points",
+                "status",
+                "delivered_at",
+            ],
+            rows,
+        )
 
     def close(self) -> None:
         self.con.close()
@@ -568,8 +691,9 @@ class RawWriter:
 class PageBuffer:
     """Collects a source's rows day by day and writes them as pulls of <= cap-record pages."""
 
-    def __init__(self, source: str, write: Callable[[pa.Table, PageMeta], None], org: Org,
-                 cap: int):
+    def __init__(
+        self, source: str, write: Callable[[pa.Table, PageMeta], None], org: Org, cap: int
+    ):
         self.source = source
         self.write = write
         self.org = org
@@ -605,7 +729,8 @@ class PageBuffer:
             lo, hi = bounds[k], bounds[k + 1]
             part = table.slice(lo, hi - lo)
             part = part.append_column("rn", pa.array(np.arange(hi - lo, dtype=np.int64)))
-            meta = PageMeta(self.source, self.seq, k, pages, n, self.cap, int(day[lo]),
-                            int(day[hi - 1]))
+            meta = PageMeta(
+                self.source, self.seq, k, pages, n, self.cap, int(day[lo]), int(day[hi - 1])
+            )
             self.write(part, meta)
         self.chunks, self.rows = [], 0

@@ -39,14 +39,22 @@ def raw_views(con: duckdb.DuckDBPyConnection, raw: Path, gt: Path | None = None)
     """Flat views over the raw exports, written from the vendors' documented formats."""
     big = "maximum_object_size = 64000000"
     if gt is not None:
-        con.execute(f"create or replace view people as select * from "
-                    f"read_csv('{gt}/people.csv', all_varchar = true)")
-        con.execute(f"create or replace view truth_keys as select * from "
-                    f"read_csv('{gt}/api_keys.csv', all_varchar = true)")
-    con.execute(f"create or replace view roster as select * from "
-                f"read_csv('{raw}/hr/roster.csv', all_varchar = true)")
-    con.execute(f"create or replace view keys as select * from "
-                f"read_csv('{raw}/hr/api_keys.csv', all_varchar = true)")
+        con.execute(
+            f"create or replace view people as select * from "
+            f"read_csv('{gt}/people.csv', all_varchar = true)"
+        )
+        con.execute(
+            f"create or replace view truth_keys as select * from "
+            f"read_csv('{gt}/api_keys.csv', all_varchar = true)"
+        )
+    con.execute(
+        f"create or replace view roster as select * from "
+        f"read_csv('{raw}/hr/roster.csv', all_varchar = true)"
+    )
+    con.execute(
+        f"create or replace view keys as select * from "
+        f"read_csv('{raw}/hr/api_keys.csv', all_varchar = true)"
+    )
     con.execute(f"""
         create or replace view msg as
         with pages as (

@@ -18,7 +18,8 @@ from .conftest import raw_views, run_sim
 def _digests(root: Path) -> dict[str, str]:
     return {
         p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(root.rglob("*")) if p.is_file()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
     }
 
 
@@ -90,9 +91,26 @@ def cli():
 
 def test_cli_writes_the_raw_dir_and_ground_truth(cli, tmp_path):
     out = tmp_path / "demo" / "raw"
-    result = CliRunner().invoke(cli, ["simulate", "--out", str(out), "--employees", "40",
-                                      "--days", "10", "--seed", "3", "--start", "2026-01-05",
-                                      "--bucket", "1d", "--prompt-stuffer-rate", "0"])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "simulate",
+            "--out",
+            str(out),
+            "--employees",
+            "40",
+            "--days",
+            "10",
+            "--seed",
+            "3",
+            "--start",
+            "2026-01-05",
+            "--bucket",
+            "1d",
+            "--prompt-stuffer-rate",
+            "0",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "Wrote" in result.output
     assert (out / "hr" / "roster.csv").exists()
@@ -102,14 +120,17 @@ def test_cli_writes_the_raw_dir_and_ground_truth(cli, tmp_path):
     assert pages and all("20260105" <= p.name.split("_")[1] <= "20260114" for p in pages)
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["--employees", "3"], "--employees must be between"),
-    (["--days", "0"], "--days must be between"),
-    (["--bucket", "5m"], "--bucket must be 1h or 1d"),
-    (["--start", "2026-02-30"], "--start must be YYYY-MM-DD"),
-    (["--seed", "-1"], "--seed must be"),
-    (["--always-on-bot-rate", "0.9"], "--always-on-bot-rate must be between 0 and 0.2"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--employees", "3"], "--employees must be between"),
+        (["--days", "0"], "--days must be between"),
+        (["--bucket", "5m"], "--bucket must be 1h or 1d"),
+        (["--start", "2026-02-30"], "--start must be YYYY-MM-DD"),
+        (["--seed", "-1"], "--seed must be"),
+        (["--always-on-bot-rate", "0.9"], "--always-on-bot-rate must be between 0 and 0.2"),
+    ],
+)
 def test_cli_rejects_bad_options_in_one_line(cli, tmp_path, args, message):
     out = tmp_path / "raw"
     result = CliRunner().invoke(cli, ["simulate", "--out", str(out), *args])

@@ -42,8 +42,9 @@ def _lines(raw: Path, source: str):
 
 
 def _period(sim):
-    start = datetime(sim.options.start.year, sim.options.start.month, sim.options.start.day,
-                     tzinfo=UTC)
+    start = datetime(
+        sim.options.start.year, sim.options.start.month, sim.options.start.day, tzinfo=UTC
+    )
     return start, start + timedelta(days=sim.options.days)
 
 
@@ -82,9 +83,18 @@ def test_every_file_parses_and_stays_under_40_mb(small_sim):
 
 def test_anthropic_messages_pages(small_sim):
     start, end = _period(small_sim)
-    keys = {"api_key_id", "workspace_id", "model", "service_tier", "context_window",
-            "uncached_input_tokens", "cache_creation", "cache_read_input_tokens",
-            "output_tokens", "server_tool_use"}
+    keys = {
+        "api_key_id",
+        "workspace_id",
+        "model",
+        "service_tier",
+        "context_window",
+        "uncached_input_tokens",
+        "cache_creation",
+        "cache_read_input_tokens",
+        "output_tokens",
+        "server_tool_use",
+    }
     pages = list(_docs(small_sim.raw, "anthropic_messages"))
     assert len(pages) >= 2, "pages are split by time range"
     models, null_keys = set(), 0
@@ -97,10 +107,16 @@ def test_anthropic_messages_pages(small_sim):
             assert t1 - t0 == timedelta(hours=1) and t0.minute == 0 and start <= t0 < end
             for row in bucket["results"]:
                 assert set(row) == keys
-                assert set(row["cache_creation"]) == {"ephemeral_5m_input_tokens",
-                                                      "ephemeral_1h_input_tokens"}
-                for value in (row["uncached_input_tokens"], row["cache_read_input_tokens"],
-                              row["output_tokens"], *row["cache_creation"].values()):
+                assert set(row["cache_creation"]) == {
+                    "ephemeral_5m_input_tokens",
+                    "ephemeral_1h_input_tokens",
+                }
+                for value in (
+                    row["uncached_input_tokens"],
+                    row["cache_read_input_tokens"],
+                    row["output_tokens"],
+                    *row["cache_creation"].values(),
+                ):
                     assert isinstance(value, int) and value >= 0
                 if row["api_key_id"] is None:
                     null_keys += 1
@@ -116,9 +132,16 @@ def test_claude_code_records(small_sim):
     for path, doc in _docs(small_sim.raw, "anthropic_claude_code"):
         assert set(doc) == {"data", "has_more", "next_page"}, path
         for rec in doc["data"]:
-            assert set(rec) == {"date", "actor", "organization_id", "customer_type",
-                                "terminal_type", "core_metrics", "tool_actions",
-                                "model_breakdown"}
+            assert set(rec) == {
+                "date",
+                "actor",
+                "organization_id",
+                "customer_type",
+                "terminal_type",
+                "core_metrics",
+                "tool_actions",
+                "model_breakdown",
+            }
             assert RFC3339_Z.match(rec["date"]) and rec["date"].endswith("T00:00:00Z")
             actor = rec["actor"]
             actor_types.add(actor["type"])
@@ -128,11 +151,18 @@ def test_claude_code_records(small_sim):
                 assert set(actor) == {"type", "api_key_name"}
             customer_types.add(rec["customer_type"])
             assert (rec["customer_type"] == "api") == (actor["type"] == "api_actor")
-            assert set(rec["core_metrics"]) == {"num_sessions", "lines_of_code",
-                                                "commits_by_claude_code",
-                                                "pull_requests_by_claude_code"}
-            assert set(rec["tool_actions"]) == {"edit_tool", "multi_edit_tool", "write_tool",
-                                                "notebook_edit_tool"}
+            assert set(rec["core_metrics"]) == {
+                "num_sessions",
+                "lines_of_code",
+                "commits_by_claude_code",
+                "pull_requests_by_claude_code",
+            }
+            assert set(rec["tool_actions"]) == {
+                "edit_tool",
+                "multi_edit_tool",
+                "write_tool",
+                "notebook_edit_tool",
+            }
             assert rec["model_breakdown"]
             for mb in rec["model_breakdown"]:
                 assert set(mb["tokens"]) == {"input", "output", "cache_read", "cache_creation"}
@@ -157,8 +187,12 @@ def test_openai_pages_use_unix_seconds_and_inclusive_input(small_sim):
     start, end = _period(small_sim)
     users = 0
     for path, doc in _docs(small_sim.raw, "openai_completions"):
-        assert doc["object"] == "page" and set(doc) == {"object", "data", "has_more",
-                                                         "next_page"}, path
+        assert doc["object"] == "page" and set(doc) == {
+            "object",
+            "data",
+            "has_more",
+            "next_page",
+        }, path
         for bucket in doc["data"]:
             assert bucket["object"] == "bucket"
             assert isinstance(bucket["start_time"], int)
@@ -166,9 +200,18 @@ def test_openai_pages_use_unix_seconds_and_inclusive_input(small_sim):
             assert start.timestamp() <= bucket["start_time"] < end.timestamp()
             for row in bucket["results"]:
                 assert row["object"] == "organization.usage.completions.result"
-                assert {"input_tokens", "input_cached_tokens", "output_tokens",
-                        "num_model_requests", "project_id", "user_id", "api_key_id", "model",
-                        "batch", "service_tier"} <= set(row)
+                assert {
+                    "input_tokens",
+                    "input_cached_tokens",
+                    "output_tokens",
+                    "num_model_requests",
+                    "project_id",
+                    "user_id",
+                    "api_key_id",
+                    "model",
+                    "batch",
+                    "service_tier",
+                } <= set(row)
                 assert 0 <= row["input_cached_tokens"] <= row["input_tokens"]
                 assert row["num_model_requests"] >= 1
                 assert row["api_key_id"].startswith("key_")
@@ -192,12 +235,17 @@ def test_cursor_events_use_epoch_ms_strings_and_fractional_cents(small_sim):
             assert start.timestamp() * 1000 <= ms < end.timestamp() * 1000
             assert ms >= previous
             previous = ms
-            assert set(event["tokenUsage"]) == {"inputTokens", "outputTokens",
-                                                "cacheWriteTokens", "cacheReadTokens",
-                                                "totalCents"}
+            assert set(event["tokenUsage"]) == {
+                "inputTokens",
+                "outputTokens",
+                "cacheWriteTokens",
+                "cacheReadTokens",
+                "totalCents",
+            }
             assert event["isTokenBasedCall"] is True
             fractional += event["tokenUsage"]["totalCents"] != int(
-                event["tokenUsage"]["totalCents"])
+                event["tokenUsage"]["totalCents"]
+            )
     assert fractional > 0
 
 
@@ -206,10 +254,19 @@ def test_copilot_lines(small_sim, duck):
     for line in _lines(small_sim.raw, "copilot_users"):
         assert DAY.match(line["day"]) and isinstance(line["user_id"], int)
         assert line["user_login"] in logins
-        assert {"user_initiated_interaction_count", "code_generation_activity_count",
-                "code_acceptance_activity_count", "loc_suggested_to_add_sum", "loc_added_sum",
-                "used_agent", "used_chat", "used_cli", "totals_by_ide", "totals_by_feature",
-                "totals_by_cli"} <= set(line)
+        assert {
+            "user_initiated_interaction_count",
+            "code_generation_activity_count",
+            "code_acceptance_activity_count",
+            "loc_suggested_to_add_sum",
+            "loc_added_sum",
+            "used_agent",
+            "used_chat",
+            "used_cli",
+            "totals_by_ide",
+            "totals_by_feature",
+            "totals_by_cli",
+        } <= set(line)
         tokens = line["totals_by_cli"]["token_usage"]
         if not line["used_cli"]:
             assert tokens == {"prompt_tokens_sum": 0, "output_tokens_sum": 0}
@@ -222,10 +279,22 @@ def test_telemetry_events(small_sim):
         assert event["name"] == "claude_code.api_request"
         assert RFC3339_MS_Z.match(event["timestamp"])
         attrs = event["attributes"]
-        assert {"session.id", "organization.id", "user.account_uuid", "user.email", "user.id",
-                "terminal.type", "model", "cost_usd", "duration_ms", "input_tokens",
-                "output_tokens", "cache_read_tokens", "cache_creation_tokens",
-                "request_id"} == set(attrs)
+        assert {
+            "session.id",
+            "organization.id",
+            "user.account_uuid",
+            "user.email",
+            "user.id",
+            "terminal.type",
+            "model",
+            "cost_usd",
+            "duration_ms",
+            "input_tokens",
+            "output_tokens",
+            "cache_read_tokens",
+            "cache_creation_tokens",
+            "request_id",
+        } == set(attrs)
         assert attrs["request_id"].startswith("req_")
         ids.add(attrs["request_id"])
     assert ids, "no telemetry"
@@ -242,10 +311,29 @@ def test_github_pull_requests(small_sim):
     for path, doc in _docs(small_sim.raw, "github_pull_requests"):
         assert isinstance(doc, list), path
         for pr in doc:
-            assert {"id", "number", "state", "title", "user", "labels", "draft", "created_at",
-                    "closed_at", "merged_at", "merged", "merged_by", "merge_commit_sha", "base",
-                    "head", "additions", "deletions", "changed_files", "commits", "comments",
-                    "review_comments"} == set(pr)
+            assert {
+                "id",
+                "number",
+                "state",
+                "title",
+                "user",
+                "labels",
+                "draft",
+                "created_at",
+                "closed_at",
+                "merged_at",
+                "merged",
+                "merged_by",
+                "merge_commit_sha",
+                "base",
+                "head",
+                "additions",
+                "deletions",
+                "changed_files",
+                "commits",
+                "comments",
+                "review_comments",
+            } == set(pr)
             assert pr["id"] not in ids
             ids.add(pr["id"])
             assert pr["merged"] == (pr["merged_at"] is not None)
@@ -275,8 +363,9 @@ def test_github_pull_requests(small_sim):
 
 
 def test_jira_search_pages(small_sim, duck):
-    tz_of = dict(duck.execute("select email, any_value(timezone) from roster group by 1")
-                 .fetchall())
+    tz_of = dict(
+        duck.execute("select email, any_value(timezone) from roster group by 1").fetchall()
+    )
     emails = set(tz_of)
     pr_ids = {r[0] for r in duck.execute("select id from pr").fetchall()}
     total, linked, offsets = 0, 0, set()
@@ -310,8 +399,8 @@ def test_jira_search_pages(small_sim, duck):
 
 def test_model_ids_have_date_suffixes_and_known_families(duck):
     families = [
-        re.compile(row["model_regex"]) for row in
-        csv.DictReader((PROJECT_DIR / "seeds" / "model_families.csv").open())
+        re.compile(row["model_regex"])
+        for row in csv.DictReader((PROJECT_DIR / "seeds" / "model_families.csv").open())
     ]
     models = set()
     for view in ("msg", "cc", "tel", "oai", "cur"):
@@ -327,19 +416,47 @@ def test_model_ids_have_date_suffixes_and_known_families(duck):
 def test_company_csvs(small_sim):
     roster = list(csv.DictReader((small_sim.raw / "hr" / "roster.csv").open()))
     assert list(roster[0]) == [
-        "employee_id", "email", "full_name", "github_login", "jira_account_id",
-        "openai_user_id", "team_id", "team_name", "org", "role", "level", "salary_usd",
-        "timezone", "manager_id", "valid_from", "valid_to"]
+        "employee_id",
+        "email",
+        "full_name",
+        "github_login",
+        "jira_account_id",
+        "openai_user_id",
+        "team_id",
+        "team_name",
+        "org",
+        "role",
+        "level",
+        "salary_usd",
+        "timezone",
+        "manager_id",
+        "valid_from",
+        "valid_to",
+    ]
     keys = list(csv.DictReader((small_sim.raw / "hr" / "api_keys.csv").open()))
-    assert list(keys[0]) == ["provider", "api_key_id", "api_key_name", "owner_email",
-                             "valid_from", "valid_to"]
+    assert list(keys[0]) == [
+        "provider",
+        "api_key_id",
+        "api_key_name",
+        "owner_email",
+        "valid_from",
+        "valid_to",
+    ]
     emails = {r["email"] for r in roster}
     assert {k["provider"] for k in keys} == {"anthropic", "openai"}
     assert any(not k["owner_email"] for k in keys), "no unowned key"
     assert all(not k["owner_email"] or k["owner_email"] in emails for k in keys)
     items = list(csv.DictReader((small_sim.raw / "roadmap" / "roadmap_items.csv").open()))
-    assert list(items[0]) == ["team_id", "quarter", "item_id", "title", "planned_points",
-                              "delivered_points", "status", "delivered_at"]
+    assert list(items[0]) == [
+        "team_id",
+        "quarter",
+        "item_id",
+        "title",
+        "planned_points",
+        "delivered_points",
+        "status",
+        "delivered_at",
+    ]
     teams = {r["team_id"] for r in roster}
     assert {i["team_id"] for i in items} == teams
     assert len({i["item_id"] for i in items}) == len(items)

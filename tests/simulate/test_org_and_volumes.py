@@ -62,7 +62,9 @@ def test_every_team_has_five_people_through_every_month(small_sim):
         lo, hi = max(month, start), min(nxt, end)
         for team in teams:
             present = {
-                r["employee_id"] for r in rows if r["team_id"] == team
+                r["employee_id"]
+                for r in rows
+                if r["team_id"] == team
                 and date.fromisoformat(r["valid_from"]) <= lo
                 and (not r["valid_to"] or date.fromisoformat(r["valid_to"]) >= hi)
             }
@@ -78,8 +80,9 @@ def test_volumes_stay_within_documented_bounds(small_sim):
     telemetry_days = o.employees * min(o.days, o.telemetry_days)
     records = small_sim.summary.records_by_source
     for source, (lo, hi) in RECORDS_PER_PERSON_DAY.items():
-        per = records.get(source, 0) / (telemetry_days if source.startswith("telemetry")
-                                        else person_days)
+        per = records.get(source, 0) / (
+            telemetry_days if source.startswith("telemetry") else person_days
+        )
         assert lo <= per <= hi, (source, per)
     assert small_sim.summary.bytes_written / person_days <= MAX_BYTES_PER_PERSON_DAY
     assert max(p.stat().st_size for p in small_sim.summary.paths) < MAX_FILE_BYTES
@@ -92,7 +95,8 @@ def test_ground_truth_is_complete_and_beside_the_raw_dir(small_sim):
     people = list(csv.DictReader((gt / "people.csv").open()))
     assert len(people) == small_sim.options.employees
     assert {"employee_id", "email", "persona", "latent_productivity", "ai_affinity"} <= set(
-        people[0])
+        people[0]
+    )
     teams = list(csv.DictReader((gt / "teams.csv").open()))
     assert {t["team_id"] for t in teams} == {r["team_id"] for r in _roster(small_sim)}
     routes = list(csv.DictReader((gt / "referral_routes.csv").open()))

@@ -20,8 +20,11 @@ def _owner_hours(duck, personal_only: bool = False):
 
     `personal_only` keeps the keys the ground truth calls personal (shared team keys and the
     keys Claude Code runs on mix other people's or tools' rhythms into the owner's)."""
-    personal = ("and k.api_key_id in (select api_key_id from truth_keys where kind = 'personal')"
-                if personal_only else "")
+    personal = (
+        "and k.api_key_id in (select api_key_id from truth_keys where kind = 'personal')"
+        if personal_only
+        else ""
+    )
     return f"""
         with owners as (
             select k.api_key_id, k.owner_email as email, any_value(r.timezone) as tz
@@ -35,8 +38,14 @@ def _owner_hours(duck, personal_only: bool = False):
 
 def test_every_persona_is_planted(duck):
     counts = dict(duck.execute("select persona, count(*) from people group by 1").fetchall())
-    for persona in ("pr_spammer", "always_on_bot", "referral_inflater", "telemetry_inflater",
-                    "unattended_agent", "prompt_stuffer"):
+    for persona in (
+        "pr_spammer",
+        "always_on_bot",
+        "referral_inflater",
+        "telemetry_inflater",
+        "unattended_agent",
+        "prompt_stuffer",
+    ):
         assert counts.get(persona, 0) >= 1, persona
     assert counts["normal"] > 40
 
@@ -86,11 +95,14 @@ def test_unattended_agents_work_nights_and_weekends_in_their_timezone(duck):
 
 def test_always_on_bots_burn_flat_through_every_office_hour(duck):
     for employee_id, email in _who(duck, "always_on_bot"):
-        office = duck.execute(f"""
+        office = duck.execute(
+            f"""
             with l as ({_owner_hours(duck)}),
             bot as (select date_trunc('hour', lt) as h, sum(tokens) as tokens
                     from l where email = ? and model like 'claude-haiku%' group by 1)
-            select h, tokens from bot""", [email]).fetchall()
+            select h, tokens from bot""",
+            [email],
+        ).fetchall()
         slots = {h: t for h, t in office}
         weekday_hours = [h for h in slots if h.isoweekday() <= 5 and 8 <= h.hour < 18]
         # Every office hour of every weekday in the period (but the first/last partial days).
@@ -107,35 +119,42 @@ def test_always_on_bots_burn_flat_through_every_office_hour(duck):
         night = sum(t for h, t in slots.items() if h.hour < 6)
         assert night < 0.02 * sum(slots.values())
     # ... and nothing delivered.
-    prs = dict(duck.execute("""
+    prs = dict(
+        duck.execute("""
         select p.persona, count(*) filter (where pr.merged_at is not null) / count(distinct
                p.employee_id)
         from people p join roster r using (email)
         left join pr on pr."user".login = r.github_login
-        where p.role = 'engineer' group by 1""").fetchall())
+        where p.role = 'engineer' group by 1""").fetchall()
+    )
     assert prs["always_on_bot"] <= 1
     assert prs["normal"] >= 3
 
 
 def test_prompt_stuffers_send_huge_uncached_prompts_with_normal_output(duck):
-    rows = dict((r[0], r[1:]) for r in duck.execute("""
+    rows = dict(
+        (r[0], r[1:])
+        for r in duck.execute("""
         select p.persona = 'prompt_stuffer', median(input), sum(cache_read) / sum(input + cache_read),
                median(output), count(*)
-        from cur join people p using (email) group by 1""").fetchall())
+        from cur join people p using (email) group by 1""").fetchall()
+    )
     stuffer, others = rows[True], rows[False]
     assert others[3] >= 100, "too few ordinary Cursor events to compare with"
     assert stuffer[0] > 10 * others[0]
     assert stuffer[1] < 0.1 < 0.5 < others[1]
     assert 0.5 < stuffer[2] / others[2] < 2
     # Their own API key (not the ones Claude Code runs on) shows the same shape.
-    api = dict(duck.execute(f"""
+    api = dict(
+        duck.execute(f"""
         with l as ({_owner_hours(duck)})
         select p.persona = 'prompt_stuffer',
                median(cache_read / (cache_read + uncached)) from l join people p using (email)
         where p.persona in ('normal', 'prompt_stuffer')
           and l.key not in (select k.api_key_id from keys k
                             join cc on cc.key_name = k.api_key_name)
-        group by 1""").fetchall())
+        group by 1""").fetchall()
+    )
     assert api[True] < 0.1 and api[False] > 0.25
 
 
@@ -154,13 +173,15 @@ def test_pr_spammers_open_many_tiny_prs_and_burn_tokens(duck):
               where p.persona = 'normal') n on n.github_login = pr."user".login""").fetchone()[0]
     assert normal_tiny < 0.1
     # AI tokens per person: their personal API keys plus their Claude Code records.
-    tokens = dict(duck.execute(f"""
+    tokens = dict(
+        duck.execute(f"""
         with api as (select email, sum(tokens) as t from ({_owner_hours(duck, True)}) l
                      group by 1),
         code as (select email, sum(tokens) as t from cc where email is not null group by 1)
         select p.email, coalesce(api.t, 0) + coalesce(code.t, 0)
         from people p left join api using (email) left join code using (email)
-        where p.role = 'engineer'""").fetchall())
+        where p.role = 'engineer'""").fetchall()
+    )
     personas = dict(duck.execute("select email, persona from people").fetchall())
     users = sorted(v for e, v in tokens.items() if personas[e] == "normal" and v > 0)
     top_quartile = users[int(0.75 * len(users))]
@@ -169,35 +190,45 @@ def test_pr_spammers_open_many_tiny_prs_and_burn_tokens(duck):
             continue
         assert prs >= 3 * max(median_prs, 1), (employee_id, prs, median_prs)
         assert tiny > 0.6, (employee_id, tiny)
-        email = duck.execute("select email from people where employee_id = ?",
-                             [employee_id]).fetchone()[0]
+        email = duck.execute(
+            "select email from people where employee_id = ?", [employee_id]
+        ).fetchone()[0]
         assert tokens[email] > top_quartile, (employee_id, tokens[email], top_quartile)
 
 
 def test_referral_inflaters_collect_colleagues_usage(duck):
     for employee_id, email in _who(duck, "referral_inflater"):
-        installs = duck.execute("""
+        installs = duck.execute(
+            """
             select install, sum(tokens) from tel where email = ? group by 1""",
-                                [email]).fetchall()
+            [email],
+        ).fetchall()
         assert len(installs) >= 2, "telemetry shows one install only"
         team = duck.execute("select team_id from roster where email = ?", [email]).fetchone()[0]
         foreign = 0
         for install, routed in installs:
-            owners = duck.execute("""
+            owners = duck.execute(
+                """
                 select email, sum(tokens) from tel where install = ? and email <> ?
-                group by 1""", [install, email]).fetchall()
+                group by 1""",
+                [install, email],
+            ).fetchall()
             if not owners:
                 continue  # the inflater's own machine
             foreign += 1
             assert len(owners) == 1
             mate, own = owners[0]
-            assert duck.execute("select team_id from roster where email = ?",
-                                [mate]).fetchone()[0] == team
+            assert (
+                duck.execute("select team_id from roster where email = ?", [mate]).fetchone()[0]
+                == team
+            )
             share = routed / (routed + own)
             assert 0.4 < share < 0.95, (mate, share)
             # The colleague's own billed Claude Code usage drops accordingly.
-            billed = duck.execute("select sum(tokens) from cc where email = ?",
-                                  [mate]).fetchone()[0] or 0
+            billed = (
+                duck.execute("select sum(tokens) from cc where email = ?", [mate]).fetchone()[0]
+                or 0
+            )
             assert billed < 0.6 * (routed + own)
         assert foreign >= 1, employee_id
 
