@@ -462,3 +462,55 @@ _LATER_SQL = {name: f"select * from wh.{table}" for name, table in LATER_TABLES.
 def later_table(wh: Warehouse, name: str) -> pd.DataFrame:
     """A whole later mart by its short name (raises TableMissing until it is built)."""
     return wh.query(_LATER_SQL[name], requires=[LATER_TABLES[name]])
+
+
+# ---- incentive lab inputs (schemes evaluated in-process with edited parameters) ------------
+
+# What mileage.incentives.load_marts reads: without these the lab can only show the marts.
+LAB_INPUTS = (
+    "intermediate.int_employee_assignments",
+    "marts.fct_team_months",
+    "marts.fct_roadmap_quarters",
+    "marts.fct_pull_requests",
+    "marts.fct_ai_usage_daily",
+)
+LAB_CACHE_VERSIONS = 2
+
+_lab_facts: OrderedDict[FileVersion, tuple] = OrderedDict()
+_lab_lock = threading.Lock()
+
+
+def lab_inputs_missing(wh: Warehouse) -> list[str]:
+    """The lab's input tables this warehouse lacks (empty: schemes can be evaluated here)."""
+    return wh.missing(LAB_INPUTS)
+
+
+def lab_marts(wh: Warehouse) -> dict[str, pd.DataFrame]:
+    """The incentive lab's inputs from the attached warehouse (mileage.incentives.load_marts:
+    constant queries, usage aggregated to person x team x month in DuckDB)."""
+    from mileage.incentives import load_marts
+
+    wh.require(*LAB_INPUTS)
+    cursor = wh._con.cursor()  # a cursor per load: safe across Streamlit's threads
+    try:
+        return load_marts(cursor, prefix="wh.")
+    finally:
+        cursor.close()
+
+
+def lab_facts(wh: Warehouse):
+    """(Facts, gaming signals or None) for this version of the warehouse, built once per file
+    version and shared by every session (schemes only read them; tactics copy them)."""
+    from mileage.incentives import build_facts
+
+    with _lab_lock:
+        if wh.version in _lab_facts:
+            _lab_facts.move_to_end(wh.version)
+            return _lab_facts[wh.version]
+    marts = lab_marts(wh)
+    entry = (build_facts(marts), marts.get("fct_gaming_signals"))
+    with _lab_lock:
+        _lab_facts[wh.version] = entry
+        while len(_lab_facts) > LAB_CACHE_VERSIONS:
+            _lab_facts.popitem(last=False)
+    return entry
