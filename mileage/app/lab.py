@@ -18,7 +18,7 @@ from typing import Any
 
 import pandas as pd
 
-from mileage.incentives import Scheme, SchemeError, compare, evaluate, stress_test
+from mileage.incentives import TACTICS, Scheme, SchemeError, compare, evaluate, stress_test
 from mileage.incentives.schemes import NORMALISE, PERIODS
 from mileage.incentives.stress import DEFAULT_SEED, DEFAULT_SHARE
 
@@ -335,6 +335,10 @@ def combine(results: Mapping[str, SchemeResult], labels: Mapping[str, str],
     comparison.insert(3, "changes", comparison["scheme"].map(
         lambda s: "; ".join(edits.get(s) or [])))
     stress = pd.concat([r.stress for r in results.values()], ignore_index=True)
+    if "tactic" in stress.columns:  # tactic by tactic, like the mart
+        order = {t: i for i, t in enumerate(TACTICS)}
+        stress = stress.sort_values("tactic", key=lambda t: t.map(order).fillna(len(order)),
+                                    kind="stable").reset_index(drop=True)
     payouts = pd.concat([r.payouts for r in results.values()], ignore_index=True)
     return comparison, stress, payouts
 
