@@ -307,6 +307,14 @@ MART_ASSETS: tuple[Asset, ...] = (
     Asset("fct_efficiency_audit", "mart", "marts.fct_efficiency_audit",
           key=("team_id", "month_start"),
           description="Spend per outcome point per team and month."),
+    # the incentive lab's marts (issue 6)
+    Asset("fct_bonus_payouts", "mart", "marts.fct_bonus_payouts", key=("payout_id",),
+          description="Bonus payouts per scheme, period and recipient."),
+    Asset("fct_scheme_comparison", "mart", "marts.fct_scheme_comparison", key=("scheme",),
+          description="Incentive schemes side by side."),
+    Asset("fct_goodhart_stress_test", "mart", "marts.fct_goodhart_stress_test",
+          key=("scheme", "tactic"),
+          description="What each gaming tactic would move under each scheme."),
 )
 
 # Tables in schema marts that are plumbing, not published figures.
@@ -493,7 +501,8 @@ MART_DERIVED: tuple[Asset, ...] = (
         "mart_coverage",
         "mart",
         derived=True,
-        description="One row per table in schema marts: whether a mart suite guards it.",
+        description="One row per table in schema marts (plumbing aside): each should have a "
+        "mart suite.",
     ),
     Asset(
         "column_types",

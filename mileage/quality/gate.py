@@ -9,6 +9,7 @@ row per expectation in `quality.validation_results`, one run row in `quality.val
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -21,6 +22,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 import yaml
 
@@ -211,10 +213,20 @@ def _quote(column: str) -> str:
 
 
 def _referenced_columns(suite: dict, available: list[str]) -> list[str]:
-    """Columns the suite's expectations mention (kwargs and row conditions), in frame order."""
-    text = json.dumps([e.get("kwargs", {}) for e in suite.get("expectations", [])])
-    words = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", text))
+    """Columns whose values the suite's expectations read (kwargs and row conditions).
+
+    Table-level schema expectations only need column *names*: they do not count here.
+    """
+    kwargs = [
+        e.get("kwargs", {})
+        for e in suite.get("expectations", [])
+        if e.get("type") not in SCHEMA_ONLY_EXPECTATIONS
+    ]
+    words = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", json.dumps(kwargs)))
     return [c for c in available if c in words]
+
+
+SCHEMA_ONLY_EXPECTATIONS = {"expect_table_columns_to_match_set", "expect_column_to_exist"}
 
 
 @dataclass
@@ -226,16 +238,43 @@ class Frames:
     note: str = ""
 
 
+def for_gx(frame: pd.DataFrame, placeholders: Iterable[str] = ()) -> pd.DataFrame:
+    """Shape a DuckDB frame so GX's pandas metrics stay vectorised and memory stays small.
+
+    - GX compares datetimes vectorised only for datetime64[ns] (DuckDB gives [us]); other
+      units fall back to a Python call per row (minutes on millions of rows).
+    - GX compares numbers vectorised only for numpy int/float; nullable Int64 (DuckDB's
+      integers with NULLs) also falls back per row, so those become float64 (exact to 2**53).
+    - Columns no expectation reads are carried as empty 1-byte placeholders, so table-level
+      schema expectations see the table's real column set without loading its data.
+    """
+    for column in frame.columns:
+        dtype = frame[column].dtype
+        if isinstance(dtype, pd.api.extensions.ExtensionDtype):
+            if pd.api.types.is_integer_dtype(dtype):
+                frame[column] = frame[column].astype("float64")
+        elif pd.api.types.is_datetime64_dtype(dtype) and str(dtype) != "datetime64[ns]":
+            # a date beyond 2262 keeps its unit (slower, still correct)
+            with contextlib.suppress(OverflowError, ValueError):
+                frame[column] = frame[column].astype("datetime64[ns]")
+    extra = [c for c in placeholders if c not in frame.columns]
+    if extra:
+        empty = pd.Categorical.from_codes(
+            np.full(len(frame), -1, dtype=np.int8), categories=pd.Index([], dtype=object)
+        )
+        frame = frame.assign(**dict.fromkeys(extra, empty))
+    return frame
+
+
 def read_asset(con, asset: Asset, suite: dict, settings: dict) -> Frames:
     if asset.name == "column_types":
         frame = _column_types_frame(con, asset)
         return Frames([frame], len(frame))
     if asset.name == "mart_coverage":
         frame = con.execute(
-            "select table_name, table_name in (select unnest(?)) as has_suite "
-            "from information_schema.tables where table_schema = 'marts' "
+            "select table_name from information_schema.tables where table_schema = 'marts' "
             "and table_name not in (select unnest(?)) order by table_name",
-            [[a.name for a in MART_ASSETS], list(NOT_PUBLIC_MARTS)],
+            [list(NOT_PUBLIC_MARTS)],
         ).df()
         return Frames([frame], len(frame))
     if asset.relation and not _relation_exists(con, asset.relation):
@@ -251,22 +290,25 @@ def read_asset(con, asset: Asset, suite: dict, settings: dict) -> Frames:
         note = _first_line(exc)
         sql = f"select * from {asset.relation}"
         available = _columns_of(con, sql)
-    columns = _referenced_columns(suite, available) or available
+    columns = _referenced_columns(suite, available) or available[:1]
+    placeholders = [c for c in available if c not in columns]
     select = ", ".join(_quote(c) for c in columns)
     rows = con.execute(f"select count(*) from ({sql})").fetchone()[0]
-    batch_rows = int(settings.get("batch_rows") or 2_000_000)
+    batch_rows = int(settings.get("batch_rows") or 1_000_000)
     key = [c for c in asset.key if c in available]
     if rows <= batch_rows or len(key) != len(asset.key) or not key:
-        return Frames([con.execute(f"select {select} from ({sql})").df()], rows, note)
+        frame = con.execute(f"select {select} from ({sql})").df()
+        return Frames([for_gx(frame, placeholders)], rows, note)
     parts = math.ceil(rows / batch_rows)
     key_sql = ", ".join(_quote(c) for c in key)
 
     def batches():
         # a key's duplicates hash to the same batch, so uniqueness holds across batches
         for part in range(parts):
-            yield con.execute(
+            frame = con.execute(
                 f"select {select} from ({sql}) where hash({key_sql}) % {parts} = {part}"
             ).df()
+            yield for_gx(frame, placeholders)
 
     return Frames(batches(), rows, note)
 
@@ -355,6 +397,13 @@ def _condition(kwargs: dict) -> str:
     return f"where {condition}" if condition else ""
 
 
+def _is_missing(value) -> bool:
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
 def _short(value) -> str:
     text = str(value)
     return text if len(text) <= DETAIL_CHARS else text[: DETAIL_CHARS - 3] + "..."
@@ -389,7 +438,7 @@ def _detail(result, expectation: dict) -> str:
             observed = set(map(str, body.get("observed_value") or []))
             missing = [v for v in kwargs.get("value_set", []) if str(v) not in observed]
         return "missing or retyped " + ", ".join(map(str, missing)) if missing else ""
-    values = body.get("partial_unexpected_list")
+    values = [v for v in body.get("partial_unexpected_list") or [] if not _is_missing(v)]
     if values:
         return "e.g. " + ", ".join(_short(v) for v in values[:5])
     if body.get("observed_value") is not None:
@@ -503,6 +552,8 @@ def persist(con, result: GateResult) -> None:
     con.execute("create schema if not exists quality")
     con.execute(RUNS_DDL)
     con.execute(RESULTS_DDL)
+    # warehouses recorded before `stages` existed
+    con.execute("alter table quality.validation_runs add column if not exists stages varchar")
     con.execute(
         "insert into quality.validation_runs "
         "(run_id, run_at, stages, passed, critical_failures, warnings, summary) "
@@ -542,14 +593,15 @@ def persist(con, result: GateResult) -> None:
 
 
 def _connect(warehouse: Path) -> tuple[duckdb.DuckDBPyConnection, str]:
-    """Read-write (a build's private file); read-only when another process holds the file."""
+    """Read-write (a build's private file); read-only when someone else has the file open."""
     try:
         return duckdb.connect(str(warehouse)), ""
-    except duckdb.IOException as exc:
-        if "lock" not in str(exc).lower():
+    except (duckdb.IOException, duckdb.ConnectionException) as exc:
+        text = str(exc).lower()
+        if "lock" not in text and "different configuration" not in text:
             raise
         note = (
-            f"{warehouse} is open in another process (the app?): validated read-only, "
+            f"{warehouse} is open elsewhere (the app?): validated read-only, "
             "results not recorded in quality.*"
         )
         return duckdb.connect(str(warehouse), read_only=True), note

@@ -66,6 +66,10 @@ COLUMNS: dict[str, dict[str, str]] = {
     "fct_token_leaderboard": _cols("month_start:DATE employee_key:V team_id:V total_tokens:B token_rank:I tier:V outcome_rank:I is_flagged:BOOL"),
     "fct_leaderboard_summary": _cols("month_start:DATE rank_correlation:D top_tier_people:I top_tier_flagged_share:D"),
     "fct_efficiency_audit": _cols("team_id:V month_start:DATE headcount:I total_tokens:B spend_usd:D flagged_spend_share:D"),
+    # the incentive lab's marts: the columns these suites check
+    "fct_bonus_payouts": _cols("payout_id:V scheme:V period_start:DATE period_end:DATE team_id:V employee_key:V payout_usd:D budget_usd:D"),
+    "fct_scheme_comparison": _cols("scheme:V population:I recipients:I total_cost_usd:D top_decile_share:D flagged_share:D"),
+    "fct_goodhart_stress_test": _cols("scheme:V tactic:V share_gamed:D gamers:I population:I"),
 }
 
 PROVIDERS = ["anthropic", "openai", "cursor", "copilot"]
@@ -402,6 +406,24 @@ def mart_suites() -> dict[str, SuiteBuilder]:
     ea.non_negative("headcount", "total_tokens", "spend_usd")
     ea.between("flagged_spend_share", "share", 0, 1)
     ea.not_in_future("month_start")
+
+    bp = by["fct_bonus_payouts"]
+    bp.unique("payout_id")
+    bp.unique("scheme", "period_start", "team_id", "employee_key")
+    bp.non_negative("payout_usd", "budget_usd")
+    bp.a_ge_b("period_end", "period_start", "timestamp")
+
+    sc = by["fct_scheme_comparison"]
+    sc.unique("scheme")
+    sc.non_negative("population", "recipients", "total_cost_usd")
+    sc.a_ge_b("population", "recipients", "consistency")
+    sc.between("top_decile_share", "share", 0, 1)
+    sc.between("flagged_share", "share", 0, 1)
+
+    st = by["fct_goodhart_stress_test"]
+    st.unique("scheme", "tactic")
+    st.between("share_gamed", "share", 0, 1)
+    st.a_ge_b("population", "gamers", "consistency")
     return by
 
 
@@ -441,7 +463,7 @@ def mart_derived_suites() -> list[SuiteBuilder]:
     rec.between("hourly_minus_daily_tokens", "consistency", 0, 0)
 
     cov = d["mart_coverage"]
-    cov.in_set("has_suite", [True], "coverage", WARNING,
+    cov.in_set("table_name", [a.name for a in MART_ASSETS], "coverage", WARNING,
                notes="a mart without a suite is published unchecked")
 
     types = d["column_types"]

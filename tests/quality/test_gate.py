@@ -117,3 +117,76 @@ def test_a_declared_export_period_is_enforced(sim_warehouse, copy_of, tmp_path):
         "fct_ai_usage_daily.mart: expect_column_values_to_be_between(usage_date) "
         f"failed on {outside} rows"
     )
+
+
+def _thresholds_copy(tmp_path, **settings):
+    import shutil
+
+    import yaml
+
+    folder = tmp_path / "expectations"
+    shutil.copytree(expectations_dir(), folder)
+    thresholds = yaml.safe_load((folder / "thresholds.yml").read_text())
+    thresholds["settings"].update(settings)
+    (folder / "thresholds.yml").write_text(yaml.safe_dump(thresholds))
+    return folder
+
+
+def test_batches_give_the_same_results_and_still_find_duplicate_keys(
+    sim_warehouse, copy_of, tmp_path
+):
+    """Frames larger than batch_rows are read in hash partitions of their key."""
+    from quality.conftest import execute
+
+    wh = copy_of(sim_warehouse)
+    (rows,) = query(wh, "select count(*) from marts.fct_ai_usage_hourly")[0]
+    small = _thresholds_copy(tmp_path, batch_rows=max(rows // 7, 100))
+    whole = run_gate(wh, ("mart",))
+    seen = []
+    batched = run_gate(wh, ("mart",), lambda item, done, total: seen.append((item, done, total)),
+                       expectations=small)
+    assert whole.passed and batched.passed
+    key = [(o.suite, o.expectation_type, o.column_name, o.success, o.unexpected_count)
+           for o in whole.outcomes]
+    assert key == [(o.suite, o.expectation_type, o.column_name, o.success, o.unexpected_count)
+                   for o in batched.outcomes]
+    elements = {(o.suite, o.expectation_type, o.column_name): o.element_count
+                for o in batched.outcomes}
+    assert elements[("fct_ai_usage_hourly.mart", "expect_column_values_to_be_unique",
+                     "usage_hourly_id")] == rows
+    assert ("fct_ai_usage_hourly.mart", 1, len(whole.suites_run)) in seen
+
+    # a duplicated key lands in one batch with its original, wherever the batches split
+    execute(wh, "insert into marts.fct_ai_usage_hourly select * from marts.fct_ai_usage_hourly "
+                "order by usage_hourly_id desc limit 3")
+    failed = run_gate(wh, ("mart",), expectations=small)
+    assert failed.summary().startswith(
+        "fct_ai_usage_hourly.mart: expect_column_values_to_be_unique(usage_hourly_id) "
+        "failed on 6 rows"
+    ), failed.summary()
+
+
+def test_a_warehouse_open_elsewhere_is_validated_read_only(tiny_warehouse, copy_of):
+    """The app may hold the live file: the gate still validates, and says it recorded nothing."""
+    import subprocess
+    import sys
+
+    wh = copy_of(tiny_warehouse)
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         "import duckdb, sys, time; c = duckdb.connect(sys.argv[1], read_only=True); "
+         "print('open', flush=True); time.sleep(120)", str(wh)],
+        stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "open"
+        result = run_gate(wh, ("mart",))
+    finally:
+        holder.kill()
+        holder.wait()
+    assert result.passed
+    assert not result.persisted
+    assert any("validated read-only" in n for n in result.warnings_summary())
+    tables = query(wh, "select count(*) from information_schema.tables "
+                       "where table_schema = 'quality'")
+    assert tables == [(0,)]
