@@ -31,7 +31,7 @@ select
     closed_at,
     merged_at is not null as is_merged,
     case when merged_at is not null
-        then {{ dbt.datediff('opened_at', 'merged_at', 'second') }} / 3600.0
+        then cast({{ dbt.datediff('opened_at', 'merged_at', 'second') }} as double) / 3600
     end as cycle_time_hours,
     cast(additions as {{ dbt.type_int() }}) as additions,
     cast(deletions as {{ dbt.type_int() }}) as deletions,

@@ -69,7 +69,7 @@ def register_landing(spark, landing_dir: Path) -> list[str]:
     return names
 
 
-def run_dbt(args: list[str], target_path: Path) -> int:
+def run_dbt(args: list[str], target_path: Path, project_dir: Path = PROJECT_DIR) -> int:
     from dbt.cli.main import dbtRunner
 
     os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
@@ -79,9 +79,9 @@ def run_dbt(args: list[str], target_path: Path) -> int:
         "--target",
         "spark",
         "--project-dir",
-        str(PROJECT_DIR),
+        str(project_dir),
         "--profiles-dir",
-        str(PROJECT_DIR),
+        str(project_dir),
         "--target-path",
         str(target_path),
         "--log-path",
@@ -121,6 +121,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--export", type=Path, help="write built tables here as Parquet")
     parser.add_argument("--export-schemas", default="marts,restricted")
     parser.add_argument("--fresh", action="store_true", help="empty --work-dir first")
+    parser.add_argument(
+        "--project-dir", type=Path, default=PROJECT_DIR, help="dbt project (default: this checkout)"
+    )
     parser.add_argument("dbt_args", nargs="*", help="dbt arguments after `--` (default: build)")
     ns = parser.parse_args(argv)
     work_dir = ns.work_dir.resolve()
@@ -134,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
         flush=True,
     )
     started = time.perf_counter()
-    code = run_dbt(ns.dbt_args or ["build"], work_dir / "target")
+    code = run_dbt(ns.dbt_args or ["build"], work_dir / "target", ns.project_dir.resolve())
     print(f"dbt on spark exited {code} after {time.perf_counter() - started:.1f} s", flush=True)
     if code == 0 and ns.export:
         ns.export.mkdir(parents=True, exist_ok=True)
