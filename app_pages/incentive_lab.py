@@ -110,7 +110,7 @@ def edited_scheme(name: str, original: dict) -> tuple[dict, list[str], list[str]
 
 def editor(name: str, scheme, params: list, problems: list[str], edits: list[str]) -> None:
     flag = " · not valid" if problems else " · edited" if edits else ""
-    with st.expander(f"{scheme.label}{flag}", expanded=bool(problems)):
+    with st.expander(f"{scheme.label}{flag}", expanded=bool(problems or edits)):
         st.caption(
             f"{scheme.description} Measures `{scheme.metric}` per {scheme.grain}; "
             f"{scheme.kind} scheme, file `schemes/{name}.yml`."
@@ -294,6 +294,7 @@ if comparison_mart is not None and built_column and "total_cost_usd" in comparis
 if comparison is not None and not comparison.empty and column:
     st.subheader("Schemes compared")
     if "total_cost_usd" in comparison.columns:
+        st.caption("Total cost over the window, by scheme.")
         rows = list(comparison.itertuples(index=False))
         for start in range(0, len(rows), 5):
             for cell, row in zip(st.columns(5), rows[start : start + 5], strict=False):
@@ -304,7 +305,7 @@ if comparison is not None and not comparison.empty and column:
                     diff = float(total) - float(built_totals[name])
                     delta = ("+" if diff >= 0 else "") + fmt_usd(diff) + " vs the file"
                 cell.metric(
-                    f"Total cost · {labels.get(name, name)}",
+                    labels.get(name, name),
                     fmt_usd(total),
                     delta=delta,
                     delta_color="inverse",
@@ -336,7 +337,11 @@ if payouts is not None and not payouts.empty and scheme_column(payouts):
             alt.Chart(totals, title="Payouts by period")
             .mark_bar()
             .encode(
-                x=alt.X("period_start:T", title="Period start", axis=alt.Axis(format="%b %Y")),
+                x=alt.X(
+                    "yearmonth(period_start):O",
+                    title="Period (by its first month)",
+                    axis=alt.Axis(format="%b %Y", labelAngle=0),
+                ),
                 y=alt.Y("payout_usd:Q", title="Payout (USD)", axis=alt.Axis(format="$,.0f")),
                 color=alt.Color("label:N", title="Scheme"),
                 xOffset="label:N",
@@ -393,6 +398,19 @@ if payouts is not None and not payouts.empty:
     shown = lab.payouts_for_viewer(payouts, viewer, identities, team_names)
     if not viewer.role.person_level:
         st.caption(f"Team totals; teams of fewer than {viewer.min_group_size} people are hidden.")
-    ui.table(shown, "mileage_bonus_payouts.csv")
+    # A year of person payouts is tens of MB of CSV: write it when the button is pressed,
+    # not on every rerun.
+    st.dataframe(
+        shown, hide_index=True, column_config=ui.default_column_config(shown), placeholder="–"
+    )
+    st.download_button(
+        "Download CSV",
+        lambda: shown.to_csv(index=False).encode("utf-8"),
+        file_name="mileage_bonus_payouts.csv",
+        mime="text/csv",
+        key="download-mileage_bonus_payouts.csv",
+        icon=":material/download:",
+        on_click="ignore",
+    )
 elif recomputed and isinstance(payouts, pd.DataFrame):
     st.info("The recomputed schemes pay nobody in this window.")

@@ -56,7 +56,7 @@ def recompute(at: AppTest, **values) -> AppTest:
 
 
 def totals_shown(at: AppTest) -> dict[str, str]:
-    return {m.label.removeprefix("Total cost · "): m.value for m in at.metric}
+    return {m.label: m.value for m in at.metric}
 
 
 def comparison_of(at: AppTest) -> pd.DataFrame:
