@@ -245,12 +245,17 @@ def for_gx(frame: pd.DataFrame, placeholders: Iterable[str] = ()) -> pd.DataFram
       units fall back to a Python call per row (minutes on millions of rows).
     - GX compares numbers vectorised only for numpy int/float; nullable Int64 (DuckDB's
       integers with NULLs) also falls back per row, so those become float64 (exact to 2**53).
+    - Strings become categoricals: GX filters the whole frame once per expectation (row
+      conditions, non-null domains), and taking integer codes is far cheaper than taking
+      Arrow strings (most of the time on wide usage frames went there).
     - Columns no expectation reads are carried as empty 1-byte placeholders, so table-level
       schema expectations see the table's real column set without loading its data.
     """
     for column in frame.columns:
         dtype = frame[column].dtype
-        if isinstance(dtype, pd.api.extensions.ExtensionDtype):
+        if isinstance(dtype, pd.StringDtype):
+            frame[column] = frame[column].astype("category")
+        elif isinstance(dtype, pd.api.extensions.ExtensionDtype):
             if pd.api.types.is_integer_dtype(dtype):
                 frame[column] = frame[column].astype("float64")
         elif pd.api.types.is_datetime64_dtype(dtype) and str(dtype) != "datetime64[ns]":
