@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from mileage import config
 
@@ -43,10 +44,10 @@ def validate_command(
 
         result = run_gate(path, stages, progress, docs_dir=default_docs_dir() if docs else None)
     for line in result.warnings_summary():
-        console.print(f"[yellow]warning:[/] {line}")
+        console.print(f"[yellow]warning:[/] {escape(line)}")
     if result.docs_index:
-        console.print(f"Data Docs: {result.docs_index}")
+        console.print(f"Data Docs: {escape(str(result.docs_index))}")
     if not result.passed:
-        console.print(f"[bold red]expectations failed:[/] {result.summary()}")
+        console.print(f"[bold red]expectations failed:[/] {escape(result.summary())}")
         raise typer.Exit(code=1)
-    console.print(f"[green]{result.summary()}[/] in {result.seconds:.1f} s")
+    console.print(f"[green]{escape(result.summary())}[/] in {result.seconds:.1f} s")

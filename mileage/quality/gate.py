@@ -120,7 +120,7 @@ class GateResult:
 
     def warnings_summary(self) -> list[str]:
         lines = [
-            f"{o.describe()}{f' [{o.detail}]' if o.detail and o.unexpected_count else ''}"
+            f"{o.describe()}{f' ({o.detail})' if o.detail and o.unexpected_count else ''}"
             for o in self.warnings
         ]
         return lines + list(self.notes)

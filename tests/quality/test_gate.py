@@ -190,3 +190,16 @@ def test_a_warehouse_open_elsewhere_is_validated_read_only(tiny_warehouse, copy_
     tables = query(wh, "select count(*) from information_schema.tables "
                        "where table_schema = 'quality'")
     assert tables == [(0,)]
+
+
+def test_a_mart_without_a_suite_is_named_in_a_warning(tiny_warehouse, copy_of):
+    from quality.conftest import execute
+
+    wh = copy_of(tiny_warehouse)
+    execute(wh, "create table marts.fct_new_thing as select 1 as x")
+    result = run_gate(wh, ("mart",))
+    assert result.passed
+    assert (
+        "mart_coverage.mart: expect_column_values_to_be_in_set(table_name) failed on 1 rows "
+        "(e.g. fct_new_thing)"
+    ) in result.warnings_summary()
