@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export GX_ANALYTICS_ENABLED := false
 
-.PHONY: demo test venv browser lint build app docs bench clean
+.PHONY: demo test venv browser lint build app validate docs bench clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,9 @@ build: venv
 
 app: venv
 	$(BIN)/mileage app
+
+validate: venv
+	$(BIN)/mileage validate
 
 clean:
 	rm -rf data target logs artifacts

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -41,7 +42,7 @@ app.command("validate", help="Run the expectations gate against a built warehous
 
 
 def _fail(stage: str, reason: str) -> typer.Exit:
-    console.print(f"[bold red]mileage: stage '{stage}' failed:[/] {reason}")
+    console.print(f"[bold red]mileage: stage '{stage}' failed:[/] {escape(reason)}")
     return typer.Exit(code=1)
 
 
@@ -110,7 +111,7 @@ def _print_build_report(report: BuildReport) -> None:
         table.add_row(stage, f"{seconds:.1f}")
     console.print(table)
     for warning in report.warnings:
-        console.print(f"[yellow]warning:[/] {warning}")
+        console.print(f"[yellow]warning:[/] {escape(warning)}")
 
 
 @app.command("build")
