@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from app_warehouse import Fixture, build_warehouse
 
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from app_warehouse import APP
 from streamlit.testing.v1 import AppTest
+
+from app_warehouse import APP
 
 AUTH = {
     "redirect_uri": "http://localhost:8501/oauth2callback",

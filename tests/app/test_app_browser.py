@@ -17,6 +17,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+
 from app_warehouse import PROJECT_DIR, build_warehouse
 
 pytestmark = pytest.mark.browser

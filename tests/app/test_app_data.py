@@ -9,8 +9,8 @@ import statistics
 import duckdb
 import pandas as pd
 import pytest
-from app_warehouse import MONTHS, build_warehouse
 
+from app_warehouse import MONTHS, build_warehouse
 from mileage.app import data
 
 

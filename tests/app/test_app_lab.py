@@ -14,8 +14,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
-from app_warehouse import ROADMAP, TEAMS, TINY_TEAM, Fixture
 
+from app_warehouse import ROADMAP, TEAMS, TINY_TEAM, Fixture
 from mileage.app import data, lab
 from mileage.app.privacy import make_viewer
 from mileage.incentives import (

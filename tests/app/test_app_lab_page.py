@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from app_warehouse import APP, ROADMAP, TEAMS
 from streamlit.testing.v1 import AppTest
 from test_app_lab import file_dict, make_lab_warehouse, marts_table
 
+from app_warehouse import APP, ROADMAP, TEAMS
 from mileage.app import lab
 from mileage.app.metrics import fmt_usd
 from mileage.incentives import build_facts, evaluate, load_marts, load_schemes, stress_test

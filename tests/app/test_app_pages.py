@@ -15,9 +15,9 @@ from datetime import date
 import duckdb
 import pandas as pd
 import pytest
-from app_warehouse import APP, MONTHS, TINY_TEAM, build_warehouse
 from streamlit.testing.v1 import AppTest
 
+from app_warehouse import APP, MONTHS, TINY_TEAM, build_warehouse
 from mileage.app import metrics as m
 
 MARCH, FEBRUARY = MONTHS[-1], MONTHS[-2]

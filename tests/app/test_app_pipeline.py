@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from app_warehouse import APP
 from streamlit.testing.v1 import AppTest
 
+from app_warehouse import APP
 from mileage.app import data
 
 PAGES = (

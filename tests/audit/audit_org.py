@@ -17,6 +17,7 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+
 from audit_evaluation import build, people_table, read_warehouse
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]

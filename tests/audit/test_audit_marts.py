@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+
 from audit_evaluation import SIGNAL_PERSONA, heavy_productive, score
 from audit_org import (
     OVERALL_PRECISION_BAR,

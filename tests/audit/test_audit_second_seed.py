@@ -4,6 +4,7 @@ thresholds in seeds/audit_signal_thresholds.csv are not tuned to one sample."""
 from __future__ import annotations
 
 import pytest
+
 from audit_evaluation import SIGNAL_PERSONA, heavy_productive, score
 from audit_org import (
     OVERALL_PRECISION_BAR,

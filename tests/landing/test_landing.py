@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import duckdb
 import pytest
-from fixtures.tiny_raw import write_tiny_raw
 
+from fixtures.tiny_raw import write_tiny_raw
 from mileage.landing import SOURCE_NAMES, LandingError, land
 
 

@@ -10,6 +10,7 @@ import json
 import math
 
 import pytest
+
 from fixtures.tiny_raw import EXPECTED, T1_COST, T1_TOKENS
 
 TEAM_MONTH_COLUMNS = (

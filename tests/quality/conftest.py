@@ -16,8 +16,8 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from fixtures.tiny_raw import write_tiny_raw
 
+from fixtures.tiny_raw import write_tiny_raw
 from mileage.dbt_runner import run_dbt
 from mileage.landing import land
 

@@ -6,9 +6,9 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from fixtures.tiny_raw import write_tiny_raw
 from typer.testing import CliRunner
 
+from fixtures.tiny_raw import write_tiny_raw
 from mileage.cli import app
 from quality.conftest import execute, query
 
