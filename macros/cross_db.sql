@@ -133,3 +133,69 @@
 {% macro open_ended_date() -%}
     cast('9999-12-31' as date)
 {%- endmacro %}
+
+{#- Incremental builds of the large facts (mileage/incremental.py runs them).
+
+    incremental_materialization(): 'incremental' where the project has an incremental strategy
+    for the engine (DuckDB), else 'table' (Spark rebuilds the facts in full: a cluster can
+    afford it, and parity is tested on full builds).
+
+    The incremental models append what they recompute after a pre-hook has deleted exactly
+    what they recompute, so a day (or pull request) that has fewer rows than before, or none,
+    cannot leave stale rows behind, which delete+insert by unique_key would:
+      incremental_window(date_expression): the WHERE condition limiting a run to the affected
+        days. mileage.incremental passes the first affected day as
+        var('mileage_incremental')['from_date'], computed from the dates of the rows in the
+        newly landed (or re-landed) files, so late-arriving and overlapping pages are covered.
+        Outside an incremental run, or without that var, it is `1 = 1`: everything is
+        recomputed, which is always correct.
+      incremental_delete(condition): the pre-hook; `delete from <this> where <condition>` in an
+        incremental run, nothing otherwise.
+      incremental_keys_in_files(key_column, relation): the condition "key_column is one of the
+        keys that `relation` (a staging model) holds in the newly landed files", from
+        var('mileage_incremental')['files']; `1 = 1` outside an incremental run. -#}
+{% macro incremental_materialization() -%}
+    {{ return(adapter.dispatch('incremental_materialization', 'mileage')()) }}
+{%- endmacro %}
+{% macro default__incremental_materialization() -%}
+    {{ return('incremental') }}
+{%- endmacro %}
+{% macro spark__incremental_materialization() -%}
+    {{ return('table') }}
+{%- endmacro %}
+
+{#- in_incremental_run(): is_incremental(), false where dbt has no relation (unit tests) -#}
+{% macro in_incremental_run() -%}
+    {{ return(this is not none and is_incremental()) }}
+{%- endmacro %}
+
+{% macro incremental_window(date_expression) -%}
+    {%- set window = var('mileage_incremental', none) -%}
+    {%- if in_incremental_run() and window and window.get('from_date') -%}
+        {{ date_expression }} >= cast('{{ window["from_date"] }}' as date)
+    {%- else -%}
+        1 = 1
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro incremental_delete(condition) -%}
+    {%- if in_incremental_run() -%}
+        delete from {{ this }} where {{ condition }}
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro incremental_keys_in_files(key_column, relation) -%}
+    {%- set window = var('mileage_incremental', none) -%}
+    {%- if in_incremental_run() and window and window.get('files') is not none -%}
+        {%- set quoted = [] -%}
+        {%- for file in window['files'] -%}
+            {%- do quoted.append("'" ~ (file | replace("'", "''")) ~ "'") -%}
+        {%- endfor -%}
+        {{ key_column }} in (
+            select {{ key_column }} from {{ relation }}
+            where _source_file in ({{ quoted | join(', ') if quoted else "''" }})
+        )
+    {%- else -%}
+        1 = 1
+    {%- endif -%}
+{%- endmacro %}

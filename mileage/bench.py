@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import re
 import shutil
 import threading
 import time
@@ -413,6 +414,130 @@ def _dbt_split(target_path: Path) -> str:
         kind = r["unique_id"].split(".")[0]
         kinds[kind] = kinds.get(kind, 0.0) + float(r.get("execution_time") or 0)
     return "; " + ", ".join(f"{k}s {v:.0f} s" for k, v in sorted(kinds.items()))
+
+
+# --- one more day: the incremental benchmark -------------------------------------------------
+
+
+# Where each vendor file keeps its records, and the UTC day of a record (for splitting only).
+def _iso_day(value) -> str:
+    return str(value)[:10]
+
+
+def _epoch_day(seconds) -> str:
+    from datetime import UTC, datetime
+
+    return datetime.fromtimestamp(int(seconds), UTC).date().isoformat()
+
+
+RECORD_LISTS = {
+    # folder: (shape, key of the record list or None for a top-level list, day of a record)
+    "anthropic/usage_report_messages": ("document", "data", lambda r: _iso_day(r["starting_at"])),
+    "anthropic/claude_code": ("document", "data", lambda r: _iso_day(r["date"])),
+    "openai/usage_completions": ("document", "data", lambda r: _epoch_day(r["start_time"])),
+    "cursor/usage_events": (
+        "document",
+        "usageEvents",
+        lambda r: _epoch_day(int(r["timestamp"]) // 1000),
+    ),
+    "github/pull_requests": ("document", None, lambda r: _iso_day(r["created_at"])),
+    "jira/issues": ("document", "issues", lambda r: _iso_day(r["fields"]["created"])),
+    "copilot/users": ("lines", None, lambda r: _iso_day(r["day"])),
+    "telemetry/claude_code": ("lines", None, lambda r: _iso_day(r["timestamp"])),
+}
+_NAME_RANGE = re.compile(r"_(\d{8})_(\d{8})_")
+
+
+@dataclass
+class SplitSummary:
+    day: str
+    base_files: int = 0
+    increment_files: list[Path] = field(default_factory=list)
+    increment_records: int = 0
+    late_records: int = 0
+    overlapping_records: int = 0
+
+
+def split_last_day(
+    full_raw: Path, base_raw: Path, increment_dir: Path, day: str, *, late_days: int = 2
+) -> SplitSummary:
+    """Split a simulated raw directory into "the warehouse so far" and "the next delivery".
+
+    `base_raw` gets every record dated before `day`; `increment_dir` gets, per vendor file, a
+    new file `<name>_late<ext>` (same folder layout) holding the records dated `day` or later,
+    plus the awkward cases an incremental build must handle: a third of the records dated
+    `day - late_days` are *moved* there (late-arriving data), and a quarter of those dated
+    `day - 1` are *also* there (an overlapping page re-delivering records already landed).
+    Files whose name's date range ends before `day` are hard-linked, not parsed. CSVs go to
+    `base_raw` unchanged.
+    """
+    from datetime import date as _date
+    from datetime import timedelta
+
+    late_day = (_date.fromisoformat(day) - timedelta(days=late_days)).isoformat()
+    overlap_day = (_date.fromisoformat(day) - timedelta(days=1)).isoformat()
+    cutoff = day.replace("-", "")
+    summary = SplitSummary(day=day)
+    full_raw = Path(full_raw)
+    for path in sorted(p for p in full_raw.rglob("*") if p.is_file()):
+        rel = path.relative_to(full_raw)
+        if rel.parts[0] == "ground_truth" or rel.name.startswith("."):
+            continue
+        folder = "/".join(rel.parts[:2])
+        target = Path(base_raw) / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        spec = RECORD_LISTS.get(folder)
+        names = _NAME_RANGE.search(rel.name)
+        # nothing on or after the late day in it (by its name): link it whole
+        if spec is None or (names and names.group(2) < _shift(cutoff, -late_days)):
+            if not target.exists():
+                os.link(path, target)
+            summary.base_files += 1
+            continue
+        shape, key, day_of = spec
+        if shape == "lines":
+            records = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+        else:
+            doc = json.loads(path.read_text())
+            records = doc if key is None else doc[key]
+        old, new = [], []
+        for i, record in enumerate(records):
+            record_day = day_of(record)
+            if record_day >= day:
+                new.append(record)
+            elif record_day == late_day and i % 3 == 0:
+                new.append(record)
+                summary.late_records += 1
+            else:
+                old.append(record)
+                if record_day == overlap_day and i % 4 == 0:
+                    new.append(record)
+                    summary.overlapping_records += 1
+
+        def write(out: Path, subset: list, doc=None, shape=shape, key=key):
+            if shape == "lines":
+                out.write_text("".join(json.dumps(r) + "\n" for r in subset))
+            elif key is None:
+                out.write_text(json.dumps(subset))
+            else:
+                out.write_text(json.dumps({**doc, key: subset}))
+
+        write(target, old, None if shape == "lines" else doc)
+        summary.base_files += 1
+        if new:
+            out = Path(increment_dir) / rel.with_name(f"{rel.stem}_late{rel.suffix}")
+            out.parent.mkdir(parents=True, exist_ok=True)
+            write(out, new, None if shape == "lines" else doc)
+            summary.increment_files.append(out)
+            summary.increment_records += len(new)
+    return summary
+
+
+def _shift(yyyymmdd: str, days: int) -> str:
+    from datetime import datetime, timedelta
+
+    moved = datetime.strptime(yyyymmdd, "%Y%m%d") + timedelta(days=days)
+    return moved.strftime("%Y%m%d")
 
 
 # --- presentation -----------------------------------------------------------------------------

@@ -22,7 +22,9 @@ import duckdb
 from mileage import config
 from mileage.dbt_runner import dbt_env
 
-DEFAULT_SPARK_ARGS = ("build",)
+# Unit tests check model logic on mocked rows, engine-independent and already run on DuckDB;
+# on local Spark each costs 10-100 s, so the default Spark build leaves them out.
+DEFAULT_SPARK_ARGS = ("build", "--exclude-resource-type", "unit_test")
 
 SPARK_VENV = Path(os.environ.get("MILEAGE_SPARK_VENV", config.PROJECT_DIR / ".venv-spark"))
 INSTALL_SCRIPT = config.PROJECT_DIR / "scripts" / "install-spark-env.sh"
@@ -127,7 +129,8 @@ def build_on_spark(
     ]
     if fresh:
         cmd.append("--fresh")
-    if project_dir is not None:
+    project_dir = project_dir or os.environ.get("MILEAGE_SPARK_PROJECT_DIR")
+    if project_dir:
         cmd += ["--project-dir", str(Path(project_dir).resolve())]
     cmd += ["--", *(dbt_args or DEFAULT_SPARK_ARGS)]
     env = dbt_env(None, target="spark")
@@ -167,7 +170,9 @@ def read_tables(warehouse: Path, spark_build: SparkBuild, table: str):
     return ours, theirs
 
 
-def compare_frames(ours, theirs, *, rel: float = 1e-9, abs_tol: float = 1e-9) -> list[str]:
+def compare_frames(
+    ours, theirs, *, rel: float = 1e-9, abs_tol: float = 1e-9, names=("DuckDB", "Spark")
+) -> list[str]:
     """Differences between two frames of one table, ignoring row order and column order.
 
     Floats compare with a tolerance (engines sum in different orders); everything else,
@@ -183,9 +188,9 @@ def compare_frames(ours, theirs, *, rel: float = 1e-9, abs_tol: float = 1e-9) ->
     only_ours = sorted(set(ours.columns) - set(theirs.columns))
     only_theirs = sorted(set(theirs.columns) - set(ours.columns))
     if only_ours or only_theirs:
-        problems.append(f"columns only on DuckDB {only_ours}, only on Spark {only_theirs}")
+        problems.append(f"columns only on {names[0]} {only_ours}, only on {names[1]} {only_theirs}")
     if len(ours) != len(theirs):
-        problems.append(f"{len(ours)} rows on DuckDB, {len(theirs)} on Spark")
+        problems.append(f"{len(ours)} rows on {names[0]}, {len(theirs)} on {names[1]}")
         return problems
     columns = sorted(set(ours.columns) & set(theirs.columns))
     floats = [c for c in columns if ours[c].dtype.kind == "f" or theirs[c].dtype.kind == "f"]
@@ -212,7 +217,7 @@ def compare_frames(ours, theirs, *, rel: float = 1e-9, abs_tol: float = 1e-9) ->
         if not same.all():
             first = int(np.argmin(same))
             problems.append(
-                f"{c}: {int((~same).sum())} row(s) differ, e.g. DuckDB {a[c].iloc[first]!r} "
-                f"vs Spark {b[c].iloc[first]!r}"
+                f"{c}: {int((~same).sum())} row(s) differ, e.g. {names[0]} {a[c].iloc[first]!r} "
+                f"vs {names[1]} {b[c].iloc[first]!r}"
             )
     return problems

@@ -1,3 +1,8 @@
+-- A view, not a table: it only renames and stacks the staging tables, and
+-- int_token_usage_attributed (a table, incremental by usage day) is its one heavy reader, so
+-- an incremental run reads just the affected days through it instead of rewriting every row.
+{{ config(materialized='view') }}
+
 -- Every billed token once, from every usage source, in one shape with disjoint token classes.
 -- Count-once rule (docs/raw-contract.md): Claude Code records with customer_type 'api' ran on
 -- an API key whose tokens are already in the Messages usage report, so only 'subscription'

@@ -1,5 +1,13 @@
 -- Tokens and cost per person, day, provider, tool and model: the usage fact every
 -- team-level figure is built from. Unattributed usage keeps its api_key_id instead.
+-- Incremental on DuckDB: whole usage days are replaced from the first affected day on.
+{{ config(
+    materialized=incremental_materialization(),
+    incremental_strategy='append',
+    pre_hook="{{ incremental_delete(incremental_window('usage_date')) }}",
+    on_schema_change='fail',
+) }}
+
 select
     {{ surrogate_key(['employee_key', 'usage_date', 'provider', 'tool', 'model', 'api_key_id']) }}
         as usage_daily_id,
@@ -22,5 +30,6 @@ select
     is_attributed,
     is_priced
 from {{ ref('fct_ai_usage_hourly') }}
+where {{ incremental_window('usage_date') }}
 group by employee_key, usage_date, provider, tool, model, model_family, team_id, api_key_id,
     is_attributed, is_priced

@@ -1,11 +1,20 @@
 -- Usage by hour: the detail the audit needs to see the time of day. Daily-bucket sources
 -- (Claude Code, Copilot, daily pulls) sit at midnight with bucket_width '1d'; per-request
 -- sources (Cursor) are summed into their hour.
+-- Incremental on DuckDB: whole usage days are replaced from the first affected day on.
+{{ config(
+    materialized=incremental_materialization(),
+    incremental_strategy='append',
+    pre_hook="{{ incremental_delete(incremental_window('usage_date')) }}",
+    on_schema_change='fail',
+) }}
+
 with usage as (
     select
         *,
         {{ dbt.date_trunc('hour', 'usage_at') }} as usage_hour
     from {{ ref('int_token_usage_attributed') }}
+    where {{ incremental_window('usage_date') }}
 )
 
 select

@@ -31,27 +31,34 @@ from pathlib import Path
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 
 
-def spark_session(work_dir: Path):
+def spark_session(work_dir: Path, catalog: str = "in-memory"):
+    """The local session dbt-spark will reuse. `catalog` "in-memory" keeps table definitions in
+    this process only (fast: no metastore; the build exports what it needs before exiting);
+    "hive" keeps them in an embedded Derby metastore under `work_dir` for later sessions."""
     from pyspark.sql import SparkSession
 
     work_dir.mkdir(parents=True, exist_ok=True)
-    warehouse = work_dir / "spark-warehouse"
     builder = (
         SparkSession.builder.appName("mileage-dbt")
         .master(os.environ.get("MILEAGE_SPARK_MASTER", "local[2]"))
         .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.sql.warehouse.dir", str(warehouse))
-        # the embedded Derby metastore lives in the work dir, not in the caller's cwd
-        .config("spark.driver.extraJavaOptions", f"-Dderby.system.home={work_dir}")
-        .config(
-            "javax.jdo.option.ConnectionURL",
-            f"jdbc:derby:;databaseName={work_dir / 'metastore_db'};create=true",
-        )
-        .config("spark.sql.shuffle.partitions", os.environ.get("MILEAGE_SPARK_SHUFFLE", "4"))
+        .config("spark.sql.warehouse.dir", str(work_dir / "spark-warehouse"))
+        .config("spark.sql.shuffle.partitions", os.environ.get("MILEAGE_SPARK_SHUFFLE", "2"))
         .config("spark.ui.enabled", "false")
         .config("spark.driver.memory", os.environ.get("MILEAGE_SPARK_DRIVER_MEMORY", "2g"))
-        .enableHiveSupport()
     )
+    if catalog == "hive":
+        # the embedded Derby metastore lives in the work dir, not in the caller's cwd
+        builder = (
+            builder.config("spark.driver.extraJavaOptions", f"-Dderby.system.home={work_dir}")
+            .config(
+                "spark.hadoop.javax.jdo.option.ConnectionURL",
+                f"jdbc:derby:;databaseName={work_dir / 'metastore_db'};create=true",
+            )
+            .enableHiveSupport()
+        )
+    else:
+        builder = builder.config("spark.sql.catalogImplementation", "in-memory")
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
     return spark
@@ -122,6 +129,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--export-schemas", default="marts,restricted")
     parser.add_argument("--fresh", action="store_true", help="empty --work-dir first")
     parser.add_argument(
+        "--catalog",
+        choices=("in-memory", "hive"),
+        default="in-memory",
+        help="table catalog: this process only (default) or a Derby metastore",
+    )
+    parser.add_argument(
         "--project-dir", type=Path, default=PROJECT_DIR, help="dbt project (default: this checkout)"
     )
     parser.add_argument("dbt_args", nargs="*", help="dbt arguments after `--` (default: build)")
@@ -130,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     if ns.fresh and work_dir.exists():
         shutil.rmtree(work_dir)
     started = time.perf_counter()
-    spark = spark_session(work_dir)
+    spark = spark_session(work_dir, ns.catalog)
     names = register_landing(spark, ns.landing.resolve())
     print(
         f"registered {len(names)} landing tables in {time.perf_counter() - started:.1f} s",

@@ -1,0 +1,367 @@
+"""Incremental builds: new raw files added to a copy of the live warehouse, facts updated by day.
+
+The pipeline builds every warehouse into a new file and publishes it atomically
+(mileage/pipeline.py). An incremental build starts that new file as a *copy of the live
+warehouse* instead of an empty one, then:
+
+1. plans: which raw files are new or changed since the live build (against
+   `landing.file_manifest`), and whether anything forces a full build instead: no build state
+   recorded in the live warehouse, a different raw directory, changed dbt code or seeds
+   (models/, macros/, seeds/, dbt_project.yml), changed reference data (hr/roster.csv,
+   hr/api_keys.csv, roadmap/roadmap_items.csv: a team move or a new key owner re-attributes
+   history) or a raw file that disappeared;
+2. lands only the new and changed files (mileage.landing.land on a scratch folder of links,
+   paths mapped back to the raw directory, so landing rows are exactly those of a full landing)
+   and swaps their rows into the copy's landing tables;
+3. finds the first affected usage day: the earliest date of any usage row in those files (or
+   in the rows of changed files they replace), one day earlier for safety;
+4. runs `dbt build` with var mileage_incremental = {from_date, files}: the large facts
+   (int_token_usage_attributed, fct_ai_usage_hourly, fct_ai_usage_daily: whole days from
+   from_date on; fct_pull_requests: the pull requests in the new files) delete and recompute
+   only those rows (macros/cross_db.sql: incremental_window, incremental_delete); every other
+   model rebuilds as a table, as in a full build;
+5. records the build state (code and reference fingerprints, raw directory) in
+   `_mileage.build_state`, for the next incremental build to check.
+
+The caller then gates and publishes the file exactly as after a full build.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+
+import duckdb
+
+from mileage import config
+
+STATE_SCHEMA = "_mileage"
+STATE_TABLE = f"{STATE_SCHEMA}.build_state"
+REFERENCE_FILES = ("hr/roster.csv", "hr/api_keys.csv", "roadmap/roadmap_items.csv")
+CODE_PATHS = ("models", "macros", "seeds", "dbt_project.yml")
+SAFETY_DAYS = 1  # the window starts this many days before the earliest new usage row
+
+# The first day each landed usage source's row counts towards (the staging models' parsing,
+# in DuckDB SQL). A row whose date does not parse is rejected by staging and affects no day.
+USAGE_DATES = {
+    "anthropic__usage_report_messages": "cast(timezone('UTC', try_cast(starting_at as timestamptz)) as date)",
+    "anthropic__claude_code": "cast(timezone('UTC', try_cast(date as timestamptz)) as date)",
+    "openai__usage_completions": "cast(make_timestamp(try_cast(start_time as bigint) * 1000000) as date)",
+    "cursor__usage_events": "cast(make_timestamp(try_cast(timestamp as bigint) * 1000) as date)",
+    "copilot__users": "try_cast(day as date)",
+}
+
+
+class IncrementalNotPossible(RuntimeError):
+    """A full build is needed; `str()` says why (one line)."""
+
+
+@dataclass
+class IncrementPlan:
+    raw_dir: Path
+    new_files: list[str] = field(default_factory=list)
+    changed_files: list[str] = field(default_factory=list)
+    full_reason: str | None = None
+
+    @property
+    def files(self) -> list[str]:
+        return sorted(self.new_files + self.changed_files)
+
+
+@dataclass
+class IncrementalResult:
+    warehouse: Path
+    plan: IncrementPlan
+    from_date: date | None
+    stage_seconds: dict[str, float] = field(default_factory=dict)
+    landing: object | None = None
+    dbt: object | None = None
+
+
+# --- fingerprints and state -----------------------------------------------------------------
+
+
+def code_fingerprint(project_dir: Path = config.PROJECT_DIR) -> str:
+    """sha256 over the dbt code and seeds: a change means history may compute differently."""
+    digest = hashlib.sha256()
+    for name in CODE_PATHS:
+        root = project_dir / name
+        paths = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
+        for path in paths:
+            digest.update(str(path.relative_to(project_dir)).encode() + b"\0")
+            digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def reference_fingerprint(raw_dir: Path) -> str:
+    digest = hashlib.sha256()
+    for name in REFERENCE_FILES:
+        path = Path(raw_dir) / name
+        digest.update(name.encode() + b"\0")
+        digest.update(path.read_bytes() if path.is_file() else b"<absent>")
+    return digest.hexdigest()
+
+
+def current_state(raw_dir: Path) -> dict[str, str]:
+    return {
+        "raw_dir": str(Path(raw_dir).resolve()),
+        "code": code_fingerprint(),
+        "reference": reference_fingerprint(raw_dir),
+    }
+
+
+def record_build_state(warehouse: Path, raw_dir: Path) -> None:
+    """Store what this warehouse was built from; call after every successful dbt build."""
+    state = current_state(raw_dir)
+    con = duckdb.connect(str(warehouse))
+    try:
+        con.execute(f"create schema if not exists {STATE_SCHEMA}")
+        con.execute(f"create or replace table {STATE_TABLE} (key varchar, value varchar)")
+        con.executemany(f"insert into {STATE_TABLE} values (?, ?)", list(state.items()))
+    finally:
+        con.close()
+
+
+def read_build_state(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    try:
+        return dict(con.execute(f"select key, value from {STATE_TABLE}").fetchall())
+    except duckdb.CatalogException:
+        return {}
+
+
+# --- planning ---------------------------------------------------------------------------------
+
+
+def raw_json_files(raw_dir: Path) -> dict[str, int]:
+    """Every vendor file the landing contract reads under `raw_dir`: absolute path -> bytes."""
+    from mileage.landing import JSON_SOURCES, _files
+
+    return {
+        str(path): path.stat().st_size
+        for source in JSON_SOURCES
+        for path in _files(raw_dir, source.folder, source.patterns)
+    }
+
+
+def plan_increment(raw_dir: Path, live_warehouse: Path) -> IncrementPlan:
+    """What changed in `raw_dir` since `live_warehouse` was built; full_reason if it must be full."""
+    raw_dir = Path(raw_dir).resolve()
+    plan = IncrementPlan(raw_dir=raw_dir)
+    if not Path(live_warehouse).exists():
+        plan.full_reason = f"no live warehouse at {live_warehouse}"
+        return plan
+    con = duckdb.connect(str(live_warehouse), read_only=True)
+    try:
+        state = read_build_state(con)
+        landed = dict(
+            con.execute(
+                "select source_file, bytes from landing.file_manifest "
+                "where source_file like '%.json' or source_file like '%.jsonl' "
+                "or source_file like '%.ndjson'"
+            ).fetchall()
+        )
+    finally:
+        con.close()
+    wanted = current_state(raw_dir)
+    if not state:
+        plan.full_reason = "the live warehouse has no recorded build state"
+    elif state.get("raw_dir") != wanted["raw_dir"]:
+        plan.full_reason = f"the live warehouse was built from {state.get('raw_dir')}"
+    elif state.get("code") != wanted["code"]:
+        plan.full_reason = "dbt models, macros or seeds changed since the live build"
+    elif state.get("reference") != wanted["reference"]:
+        plan.full_reason = "the roster, API keys or roadmap changed since the live build"
+    if plan.full_reason:
+        return plan
+    on_disk = raw_json_files(raw_dir)
+    removed = sorted(set(landed) - set(on_disk))
+    if removed:
+        plan.full_reason = f"{len(removed)} landed file(s) are gone, e.g. {removed[0]}"
+        return plan
+    plan.new_files = sorted(set(on_disk) - set(landed))
+    plan.changed_files = sorted(f for f in on_disk if f in landed and on_disk[f] != landed[f])
+    return plan
+
+
+# --- landing the increment --------------------------------------------------------------------
+
+
+def _scratch_raw(raw_dir: Path, files: list[str], scratch: Path) -> None:
+    """A raw folder of symlinks: the increment's files plus the reference CSVs land needs."""
+    wanted = [*files, *(str(raw_dir / name) for name in REFERENCE_FILES)]
+    for file in wanted:
+        source = Path(file)
+        if not source.is_file():
+            continue
+        link = scratch / source.relative_to(raw_dir)
+        link.parent.mkdir(parents=True, exist_ok=True)
+        link.symlink_to(source)
+
+
+def _landing_tables(con, database: str) -> list[str]:
+    return [
+        r[0]
+        for r in con.execute(
+            "select table_name from duckdb_tables() where database_name = ? "
+            "and schema_name = 'landing' order by table_name",
+            [database],
+        ).fetchall()
+    ]
+
+
+def first_affected_day(con, database: str, files: list[str]) -> date | None:
+    """Earliest usage day among the rows of `files` in `database`.landing (None if no usage)."""
+    if not files:
+        return None
+    days = []
+    for table, expression in USAGE_DATES.items():
+        row = con.execute(
+            f"select min({expression}) from {database}.landing.{table} "
+            "where _source_file in (select unnest(?::varchar[]))",
+            [files],
+        ).fetchone()
+        if row and row[0] is not None:
+            days.append(row[0])
+    return min(days) if days else None
+
+
+def merge_increment(
+    building: Path, scratch_warehouse: Path, scratch_raw: Path, raw_dir: Path, plan: IncrementPlan
+) -> date | None:
+    """Swap the increment's landing rows into `building`; return the first affected day."""
+    from mileage.landing import CSV_SOURCES
+
+    csv_tables = {s.name for s in CSV_SOURCES}
+    con = duckdb.connect(str(building))
+    try:
+        quoted = str(scratch_warehouse).replace("'", "''")
+        con.execute(f"attach '{quoted}' as mileage_increment (read_only)")
+        old_rows_day = first_affected_day(con, _db_name(con), plan.changed_files)
+        prefix, real = str(scratch_raw), str(raw_dir)
+
+        def mapped(column: str) -> str:
+            return f"replace({column}, '{prefix}', '{real}')"
+
+        changed = plan.files
+        con.execute("begin")
+        for table in _landing_tables(con, "mileage_increment"):
+            if table in csv_tables:
+                continue  # reference data is unchanged (the plan checked its fingerprint)
+            if table in ("file_manifest", "rejects"):
+                con.execute(
+                    f"delete from landing.{table} where source_file in (select unnest(?::varchar[]))",
+                    [changed],
+                )
+                con.execute(
+                    f"insert into landing.{table} by name "
+                    f"select * replace ({mapped('source_file')} as source_file) "
+                    f"from mileage_increment.landing.{table} where source not in "
+                    f"({', '.join(repr(t) for t in sorted(csv_tables))})"
+                )
+                continue
+            con.execute(
+                f"delete from landing.{table} where _source_file in (select unnest(?::varchar[]))",
+                [changed],
+            )
+            con.execute(
+                f"insert into landing.{table} by name "
+                f"select * replace ({mapped('_source_file')} as _source_file) "
+                f"from mileage_increment.landing.{table}"
+            )
+        con.execute("commit")
+        new_rows_day = first_affected_day(con, _db_name(con), changed)
+        con.execute("detach mileage_increment")
+    finally:
+        con.close()
+    days = [d for d in (old_rows_day, new_rows_day) if d is not None]
+    return min(days) if days else None
+
+
+def _db_name(con) -> str:
+    return con.execute("select current_database()").fetchone()[0]
+
+
+# --- the build --------------------------------------------------------------------------------
+
+
+def copy_warehouse(live: Path, building: Path) -> None:
+    """Start `building` as a byte copy of the live warehouse (same folder: publish stays atomic)."""
+    for suffix in ("", ".wal"):
+        target = Path(str(building) + suffix)
+        if target.exists():
+            target.unlink()
+    shutil.copyfile(live, building)
+    wal = Path(str(live) + ".wal")
+    if wal.exists():
+        shutil.copyfile(wal, Path(str(building) + ".wal"))
+
+
+def build_incremental(
+    raw_dir: Path,
+    live_warehouse: Path,
+    building: Path,
+    *,
+    plan: IncrementPlan | None = None,
+    on_dbt_node=None,
+) -> IncrementalResult:
+    """Build `building` from the live warehouse plus what is new in `raw_dir`.
+
+    Raises IncrementalNotPossible (with the reason) when a full build is needed; the caller
+    then builds in full as usual. Does not gate or publish.
+    """
+    from mileage.dbt_runner import run_dbt
+    from mileage.landing import land
+
+    raw_dir = Path(raw_dir).resolve()
+    plan = plan or plan_increment(raw_dir, live_warehouse)
+    if plan.full_reason:
+        raise IncrementalNotPossible(plan.full_reason)
+    result = IncrementalResult(warehouse=Path(building), plan=plan, from_date=None)
+    started = time.perf_counter()
+    copy_warehouse(Path(live_warehouse), Path(building))
+    result.stage_seconds["copy"] = time.perf_counter() - started
+
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="mileage-increment-", dir=Path(building).parent) as tmp:
+        scratch_raw = Path(tmp) / "raw"
+        scratch_raw.mkdir()
+        _scratch_raw(raw_dir, plan.files, scratch_raw)
+        scratch_warehouse = Path(tmp) / "increment.duckdb"
+        result.landing = land(scratch_raw, scratch_warehouse)
+        first_day = merge_increment(Path(building), scratch_warehouse, scratch_raw, raw_dir, plan)
+    result.stage_seconds["land"] = time.perf_counter() - started
+
+    result.from_date = first_day - timedelta(days=SAFETY_DAYS) if first_day else None
+    window = {
+        # no usage in the increment: nothing from the far future on needs recomputing
+        "from_date": (result.from_date or date(9999, 1, 1)).isoformat(),
+        "files": plan.files,
+    }
+    started = time.perf_counter()
+    result.dbt = run_dbt(
+        ["build"],
+        warehouse=Path(building),
+        dbt_vars={"mileage_incremental": window},
+        on_node_done=on_dbt_node,
+    )
+    result.stage_seconds["dbt build"] = time.perf_counter() - started
+    record_build_state(Path(building), raw_dir)
+    return result
+
+
+def describe(result: IncrementalResult) -> str:
+    plan = result.plan
+    return json.dumps(
+        {
+            "new_files": len(plan.new_files),
+            "changed_files": len(plan.changed_files),
+            "from_date": result.from_date.isoformat() if result.from_date else None,
+            "stage_seconds": {k: round(v, 2) for k, v in result.stage_seconds.items()},
+        }
+    )

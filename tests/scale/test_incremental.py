@@ -1,0 +1,173 @@
+"""An incremental build (one more day on a copy of the live warehouse) equals a full rebuild.
+
+A small simulated organisation is split into "the warehouse so far" and "the next delivery"
+(mileage.bench.split_last_day): the delivery holds the last day's records, a third of the
+records of two days earlier (late-arriving data) and a quarter of the previous day's records
+again (an overlapping page). The live warehouse is built in full from the first part; the
+delivery's files are then added to the same raw directory and built twice: incrementally
+(mileage.incremental.build_incremental) and in full. Every table of every layer must be equal.
+"""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date, timedelta
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from mileage.bench import split_last_day
+from mileage.dbt_runner import run_dbt
+from mileage.incremental import (
+    IncrementalNotPossible,
+    build_incremental,
+    plan_increment,
+    record_build_state,
+)
+from mileage.landing import land
+from mileage.simulate import SimulationOptions, simulate
+from mileage.spark import compare_frames
+
+pytestmark = [pytest.mark.slow]
+
+START = date(2026, 3, 1)
+DAYS = 20
+LAST_DAY = START + timedelta(days=DAYS - 1)
+LATE_DAYS = 2
+SCHEMAS = ("landing", "staging", "intermediate", "marts", "restricted")
+
+
+def _build_full(raw: Path, warehouse: Path, target: Path) -> None:
+    land(raw, warehouse)
+    run_dbt(
+        ["build", "--exclude-resource-type", "unit_test"], warehouse=warehouse, target_path=target
+    )
+
+
+@pytest.fixture(scope="module")
+def builds(tmp_path_factory):
+    base = tmp_path_factory.mktemp("incremental")
+    simulate(
+        base / "sim" / "raw",
+        SimulationOptions(employees=60, days=DAYS, start=START, seed=11, bucket="1h"),
+    )
+    raw = base / "raw"
+    split = split_last_day(
+        base / "sim" / "raw", raw, base / "delivery", LAST_DAY.isoformat(), late_days=LATE_DAYS
+    )
+    assert split.increment_files and split.late_records and split.overlapping_records
+
+    live = base / "live.duckdb"
+    _build_full(raw, live, base / "target-live")
+    record_build_state(live, raw)
+
+    for file in split.increment_files:  # the delivery arrives in the raw directory
+        destination = raw / file.relative_to(base / "delivery")
+        shutil.copy(file, destination)
+    plan = plan_increment(raw, live)
+    incremental = build_incremental(raw, live, base / "incremental.duckdb", plan=plan)
+
+    full = base / "full.duckdb"
+    _build_full(raw, full, base / "target-full")
+    return {
+        "base": base,
+        "raw": raw,
+        "live": live,
+        "split": split,
+        "plan": plan,
+        "incremental": incremental,
+        "full": full,
+    }
+
+
+def test_the_plan_lands_exactly_the_delivered_files(builds):
+    plan = builds["plan"]
+    assert plan.full_reason is None
+    assert plan.changed_files == []
+    delivered = {
+        str((builds["raw"] / f.relative_to(builds["base"] / "delivery")).resolve())
+        for f in builds["split"].increment_files
+    }
+    assert set(plan.new_files) == delivered
+
+
+def test_the_window_starts_before_the_late_records(builds):
+    # the earliest new usage row is LATE_DAYS before the last day; one day of margin
+    expected = LAST_DAY - timedelta(days=LATE_DAYS + 1)
+    assert builds["incremental"].from_date == expected
+
+
+def test_the_facts_were_updated_incrementally(builds):
+    """The incremental run deleted and recomputed the window, rather than rebuilding."""
+    log = (builds["incremental"].dbt.target_path / "logs" / "dbt.log").read_text()
+    window = f"usage_date >= cast('{builds['incremental'].from_date.isoformat()}' as date)"
+    for model in ("int_token_usage_attributed", "fct_ai_usage_hourly", "fct_ai_usage_daily"):
+        assert f'{model}\\" where {window}' in log, model
+    assert 'fct_pull_requests\\" where pull_request_id in' in log
+
+
+def test_every_table_equals_a_full_rebuild(builds):
+    con = duckdb.connect()
+    try:
+        con.execute(f"attach '{builds['incremental'].warehouse}' as inc (read_only)")
+        con.execute(f"attach '{builds['full']}' as full_build (read_only)")
+        tables = [
+            r[0]
+            for r in con.execute(
+                "select schema_name || '.' || table_name from duckdb_tables() "
+                f"where database_name = 'full_build' and schema_name in {SCHEMAS} order by 1"
+            ).fetchall()
+        ]
+        differences = {}
+        for table in tables:
+            ours = con.execute(f"select * from inc.{table}").df()
+            theirs = con.execute(f"select * from full_build.{table}").df()
+            problems = compare_frames(ours, theirs, names=("incremental", "full"))
+            if problems:
+                differences[table] = problems
+    finally:
+        con.close()
+    assert "marts.fct_ai_usage_daily" in tables and "landing.file_manifest" in tables
+    assert not differences, differences
+
+
+def test_the_last_day_is_in_the_incremental_facts(builds):
+    con = duckdb.connect(str(builds["incremental"].warehouse), read_only=True)
+    try:
+        last = con.execute("select max(usage_date) from marts.fct_ai_usage_daily").fetchone()[0]
+    finally:
+        con.close()
+    assert last == LAST_DAY
+
+
+def test_a_changed_roster_or_a_vanished_file_forces_a_full_build(builds, tmp_path):
+    raw = builds["raw"]
+    live = tmp_path / "live.duckdb"
+    shutil.copy(builds["incremental"].warehouse, live)  # its state was recorded by the build
+    plan = plan_increment(raw, live)
+    assert plan.full_reason is None and plan.files == []  # nothing new: nothing to do
+
+    roster = raw / "hr" / "roster.csv"
+    original = roster.read_bytes()
+    try:
+        roster.write_bytes(original + b"\n")
+        assert "roster" in plan_increment(raw, live).full_reason
+        with pytest.raises(IncrementalNotPossible):
+            build_incremental(raw, live, tmp_path / "never.duckdb")
+    finally:
+        roster.write_bytes(original)
+
+    page = next(p for p in (raw / "cursor").rglob("*.json"))
+    moved = tmp_path / page.name
+    shutil.move(page, moved)
+    try:
+        assert "gone" in plan_increment(raw, live).full_reason
+    finally:
+        shutil.move(moved, page)
+
+
+def test_a_warehouse_without_build_state_is_never_built_incrementally(builds, tmp_path):
+    live = tmp_path / "live.duckdb"
+    shutil.copy(builds["full"], live)  # built in full, state never recorded
+    assert "no recorded build state" in plan_increment(builds["raw"], live).full_reason
