@@ -145,6 +145,7 @@ class BenchReport:
     floor_check: dict[str, float | int | str] = field(default_factory=dict)
     machine: dict[str, str | int | float] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    incremental: dict | None = None
 
     def stage(self, name: str) -> StageResult | None:
         return next((s for s in self.stages if s.stage == name), None)
@@ -263,9 +264,10 @@ def run_gate_stage(warehouse: Path) -> tuple[int | None, str]:
     except ImportError:
         return None, "skipped: mileage.quality.run_gate is not available"
     result = run_gate(warehouse, stages=("raw", "mart"))
-    passed = getattr(result, "passed", None)
     summary = result.summary() if hasattr(result, "summary") else ""
-    return None, f"{'passed' if passed else 'FAILED'}: {summary}"
+    if not getattr(result, "passed", False):
+        summary = f"FAILED: {summary}"
+    return None, summary
 
 
 def table_rows(warehouse: Path) -> dict[str, int]:
@@ -533,6 +535,157 @@ def split_last_day(
     return summary
 
 
+@dataclass
+class IncrementalBench:
+    day: str
+    split: dict = field(default_factory=dict)
+    live_seconds: float = 0.0
+    incremental: StageResult | None = None
+    incremental_stages: dict[str, float] = field(default_factory=dict)
+    full: StageResult | None = None
+    full_stages: dict[str, float] = field(default_factory=dict)
+    model_seconds: dict[str, dict[str, float]] = field(default_factory=dict)
+    facts_equal: dict[str, bool] = field(default_factory=dict)
+    from_date: str | None = None
+
+    @property
+    def ratio(self) -> float | None:
+        if not self.incremental or not self.full or self.full.seconds <= 0:
+            return None
+        return self.incremental.seconds / self.full.seconds
+
+    def as_dict(self) -> dict:
+        out = asdict(self)
+        out["ratio"] = self.ratio
+        return out
+
+
+INCREMENTAL_FACTS = (
+    "int_token_usage_attributed",
+    "fct_ai_usage_hourly",
+    "fct_ai_usage_daily",
+    "fct_pull_requests",
+)
+
+
+def run_incremental_bench(
+    full_raw: Path,
+    work_dir: Path,
+    day: str | None = None,
+    *,
+    log: Callable[[str], None] | None = None,
+) -> IncrementalBench:
+    """One more day on a warehouse: incremental build vs full rebuild of the same raw files.
+
+    Splits `full_raw` (a simulated organisation) at `day` (default: its last day) with
+    split_last_day, builds the live warehouse from everything before, adds the delivery, then
+    times mileage.incremental.build_incremental against land + dbt build from scratch, and
+    checks the facts agree (row counts and token and cost totals).
+    """
+    from mileage.dbt_runner import run_dbt
+    from mileage.incremental import build_incremental, record_build_state
+    from mileage.landing import land
+
+    say = log or (lambda message: None)
+    work_dir = Path(work_dir).resolve()
+    shutil.rmtree(work_dir, ignore_errors=True)
+    work_dir.mkdir(parents=True)
+    raw, delivery = work_dir / "raw", work_dir / "delivery"
+    if day is None:
+        day = _last_usage_day(full_raw)
+    say(f"splitting {full_raw} at {day}...")
+    split = split_last_day(full_raw, raw, delivery, day)
+    result = IncrementalBench(
+        day=day,
+        split={
+            "increment_files": len(split.increment_files),
+            "increment_records": split.increment_records,
+            "late_records": split.late_records,
+            "overlapping_records": split.overlapping_records,
+        },
+    )
+    sampler = RssSampler().start()
+    try:
+        say("live warehouse (everything before the day)...")
+        live = work_dir / "live.duckdb"
+        started = time.perf_counter()
+        land(raw, live)
+        run_dbt(["build"], warehouse=live, target_path=work_dir / "target-live")
+        record_build_state(live, raw)
+        result.live_seconds = time.perf_counter() - started
+        for file in split.increment_files:
+            shutil.copy(file, raw / file.relative_to(delivery))
+
+        say("incremental build...")
+        sampler.reset_window()
+        started = time.perf_counter()
+        inc = build_incremental(raw, live, work_dir / "incremental.duckdb")
+        result.incremental = StageResult(
+            "incremental",
+            time.perf_counter() - started,
+            sampler.read_window(),
+            split.increment_records,
+        )
+        result.incremental_stages = inc.stage_seconds
+        result.from_date = inc.from_date.isoformat() if inc.from_date else None
+
+        say("full rebuild...")
+        full = work_dir / "full.duckdb"
+        sampler.reset_window()
+        started = time.perf_counter()
+        land(raw, full)
+        result.full_stages["land"] = time.perf_counter() - started
+        run_dbt(["build"], warehouse=full, target_path=work_dir / "target-full")
+        result.full_stages["dbt build"] = time.perf_counter() - started - result.full_stages["land"]
+        result.full = StageResult("full", time.perf_counter() - started, sampler.read_window())
+    finally:
+        sampler.stop()
+    for label, target in (("incremental", inc.dbt.target_path), ("full", work_dir / "target-full")):
+        timings = _node_seconds(target)
+        result.model_seconds[label] = {m: timings.get(m, 0.0) for m in INCREMENTAL_FACTS}
+    result.facts_equal = _facts_agree(work_dir / "incremental.duckdb", full)
+    return result
+
+
+def _last_usage_day(raw: Path) -> str:
+    names = [m.group(2) for p in Path(raw).rglob("*.json*") if (m := _NAME_RANGE.search(p.name))]
+    last = max(names)
+    return f"{last[:4]}-{last[4:6]}-{last[6:]}"
+
+
+def _node_seconds(target_path: Path) -> dict[str, float]:
+    path = Path(target_path) / "run_results.json"
+    if not path.exists():
+        return {}
+    return {
+        r["unique_id"].split(".")[-1]: float(r.get("execution_time") or 0)
+        for r in json.loads(path.read_text()).get("results", [])
+        if r["unique_id"].startswith("model.")
+    }
+
+
+def _facts_agree(a: Path, b: Path) -> dict[str, bool]:
+    import duckdb
+
+    checks = {
+        "marts.fct_ai_usage_daily": "count(*), sum(total_tokens), round(sum(list_cost_usd), 4)",
+        "marts.fct_ai_usage_hourly": "count(*), sum(total_tokens), count(distinct usage_hourly_id)",
+        "marts.fct_pull_requests": "count(*), count(team_id), sum(additions)",
+        "marts.fct_team_months": "count(*), sum(total_tokens), sum(merged_prs), round(sum(outcome_score), 6)",
+    }
+    con = duckdb.connect()
+    try:
+        con.execute(f"attach '{a}' as a (read_only)")
+        con.execute(f"attach '{b}' as b (read_only)")
+        return {
+            table: con.execute(f"select {cols} from a.{table}").fetchone()
+            == con.execute(f"select {cols} from b.{table}").fetchone()
+            for table, cols in checks.items()
+        }
+    finally:
+        con.close()
+
+
 def _shift(yyyymmdd: str, days: int) -> str:
     from datetime import datetime, timedelta
 
@@ -608,14 +761,29 @@ def summary_lines(report: BenchReport) -> list[str]:
             f"floor, {check['only_in_dbt']} only in dbt, largest relative difference "
             f"{check['max_relative_difference']:.2e} ({check['worst_column']})"
         )
+    inc = report.incremental
+    if inc and inc.get("incremental") and inc.get("full"):
+        lines.append(
+            f"one more day ({inc['day']}, {inc['split']['increment_records']:,} records in "
+            f"{inc['split']['increment_files']} files, window from {inc['from_date']}): incremental "
+            f"{inc['incremental']['seconds']:.1f} s vs full rebuild {inc['full']['seconds']:.1f} s "
+            f"= {inc['ratio']:.0%}; facts agree: {all(inc['facts_equal'].values())}"
+        )
+        for model in INCREMENTAL_FACTS:
+            lines.append(
+                f"  {model}: {inc['model_seconds']['incremental'].get(model, 0):.1f} s incremental, "
+                f"{inc['model_seconds']['full'].get(model, 0):.1f} s full"
+            )
     lines.extend(report.notes)
     return lines
 
 
 def bench_command(
-    employees: int = typer.Option(85_000, "--employees", help="People in the simulated roster."),
-    days: int = typer.Option(90, "--days", help="Days simulated."),
-    bucket: str = typer.Option("1d", "--bucket", help="Anthropic/OpenAI usage bucket: 1h or 1d."),
+    employees: int = typer.Option(
+        2000, "--employees", help="People in the simulated roster (default: the demo's)."
+    ),
+    days: int = typer.Option(365, "--days", help="Days simulated (default: the demo's)."),
+    bucket: str = typer.Option("1h", "--bucket", help="Anthropic/OpenAI usage bucket: 1h or 1d."),
     seed: int = typer.Option(42, "--seed", help="Simulation seed."),
     out: Path = typer.Option(None, "--out", help="Working folder (default data/bench/<size>)."),
     json_path: Path = typer.Option(
@@ -629,6 +797,11 @@ def bench_command(
     gate: bool = typer.Option(True, "--gate/--no-gate", help="Time the expectations gate."),
     floor: bool = typer.Option(
         True, "--floor/--no-floor", help="Time the hand-written floor query."
+    ),
+    incremental: bool = typer.Option(
+        False,
+        "--incremental/--no-incremental",
+        help="Also time one more day: incremental build vs full rebuild (three more builds).",
     ),
 ) -> None:
     """Simulate an organisation and time land, dbt build, the gate and the app's first query."""
@@ -646,6 +819,13 @@ def bench_command(
         floor=floor,
         log=lambda m: console.print(f"[dim]{m}[/]"),
     )
+    if incremental:
+        inc = run_incremental_bench(
+            Path(report.out_dir) / "raw",
+            Path(report.out_dir) / "incremental",
+            log=lambda m: console.print(f"[dim]{m}[/]"),
+        )
+        report.incremental = inc.as_dict()
     console.print(render(report))
     for line in summary_lines(report):
         console.print(line)
