@@ -105,7 +105,7 @@
 {#- safe_divide(numerator, denominator): NULL instead of an error or infinity on 0 -#}
 {% macro safe_divide(numerator, denominator) -%}
     case when ({{ denominator }}) is null or ({{ denominator }}) = 0 then null
-         else cast({{ numerator }} as {{ dbt.type_float() }}) / ({{ denominator }}) end
+         else cast({{ numerator }} as double) / ({{ denominator }}) end
 {%- endmacro %}
 
 {#- surrogate_key([columns]): a stable hash of several columns (NULLs included) -#}
