@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export GX_ANALYTICS_ENABLED := false
 
-.PHONY: demo test venv browser lint build app validate docs bench clean
+.PHONY: demo test venv browser spark-env lint build app validate docs bench clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,12 +18,16 @@ venv: $(BIN)/.installed
 browser:
 	./scripts/install-browser.sh
 
+## The Spark target's own environment (.venv-spark), for the Spark parity test
+spark-env:
+	./scripts/install-spark-env.sh
+
 ## The main job: simulate the demo organisation, build the warehouse, serve http://localhost:8501
 demo: venv
 	$(BIN)/mileage demo
 
-## The whole test suite (installs what browser tests need)
-test: venv browser
+## The whole test suite (installs what browser and Spark tests need)
+test: venv browser spark-env
 	$(BIN)/ruff check .
 	$(BIN)/pytest
 
@@ -38,6 +42,13 @@ app: venv
 
 validate: venv
 	$(BIN)/mileage validate
+
+docs: venv
+	$(BIN)/mileage docs
+
+## Benchmark every stage at a given size, e.g. make bench ARGS="--employees 85000 --days 90 --bucket 1d"
+bench: venv
+	$(BIN)/mileage bench $(ARGS)
 
 clean:
 	rm -rf data target logs artifacts

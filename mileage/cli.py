@@ -21,6 +21,7 @@ from rich.progress import (
 from rich.table import Table
 
 from mileage import config
+from mileage.bench import bench_command
 from mileage.pipeline import BuildReport, StageFailed
 from mileage.quality.cli import validate_command
 from mileage.simulate.cli import simulate_command
@@ -39,6 +40,9 @@ app.command("simulate", help="Generate a demo organisation's raw exports (and gr
 app.command("validate", help="Run the expectations gate against a built warehouse.")(
     validate_command
 )
+app.command(
+    "bench", help="Simulate an organisation and time every stage, with peak memory and the floor."
+)(bench_command)
 
 
 def _fail(stage: str, reason: str) -> typer.Exit:
