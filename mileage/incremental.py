@@ -84,6 +84,17 @@ class IncrementalResult:
     landing: object | None = None
     dbt: object | None = None
 
+    @property
+    def dbt_vars(self) -> dict:
+        """The dbt vars of the incremental run (see incremental_window in macros/cross_db.sql)."""
+        return {
+            "mileage_incremental": {
+                # no usage in the increment: no usage day needs recomputing
+                "from_date": (self.from_date or date(9999, 1, 1)).isoformat(),
+                "files": self.plan.files,
+            }
+        }
+
 
 # --- fingerprints and state -----------------------------------------------------------------
 
@@ -303,20 +314,23 @@ def copy_warehouse(live: Path, building: Path) -> None:
         shutil.copyfile(wal, Path(str(building) + ".wal"))
 
 
-def build_incremental(
+# Unit tests check model logic on fixed inputs; the plan guarantees the code is the code the
+# live build ran them on, so an incremental build skips them. Data tests all run.
+DBT_ARGS = ("build", "--exclude-resource-type", "unit_test")
+
+
+def prepare_incremental(
     raw_dir: Path,
     live_warehouse: Path,
     building: Path,
     *,
     plan: IncrementPlan | None = None,
-    on_dbt_node=None,
 ) -> IncrementalResult:
-    """Build `building` from the live warehouse plus what is new in `raw_dir`.
+    """Steps 1-3: copy the live warehouse to `building`, land the new files into it, and work
+    out the window. Then run `dbt <DBT_ARGS>` with `result.dbt_vars` (build_incremental does).
 
-    Raises IncrementalNotPossible (with the reason) when a full build is needed; the caller
-    then builds in full as usual. Does not gate or publish.
+    Raises IncrementalNotPossible (with the reason) when a full build is needed.
     """
-    from mileage.dbt_runner import run_dbt
     from mileage.landing import land
 
     raw_dir = Path(raw_dir).resolve()
@@ -337,24 +351,35 @@ def build_incremental(
         result.landing = land(scratch_raw, scratch_warehouse)
         first_day = merge_increment(Path(building), scratch_warehouse, scratch_raw, raw_dir, plan)
     result.stage_seconds["land"] = time.perf_counter() - started
-
     result.from_date = first_day - timedelta(days=SAFETY_DAYS) if first_day else None
-    window = {
-        # no usage in the increment: nothing from the far future on needs recomputing
-        "from_date": (result.from_date or date(9999, 1, 1)).isoformat(),
-        "files": plan.files,
-    }
+    return result
+
+
+def build_incremental(
+    raw_dir: Path,
+    live_warehouse: Path,
+    building: Path,
+    *,
+    plan: IncrementPlan | None = None,
+    on_dbt_node=None,
+) -> IncrementalResult:
+    """Build `building` from the live warehouse plus what is new in `raw_dir` (steps 1-5).
+
+    Raises IncrementalNotPossible (with the reason) when a full build is needed; the caller
+    then builds in full as usual. Does not gate or publish.
+    """
+    from mileage.dbt_runner import run_dbt
+
+    result = prepare_incremental(raw_dir, live_warehouse, building, plan=plan)
     started = time.perf_counter()
-    # Unit tests check model logic on fixed inputs; the plan guarantees the code is the code
-    # the live build ran them on, so the incremental build skips them. Data tests all run.
     result.dbt = run_dbt(
-        ["build", "--exclude-resource-type", "unit_test"],
+        list(DBT_ARGS),
         warehouse=Path(building),
-        dbt_vars={"mileage_incremental": window},
+        dbt_vars=result.dbt_vars,
         on_node_done=on_dbt_node,
     )
     result.stage_seconds["dbt build"] = time.perf_counter() - started
-    record_build_state(Path(building), raw_dir)
+    record_build_state(Path(building), result.plan.raw_dir)
     return result
 
 
