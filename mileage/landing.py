@@ -74,6 +74,27 @@ class LandingError(RuntimeError):
     """The raw directory cannot be landed at all (the message says why, in one line)."""
 
 
+def _bucketed_results_select(bucket_start: str, bucket_end: str, columns: str) -> str:
+    """Flatten a usage-report page `{data: [{<start>, <end>, results: [...]}]}` to one row per
+    result; `columns` selects from the bucket bounds and the result `r`."""
+    return f"""
+        with buckets as (
+            select _source_file, unnest(p.data) as b, generate_subscripts(p.data, 1) as bi
+            from parsed
+        ),
+        results as (
+            select _source_file, bi, b.{bucket_start}, b.{bucket_end},
+                   unnest(b.results) as r, generate_subscripts(b.results, 1) as ri
+            from buckets
+        )
+        select
+            _source_file,
+            'data[' || (bi - 1) || '].results[' || (ri - 1) || ']' as _record_path,
+            {columns}
+        from results
+    """
+
+
 # --- the contract: one entry per source ------------------------------------------------------
 
 ANTHROPIC_MESSAGES = JsonSource(
@@ -107,28 +128,17 @@ ANTHROPIC_MESSAGES = JsonSource(
         ]
     },
     records="flatten(list_transform(p.data, lambda b: b.results))",
-    select="""
-        with buckets as (
-            select _source_file, unnest(p.data) as b, generate_subscripts(p.data, 1) as bi
-            from parsed
-        ),
-        results as (
-            select _source_file, bi, b.starting_at, b.ending_at,
-                   unnest(b.results) as r, generate_subscripts(b.results, 1) as ri
-            from buckets
-        )
-        select
-            _source_file,
-            'data[' || (bi - 1) || '].results[' || (ri - 1) || ']' as _record_path,
-            starting_at, ending_at,
+    select=_bucketed_results_select(
+        "starting_at",
+        "ending_at",
+        """starting_at, ending_at,
             r.api_key_id, r.workspace_id, r.model, r.service_tier, r.context_window,
             r.uncached_input_tokens,
             r.cache_creation.ephemeral_5m_input_tokens as cache_creation_5m_input_tokens,
             r.cache_creation.ephemeral_1h_input_tokens as cache_creation_1h_input_tokens,
             r.cache_read_input_tokens, r.output_tokens,
-            r.server_tool_use.web_search_requests as web_search_requests
-        from results
-    """,
+            r.server_tool_use.web_search_requests as web_search_requests""",
+    ),
 )
 
 CLAUDE_CODE = JsonSource(
@@ -257,25 +267,14 @@ OPENAI_COMPLETIONS = JsonSource(
         ]
     },
     records="flatten(list_transform(p.data, lambda b: b.results))",
-    select="""
-        with buckets as (
-            select _source_file, unnest(p.data) as b, generate_subscripts(p.data, 1) as bi
-            from parsed
-        ),
-        results as (
-            select _source_file, bi, b.start_time, b.end_time,
-                   unnest(b.results) as r, generate_subscripts(b.results, 1) as ri
-            from buckets
-        )
-        select
-            _source_file,
-            'data[' || (bi - 1) || '].results[' || (ri - 1) || ']' as _record_path,
-            start_time, end_time,
+    select=_bucketed_results_select(
+        "start_time",
+        "end_time",
+        """start_time, end_time,
             r.input_tokens, r.input_cached_tokens, r.output_tokens, r.input_audio_tokens,
             r.output_audio_tokens, r.num_model_requests, r.project_id, r.user_id, r.api_key_id,
-            r.model, r.batch, r.service_tier
-        from results
-    """,
+            r.model, r.batch, r.service_tier""",
+    ),
 )
 
 CURSOR_EVENTS = JsonSource(
