@@ -199,3 +199,15 @@
         1 = 1
     {%- endif -%}
 {%- endmacro %}
+
+{#- staging_reject_reason(natural_key, duplicate_reason): a staging record's reject reason:
+    its `invalid_reason`, else `duplicate_reason` when an earlier record (by file and position)
+    has the same natural key. Staging models select it as `reject_reason`. -#}
+{% macro staging_reject_reason(natural_key, duplicate_reason) -%}
+    case
+        when invalid_reason is not null then invalid_reason
+        when row_number() over (
+            partition by {{ natural_key | join(', ') }} order by _source_file, _record_path
+        ) > 1 then '{{ duplicate_reason }}'
+    end
+{%- endmacro %}

@@ -45,11 +45,5 @@ validated as (
 
 select
     *,
-    case
-        when invalid_reason is not null then invalid_reason
-        when row_number() over (
-            partition by bucket_start_at, api_key_id, workspace_id, model, service_tier, context_window
-            order by _source_file, _record_path
-        ) > 1 then 'duplicate of an earlier record with the same natural key'
-    end as reject_reason
+    {{ staging_reject_reason(['bucket_start_at', 'api_key_id', 'workspace_id', 'model', 'service_tier', 'context_window'], 'duplicate of an earlier record with the same natural key') }} as reject_reason
 from validated

@@ -40,10 +40,5 @@ validated as (
 
 select
     *,
-    case
-        when invalid_reason is not null then invalid_reason
-        when row_number() over (
-            partition by activity_date, copilot_user_id order by _source_file, _record_path
-        ) > 1 then 'duplicate of an earlier record with the same natural key'
-    end as reject_reason
+    {{ staging_reject_reason(['activity_date', 'copilot_user_id'], 'duplicate of an earlier record with the same natural key') }} as reject_reason
 from validated

@@ -43,12 +43,5 @@ validated as (
 select
     *,
     -- Cursor events carry no id: the natural key is time, user, model and the token counts.
-    case
-        when invalid_reason is not null then invalid_reason
-        when row_number() over (
-            partition by requested_at, user_email_key, model, uncached_input_tokens, cache_write_tokens,
-                cache_read_tokens, output_tokens
-            order by _source_file, _record_path
-        ) > 1 then 'duplicate of an earlier record with the same natural key'
-    end as reject_reason
+    {{ staging_reject_reason(['requested_at', 'user_email_key', 'model', 'uncached_input_tokens', 'cache_write_tokens', 'cache_read_tokens', 'output_tokens'], 'duplicate of an earlier record with the same natural key') }} as reject_reason
 from validated

@@ -30,10 +30,5 @@ validated as (
 
 select
     *,
-    case
-        when invalid_reason is not null then invalid_reason
-        when row_number() over (
-            partition by provider, api_key_id, valid_from order by _source_file, _record_path
-        ) > 1 then 'duplicate of an earlier row with the same key and valid_from'
-    end as reject_reason
+    {{ staging_reject_reason(['provider', 'api_key_id', 'valid_from'], 'duplicate of an earlier row with the same key and valid_from') }} as reject_reason
 from validated

@@ -40,9 +40,5 @@ validated as (
 
 select
     *,
-    case
-        when invalid_reason is not null then invalid_reason
-        when row_number() over (partition by issue_id order by _source_file, _record_path) > 1
-            then 'duplicate id'
-    end as reject_reason
+    {{ staging_reject_reason(['issue_id'], 'duplicate id') }} as reject_reason
 from validated

@@ -44,11 +44,5 @@ validated as (
 
 select
     *,
-    case
-        when invalid_reason is not null then invalid_reason
-        when row_number() over (
-            partition by bucket_start_at, project_id, openai_user_key, api_key_id, model, is_batch, service_tier
-            order by _source_file, _record_path
-        ) > 1 then 'duplicate of an earlier record with the same natural key'
-    end as reject_reason
+    {{ staging_reject_reason(['bucket_start_at', 'project_id', 'openai_user_key', 'api_key_id', 'model', 'is_batch', 'service_tier'], 'duplicate of an earlier record with the same natural key') }} as reject_reason
 from validated

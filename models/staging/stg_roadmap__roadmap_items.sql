@@ -36,9 +36,5 @@ validated as (
 
 select
     *,
-    case
-        when invalid_reason is not null then invalid_reason
-        when row_number() over (partition by item_id order by _source_file, _record_path) > 1
-            then 'duplicate item_id'
-    end as reject_reason
+    {{ staging_reject_reason(['item_id'], 'duplicate item_id') }} as reject_reason
 from validated

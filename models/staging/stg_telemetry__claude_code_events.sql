@@ -44,9 +44,5 @@ validated as (
 
 select
     *,
-    case
-        when invalid_reason is not null then invalid_reason
-        when row_number() over (partition by request_id order by _source_file, _record_path) > 1
-            then 'duplicate request_id'
-    end as reject_reason
+    {{ staging_reject_reason(['request_id'], 'duplicate request_id') }} as reject_reason
 from validated
