@@ -51,7 +51,12 @@ def _fail(stage: str, reason: str) -> typer.Exit:
 
 
 def run_build(
-    raw_dir: Path, warehouse: Path, *, gate: bool = True, demo: bool = False
+    raw_dir: Path,
+    warehouse: Path,
+    *,
+    gate: bool = True,
+    demo: bool = False,
+    incremental: bool = False,
 ) -> BuildReport:
     """Build with progress bars; raise typer.Exit(1) with a one-line reason on failure."""
     from mileage.pipeline import build
@@ -97,6 +102,7 @@ def run_build(
                 raw_dir,
                 warehouse,
                 run_gate=gate,
+                incremental=incremental,
                 on_stage=on_stage,
                 on_progress=on_progress,
                 on_dbt_node=on_dbt_node,
@@ -108,6 +114,20 @@ def run_build(
 
 
 def _print_build_report(report: BuildReport) -> None:
+    if report.mode == "current":
+        console.print(
+            f"Incremental build: nothing new since the live build; {report.warehouse} is current."
+        )
+        return
+    if report.full_reason:
+        console.print(f"Built in full, not incrementally: {escape(report.full_reason)}.")
+    elif report.mode == "incremental":
+        plan = report.increment.plan
+        since = report.increment.from_date
+        console.print(
+            f"Incremental build: {len(plan.new_files)} new and {len(plan.changed_files)} changed "
+            f"raw file(s); usage recomputed from {since.isoformat() if since else '(no usage)'}."
+        )
     table = Table(title=f"Published {report.warehouse}", show_header=True)
     table.add_column("stage")
     table.add_column("seconds", justify="right")
@@ -127,9 +147,15 @@ def build_command(
         None, "--warehouse", help="Warehouse file to publish (default: $MILEAGE_WAREHOUSE or the demo's)."
     ),
     gate: bool = typer.Option(True, "--gate/--no-gate", help="Run the expectations gate before publishing."),
+    incremental: bool = typer.Option(
+        False,
+        "--incremental/--full",
+        help="Start from the live warehouse and add only new or changed raw files "
+        "(falls back to a full build, saying why, when that is not safe).",
+    ),
 ) -> None:
     """Land raw exports, run `dbt build`, run the expectations gate, publish atomically."""
-    run_build(raw_dir, warehouse or config.warehouse_path(), gate=gate)
+    run_build(raw_dir, warehouse or config.warehouse_path(), gate=gate, incremental=incremental)
 
 
 def serve_app(warehouse: Path, port: int, headless: bool = True) -> int:

@@ -33,6 +33,11 @@ class BuildReport:
     dbt: object | None = None
     gate: object | None = None
     warnings: list[str] = field(default_factory=list)
+    # "full"; "incremental" (a copy of the live warehouse plus the new raw files); "current"
+    # (incremental asked for, nothing new since the live build: nothing built or published)
+    mode: str = "full"
+    full_reason: str | None = None  # why an incremental build was asked for but built in full
+    increment: object | None = None  # mileage.incremental.IncrementalResult when incremental
 
 
 def building_path(warehouse: Path) -> Path:
@@ -50,14 +55,21 @@ def build(
     warehouse: Path,
     *,
     run_gate: bool = True,
+    incremental: bool = False,
     on_stage: StageCallback | None = None,
     on_progress: Callable[[str, int, int], None] | None = None,
     on_dbt_node: Callable[[str, str], None] | None = None,
 ) -> BuildReport:
     """Build a warehouse from `raw_dir` and publish it at `warehouse`.
 
+    With `incremental`, start from a copy of the live warehouse and land only the raw files
+    that are new or changed since it was built (mileage/incremental.py); whenever that is not
+    safe (no live build, changed code, seeds or reference data, a vanished file) build in full
+    and say why in `report.full_reason`. Either way the result is gated and published alike.
+
     Raises StageFailed naming the stage on any failure; the live warehouse is then untouched.
     """
+    from mileage import incremental as inc
     from mileage.dbt_runner import DbtError, run_dbt
     from mileage.landing import LandingError, land
 
@@ -79,9 +91,28 @@ def build(
         notify(stage, "done")
         return result
 
+    plan = None
+    if incremental:
+        plan = inc.plan_increment(raw_dir, warehouse)
+        report.full_reason = plan.full_reason
+        report.mode = "full" if plan.full_reason else "incremental"
+        if report.mode == "incremental" and not plan.files:
+            report.mode = "current"
+            return report
+    dbt_args, dbt_vars = ["build"], None
     try:
         try:
-            report.landing = timed("land", lambda: land(raw_dir, building, progress=on_progress))
+            if report.mode == "incremental":
+                report.increment = timed(
+                    "land (new files)",
+                    lambda: inc.prepare_incremental(raw_dir, warehouse, building, plan=plan),
+                )
+                report.landing = report.increment.landing
+                dbt_args, dbt_vars = list(inc.DBT_ARGS), report.increment.dbt_vars
+            else:
+                report.landing = timed(
+                    "land", lambda: land(raw_dir, building, progress=on_progress)
+                )
         except LandingError as exc:
             raise StageFailed("land", str(exc)) from exc
         report.warnings.extend(report.landing.problems)
@@ -91,10 +122,14 @@ def build(
         try:
             report.dbt = timed(
                 "dbt build",
-                lambda: run_dbt(["build"], warehouse=building, on_node_done=on_dbt_node),
+                lambda: run_dbt(
+                    dbt_args, warehouse=building, dbt_vars=dbt_vars, on_node_done=on_dbt_node
+                ),
             )
         except DbtError as exc:
             raise StageFailed("dbt build", str(exc)) from exc
+        # what the next incremental build checks its raw files and code against
+        inc.record_build_state(building, raw_dir)
         report.warnings.extend(report.dbt.warnings)
         report.warnings.extend(unpriced_model_warnings(building))
         if run_gate:

@@ -3,9 +3,10 @@
 A small simulated organisation is split into "the warehouse so far" and "the next delivery"
 (mileage.bench.split_last_day): the delivery holds the last day's records, a third of the
 records of two days earlier (late-arriving data) and a quarter of the previous day's records
-again (an overlapping page). The live warehouse is built in full from the first part; the
-delivery's files are then added to the same raw directory and built twice: incrementally
-(mileage.incremental.build_incremental) and in full. Every table of every layer must be equal.
+again (an overlapping page). The live warehouse is built in full from the first part by the pipeline
+(`mileage build`, which records its build state); the delivery's files are then added to the
+same raw directory and built twice: incrementally (`mileage build --incremental`, gated and
+published like any build) and in full. Every table of every layer must be equal.
 """
 
 from __future__ import annotations
@@ -16,16 +17,18 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from typer.testing import CliRunner
 
 from mileage.bench import split_last_day
+from mileage.cli import app
 from mileage.dbt_runner import run_dbt
 from mileage.incremental import (
     IncrementalNotPossible,
     build_incremental,
     plan_increment,
-    record_build_state,
 )
 from mileage.landing import land
+from mileage.pipeline import build
 from mileage.simulate import SimulationOptions, simulate
 from mileage.spark import compare_frames
 
@@ -59,14 +62,15 @@ def builds(tmp_path_factory):
     assert split.increment_files and split.late_records and split.overlapping_records
 
     live = base / "live.duckdb"
-    _build_full(raw, live, base / "target-live")
-    record_build_state(live, raw)
+    build(raw, live, run_gate=False)
+    published = base / "incremental.duckdb"  # the live warehouse, updated in place below
+    shutil.copy(live, published)
 
     for file in split.increment_files:  # the delivery arrives in the raw directory
         destination = raw / file.relative_to(base / "delivery")
         shutil.copy(file, destination)
-    plan = plan_increment(raw, live)
-    incremental = build_incremental(raw, live, base / "incremental.duckdb", plan=plan)
+    plan = plan_increment(raw, published)
+    report = build(raw, published, incremental=True)
 
     full = base / "full.duckdb"
     _build_full(raw, full, base / "target-full")
@@ -76,9 +80,21 @@ def builds(tmp_path_factory):
         "live": live,
         "split": split,
         "plan": plan,
-        "incremental": incremental,
+        "report": report,
+        "incremental": report.increment,
+        "published": published,
         "full": full,
     }
+
+
+def test_the_pipeline_built_incrementally_and_published(builds):
+    report = builds["report"]
+    assert report.mode == "incremental" and report.full_reason is None
+    assert "land (new files)" in report.stage_seconds and "land" not in report.stage_seconds
+    assert report.gate is not None and report.gate.passed  # gated like a full build
+    # what it landed is what the plan found; the built file is gone, published in its place
+    assert report.increment.plan.files == builds["plan"].files
+    assert not report.increment.warehouse.exists() and builds["published"].exists()
 
 
 def test_the_plan_lands_exactly_the_delivered_files(builds):
@@ -100,7 +116,7 @@ def test_the_window_starts_before_the_late_records(builds):
 
 def test_the_facts_were_updated_incrementally(builds):
     """The incremental run deleted and recomputed the window, rather than rebuilding."""
-    log = (builds["incremental"].dbt.target_path / "logs" / "dbt.log").read_text()
+    log = (builds["report"].dbt.target_path / "logs" / "dbt.log").read_text()
     window = f"usage_date >= cast('{builds['incremental'].from_date.isoformat()}' as date)"
     for model in ("int_token_usage_attributed", "fct_ai_usage_hourly", "fct_ai_usage_daily"):
         assert f'{model}\\" where {window}' in log, model
@@ -110,7 +126,7 @@ def test_the_facts_were_updated_incrementally(builds):
 def test_every_table_equals_a_full_rebuild(builds):
     con = duckdb.connect()
     try:
-        con.execute(f"attach '{builds['incremental'].warehouse}' as inc (read_only)")
+        con.execute(f"attach '{builds['published']}' as inc (read_only)")
         con.execute(f"attach '{builds['full']}' as full_build (read_only)")
         tables = [
             r[0]
@@ -133,7 +149,7 @@ def test_every_table_equals_a_full_rebuild(builds):
 
 
 def test_the_last_day_is_in_the_incremental_facts(builds):
-    con = duckdb.connect(str(builds["incremental"].warehouse), read_only=True)
+    con = duckdb.connect(str(builds["published"]), read_only=True)
     try:
         last = con.execute("select max(usage_date) from marts.fct_ai_usage_daily").fetchone()[0]
     finally:
@@ -144,7 +160,7 @@ def test_the_last_day_is_in_the_incremental_facts(builds):
 def test_a_changed_roster_or_a_vanished_file_forces_a_full_build(builds, tmp_path):
     raw = builds["raw"]
     live = tmp_path / "live.duckdb"
-    shutil.copy(builds["incremental"].warehouse, live)  # its state was recorded by the build
+    shutil.copy(builds["published"], live)  # its state was recorded by the build
     plan = plan_increment(raw, live)
     assert plan.full_reason is None and plan.files == []  # nothing new: nothing to do
 
@@ -165,6 +181,18 @@ def test_a_changed_roster_or_a_vanished_file_forces_a_full_build(builds, tmp_pat
         assert "gone" in plan_increment(raw, live).full_reason
     finally:
         shutil.move(moved, page)
+
+
+def test_nothing_new_leaves_the_live_warehouse_as_it_is(builds, tmp_path):
+    live = tmp_path / "live.duckdb"
+    shutil.copy(builds["published"], live)
+    before = live.stat().st_mtime_ns
+    result = CliRunner().invoke(
+        app, ["build", "--incremental", "--raw-dir", str(builds["raw"]), "--warehouse", str(live)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "nothing new" in " ".join(result.output.split())
+    assert live.stat().st_mtime_ns == before
 
 
 def test_a_warehouse_without_build_state_is_never_built_incrementally(builds, tmp_path):
