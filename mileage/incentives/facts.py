@@ -12,6 +12,9 @@ Inputs (`marts` dict, keyed by table name; extra columns ignored):
     fct_team_months           team_id, month_start, bugs
     fct_roadmap_quarters      team_id, quarter_start, planned_points, delivered_points
     fct_pull_requests         author_employee_key, team_id, merged_at, is_merged, is_bot, is_trivial
+                              (or pre-aggregated: author_employee_key, team_id, month_start,
+                              merged_prs, trivial_merged_prs, first_merged_at, last_merged_at:
+                              warehouse.PRS_MONTHLY_SQL)
     fct_ai_usage_daily        employee_key, team_id, usage_date (or month_start [+ active_days]),
                               total_tokens, list_cost_usd
 """
@@ -33,6 +36,9 @@ REQUIRED = {
                           "is_trivial"],
     "fct_ai_usage_daily": ["employee_key", "team_id", "total_tokens", "list_cost_usd"],
 }
+# fct_pull_requests already aggregated to author x team x month (warehouse.PRS_MONTHLY_SQL)
+PRS_MONTHLY = ["author_employee_key", "team_id", "month_start", "merged_prs",
+               "trivial_merged_prs", "first_merged_at", "last_merged_at"]
 MIN_MONTH_COVERAGE = 0.5
 DEFAULT_OUTCOME_WEIGHTS = {"throughput": 0.5, "roadmap": 0.3, "quality": 0.2}
 MEMBER_SUMS = ["salary_period_usd", "person_months", "total_tokens", "token_cost_usd",
@@ -106,6 +112,8 @@ def _check(marts: dict[str, pd.DataFrame]) -> None:
         if table not in marts:
             problems.append(f"{table}: missing")
             continue
+        if table == "fct_pull_requests" and "merged_prs" in marts[table].columns:
+            columns = PRS_MONTHLY
         missing = [c for c in columns if c not in marts[table].columns]
         if table == "fct_ai_usage_daily" and not (
                 {"usage_date", "month_start"} & set(marts[table].columns)):
@@ -157,6 +165,15 @@ def _usage(usage: pd.DataFrame) -> pd.DataFrame:
 
 
 def _prs(prs: pd.DataFrame) -> pd.DataFrame:
+    if "merged_prs" in prs.columns:  # aggregated in SQL (warehouse.PRS_MONTHLY_SQL)
+        p = prs[(prs["merged_prs"] > 0) & prs["month_start"].notna()
+                & prs["author_employee_key"].notna() & prs["team_id"].notna()]
+        p = p.assign(month_start=_month(p["month_start"]).to_numpy())
+        g = p.groupby(["month_start", "team_id", "author_employee_key"])
+        out = g.agg(merged_prs=("merged_prs", "sum"),
+                    trivial_merged_prs=("trivial_merged_prs", "sum")).reset_index()
+        out["nontrivial_merged_prs"] = out["merged_prs"] - out["trivial_merged_prs"]
+        return out.rename(columns={"author_employee_key": "employee_key"})
     p = prs[prs["is_merged"].fillna(False).astype(bool) & ~prs["is_bot"].fillna(False).astype(bool)
             & prs["author_employee_key"].notna() & prs["team_id"].notna()]
     p = p.assign(month_start=_month(p["merged_at"]).to_numpy(),
@@ -316,7 +333,9 @@ def data_span(usage: pd.DataFrame, prs: pd.DataFrame) -> tuple[pd.Timestamp, pd.
     for col in ("usage_date", "first_usage_date", "last_usage_date"):
         if col in usage.columns:
             days.append(pd.to_datetime(usage[col]))
-    days.append(pd.to_datetime(prs["merged_at"]))
+    for col in ("merged_at", "first_merged_at", "last_merged_at"):
+        if col in prs.columns:
+            days.append(pd.to_datetime(prs[col]))
     every = pd.concat([d.dropna().astype("datetime64[ns]") for d in days])
     if every.empty:
         return None

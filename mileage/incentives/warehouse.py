@@ -19,11 +19,29 @@ select employee_key, team_id,
        cast(date_trunc('month', usage_date) as date) as month_start,
        sum(total_tokens) as total_tokens,
        sum(coalesce(list_cost_usd, 0)) as list_cost_usd,
-       count(distinct usage_date) as active_days,
+       -- distinct usage days of the month: one bit per day of month (count(distinct) is ~4x
+       -- slower at 4.6M daily rows)
+       coalesce(bit_count(bit_or(cast(1 as ubigint) << cast(day(usage_date) - 1 as ubigint))),
+                0)::bigint as active_days,
        min(usage_date) as first_usage_date,
        max(usage_date) as last_usage_date
 from {table}
 where employee_key is not null and team_id is not null
+group by all
+"""
+
+# fct_pull_requests aggregated to author x team x month inside DuckDB (what facts._prs makes of
+# the row-level table), plus the first and last merged_at of *every* row for the data span.
+PRS_MONTHLY_SQL = """
+select author_employee_key, team_id,
+       date_trunc('month', merged_at) as month_start,
+       count(*) filter (where coalesce(is_merged, false) and not coalesce(is_bot, false))
+           as merged_prs,
+       count(*) filter (where coalesce(is_merged, false) and not coalesce(is_bot, false)
+                        and coalesce(is_trivial, false)) as trivial_merged_prs,
+       min(merged_at) as first_merged_at,
+       max(merged_at) as last_merged_at
+from {table}
 group by all
 """
 

@@ -4,7 +4,7 @@ would capture (mileage.incentives.compare)."""
 
 def model(dbt, session):
     from mileage.incentives import compare
-    from mileage.incentives.dbt_models import lab_inputs
+    from mileage.incentives.dbt_models import lab_inputs, payouts_for_compare
 
     facts = lab_inputs(
         assignments=dbt.ref("int_employee_assignments"),
@@ -13,6 +13,6 @@ def model(dbt, session):
         pull_requests=dbt.ref("fct_pull_requests"),
         usage_daily=dbt.ref("fct_ai_usage_daily"),
     )
-    payouts = dbt.ref("int_incentive_payouts").df()
+    payouts = payouts_for_compare(dbt.ref("int_incentive_payouts"))
     flags = dbt.ref("fct_gaming_signals").df()
     return compare(payouts, facts, flags)
