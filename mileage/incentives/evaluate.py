@@ -133,18 +133,28 @@ def _reasons(scheme: Scheme, units: pd.DataFrame) -> list[str]:
                                        if scheme.raise_factor != 1 else ""))
     norm = {"none": "", "org_median": " / org median", "peer_median": " / peer median"}[
         scheme.normalise]
-    out = []
-    for value, score, mult, failed in zip(units["metric_value"], units["score"],
-                                          units["multiplier"], units["gate_failures"],
-                                          strict=True):
-        shown = "n/a" if pd.isna(value) else f"{value:.4g}"
-        scored = "" if not (goal or norm) else (
-            " -> score " + ("n/a" if pd.isna(score) else f"{score:.3g}"))
-        text = f"{scheme.metric} {shown}{goal}{norm}{scored} {cond} -> x{mult:.3g}"
-        if failed:
-            text += "; gate failed: " + failed.strip().rstrip(";")
-        out.append(text)
-    return out
+    shown = _formatted(units["metric_value"], ".4g")
+    text = (scheme.metric + " ") + shown + goal + norm
+    if goal or norm:
+        text = text + " -> score " + _formatted(units["score"], ".3g")
+    text = text + f" {cond} -> x" + _formatted(units["multiplier"], ".3g", na=None)
+    failed = units["gate_failures"].to_numpy(dtype=object)
+    hit = np.flatnonzero(failed != "")
+    if len(hit):
+        text[hit] = text[hit] + np.array(
+            ["; gate failed: " + f.strip().rstrip(";") for f in failed[hit].tolist()],
+            dtype=object)
+    return text.tolist()
+
+
+def _formatted(values, spec: str, na: str | None = "n/a") -> np.ndarray:
+    """format(value, spec) per value as an object array (`na` for missing values unless None),
+    each distinct value (bit for bit) formatted once."""
+    arr = np.ascontiguousarray(pd.Series(values).to_numpy(dtype=float, na_value=np.nan))
+    bits, inverse = np.unique(arr.view(np.int64), return_inverse=True)
+    texts = np.array([na if x != x and na is not None else format(x, spec)
+                      for x in bits.view(np.float64).tolist()], dtype=object)
+    return texts[inverse.reshape(-1)]
 
 
 def _core(scheme: Scheme, facts: Facts, explain: bool) -> pd.DataFrame:
@@ -274,7 +284,7 @@ def person_payouts(payouts: pd.DataFrame, marts: dict[str, pd.DataFrame] | Facts
 
 def _team_split(facts: Facts, period: str, by_salary: bool) -> pd.DataFrame:
     """Each team member's share of the team's pool per period (cached on the facts)."""
-    cache = facts.__dict__.setdefault("_team_split", {})
+    cache = facts.structure.setdefault("team_split", {})  # structure only: shared by tactics
     key = (period, by_salary)
     if key not in cache:
         members = facts.members.assign(

@@ -43,6 +43,10 @@ MIN_MONTH_COVERAGE = 0.5
 DEFAULT_OUTCOME_WEIGHTS = {"throughput": 0.5, "roadmap": 0.3, "quality": 0.2}
 MEMBER_SUMS = ["salary_period_usd", "person_months", "total_tokens", "token_cost_usd",
                "active_days", "merged_prs", "nontrivial_merged_prs", "trivial_merged_prs"]
+# The member-month columns that say who is where (the grouping structure). Gaming tactics
+# edit only activity columns, so Facts that share these share the cached groupings.
+STRUCTURE = ["month_start", "team_id", "employee_key", "role", "level", "salary_usd",
+             "last_valid_from", "salary_period_usd"]
 
 
 def outcome_weights() -> dict[str, float]:
@@ -201,8 +205,40 @@ class Facts:
         return sorted(self.members["month_start"].unique())
 
     def with_members(self, members: pd.DataFrame) -> Facts:
-        """A copy with edited member months (what a gaming tactic produces)."""
-        return replace(self, members=members)
+        """A copy with edited member months (what a gaming tactic produces). When only
+        activity columns changed, the copy shares the cached groupings (`structure`)."""
+        new = replace(self, members=members)
+        if _same_structure(self.members, members):
+            new.__dict__["_structure"] = self.structure
+        return new
+
+    @property
+    def structure(self) -> dict:
+        """Caches that depend only on the STRUCTURE columns of the member months (who is on
+        which team, in which month, with which role, level and salary)."""
+        return self.__dict__.setdefault("_structure", {})
+
+    def _layout(self, period: str, keys: tuple[str, ...]) -> tuple[np.ndarray, pd.DataFrame]:
+        """Group number of every member month (groups sorted by `keys`, as groupby sorts
+        them) and the sorted group keys, for the period's `period_start` plus `keys`."""
+        cache = self.structure.setdefault("layout", {})
+        if (period, keys) not in cache:
+            m = self._period_of(self.members[list(STRUCTURE)], period)
+            g = m.groupby(["period_start", *keys])
+            codes = g.ngroup().to_numpy()
+            index = g.size().index
+            if (codes < 0).any():  # a key is missing (never, for member months): no layout
+                raise ValueError("member months with a missing key")
+            cache[(period, keys)] = (codes, index)
+        return cache[(period, keys)]
+
+    def _sums(self, period: str, keys: tuple[str, ...], columns) -> pd.DataFrame:
+        """members.groupby(["period_start", *keys])[columns].sum() through the cached layout
+        (the same per-group sums, in the same order)."""
+        codes, index = self._layout(period, keys)
+        sums = self.members[columns].groupby(codes, sort=True).sum()
+        sums.index = index
+        return sums
 
     @cached_property
     def team_months(self) -> pd.DataFrame:
@@ -246,13 +282,21 @@ class Facts:
         cache = self.__dict__.setdefault("_team_periods", {})
         if period in cache:
             return cache[period]
-        m = self._period_of(self.members, period)
         keys = ["period_start", "team_id"]
-        per_person = m.groupby([*keys, "employee_key"], sort=False)["total_tokens"].sum()
-        active = (per_person > 0).groupby(level=[0, 1], sort=False)
-        t = m.groupby(keys)[MEMBER_SUMS].sum()
-        t["headcount"] = active.size()
-        t["ai_active_people"] = active.sum().astype(int)
+        t = self._sums(period, ("team_id",), MEMBER_SUMS)
+        # people per team and period, and those with any tokens (summed over their months)
+        per_person = self._sums(period, ("team_id", "employee_key"), ["total_tokens"])
+        team_of_person = self.structure.setdefault("team_of_person", {})
+        if period not in team_of_person:
+            pairs = per_person.index.droplevel(2)
+            team_of_person[period] = (t.index.get_indexer(pairs),
+                                      np.bincount(t.index.get_indexer(pairs),
+                                                  minlength=len(t)).astype("int64"))
+        owner, headcount = team_of_person[period]
+        active = (per_person["total_tokens"].to_numpy() > 0).astype("int64")
+        t["headcount"] = headcount
+        t["ai_active_people"] = np.bincount(owner, weights=active, minlength=len(t)
+                                            ).astype("int64")
         t = t.reset_index()
         tm = self._period_of(self.team_months, period)
         extra = tm.groupby(keys).agg(bugs=("bugs", "sum"), outcome_score=("outcome_score", "mean"),
@@ -287,12 +331,15 @@ class Facts:
         cache = self.__dict__.setdefault("_person_periods", {})
         if period in cache:
             return cache[period]
-        m = self._period_of(self.members, period)
         keys = ["period_start", "employee_key"]
-        sums = m.groupby(keys)[MEMBER_SUMS].sum()
-        latest = (m.sort_values(["month_start", "last_valid_from"])
-                  .groupby(keys)[["team_id", "role", "level", "salary_usd"]].last())
-        p = sums.join(latest).reset_index()
+        sums = self._sums(period, ("employee_key",), MEMBER_SUMS)
+        latest_cache = self.structure.setdefault("latest", {})
+        if period not in latest_cache:
+            m = self._period_of(self.members[list(STRUCTURE)], period)
+            latest_cache[period] = (m.sort_values(["month_start", "last_valid_from"])
+                                    .groupby(keys)[["team_id", "role", "level", "salary_usd"]]
+                                    .last())
+        p = sums.join(latest_cache[period]).reset_index()
         p["ai_active"] = (p["total_tokens"] > 0).astype(float)
         cache[period] = p
         return p
@@ -318,6 +365,13 @@ class Facts:
         out = tm.groupby("team_id").agg(outcome_score=("outcome_score", "mean")).reset_index()
         pm = self.members.groupby("team_id")["person_months"].sum().rename("person_months")
         return out.merge(pm.reset_index(), on="team_id", how="left")
+
+
+def _same_structure(before: pd.DataFrame, after: pd.DataFrame) -> bool:
+    if not before.index.equals(after.index):
+        return False
+    return all(c in before.columns and c in after.columns and before[c].equals(after[c])
+               for c in STRUCTURE)
 
 
 def _safe_div(num, den) -> pd.Series:
