@@ -133,28 +133,31 @@ def _reasons(scheme: Scheme, units: pd.DataFrame) -> list[str]:
                                        if scheme.raise_factor != 1 else ""))
     norm = {"none": "", "org_median": " / org median", "peer_median": " / peer median"}[
         scheme.normalise]
-    shown = _formatted(units["metric_value"], ".4g")
-    text = (scheme.metric + " ") + shown + goal + norm
+    shown = _formatted(units["metric_value"], ".4g").tolist()
+    mults = _formatted(units["multiplier"], ".3g", na=None).tolist()
+    head, mid, tail = f"{scheme.metric} ", f"{goal}{norm}", f" {cond} -> x"
     if goal or norm:
-        text = text + " -> score " + _formatted(units["score"], ".3g")
-    text = text + f" {cond} -> x" + _formatted(units["multiplier"], ".3g", na=None)
-    failed = units["gate_failures"].to_numpy(dtype=object)
-    hit = np.flatnonzero(failed != "")
-    if len(hit):
-        text[hit] = text[hit] + np.array(
-            ["; gate failed: " + f.strip().rstrip(";") for f in failed[hit].tolist()],
-            dtype=object)
-    return text.tolist()
+        scores = _formatted(units["score"], ".3g").tolist()
+        text = [f"{head}{v}{mid} -> score {s}{tail}{m}"
+                for v, s, m in zip(shown, scores, mults, strict=True)]
+    else:
+        text = [f"{head}{v}{mid}{tail}{m}" for v, m in zip(shown, mults, strict=True)]
+    failures = units["gate_failures"]
+    hit = np.flatnonzero((failures != "").to_numpy(dtype=bool))
+    for i, failed in zip(hit.tolist(), failures.iloc[hit].tolist(), strict=True):
+        text[i] += "; gate failed: " + failed.strip().rstrip(";")
+    return text
 
 
 def _formatted(values, spec: str, na: str | None = "n/a") -> np.ndarray:
     """format(value, spec) per value as an object array (`na` for missing values unless None),
     each distinct value (bit for bit) formatted once."""
     arr = np.ascontiguousarray(pd.Series(values).to_numpy(dtype=float, na_value=np.nan))
-    bits, inverse = np.unique(arr.view(np.int64), return_inverse=True)
+    codes, bits = pd.factorize(arr.view(np.int64))
     texts = np.array([na if x != x and na is not None else format(x, spec)
-                      for x in bits.view(np.float64).tolist()], dtype=object)
-    return texts[inverse.reshape(-1)]
+                      for x in np.asarray(bits, dtype=np.int64).view(np.float64).tolist()],
+                     dtype=object)
+    return texts[codes]
 
 
 def _core(scheme: Scheme, facts: Facts, explain: bool) -> pd.DataFrame:
@@ -195,6 +198,12 @@ def evaluate(scheme: Scheme | dict, marts: dict[str, pd.DataFrame] | Facts) -> p
     scheme = as_scheme(scheme)
     facts = build_facts(marts)
     units = _core(scheme, facts, explain=True)
+    # the output order, applied now: everything below is row by row, and sorting the numbers
+    # here is cheaper than sorting the finished frame with its long texts
+    sort = ["period_start", "team_id"] + (["employee_key"] if scheme.grain == "person" else [])
+    order = units[sort].sort_values(sort, kind="stable").index.to_numpy()
+    if not (order == np.arange(len(units))).all():
+        units = units.take(order).reset_index(drop=True)
     if scheme.budget is not None:
         util = units["budget_utilisation"]
         units["budget_status"] = np.select(
@@ -224,8 +233,7 @@ def evaluate(scheme: Scheme | dict, marts: dict[str, pd.DataFrame] | Facts) -> p
     out["heads"] = out["heads"].astype("int64")
     out["period_start"] = pd.to_datetime(out["period_start"]).astype("datetime64[ns]")
     out["period_end"] = pd.to_datetime(out["period_end"]).astype("datetime64[ns]")
-    sort = ["period_start", "team_id"] + (["employee_key"] if scheme.grain == "person" else [])
-    return out.sort_values(sort, kind="stable").reset_index(drop=True)
+    return out.reset_index(drop=True)
 
 
 def payout_by_person(scheme: Scheme | dict, marts: dict[str, pd.DataFrame] | Facts
@@ -243,6 +251,54 @@ def payout_by_person(scheme: Scheme | dict, marts: dict[str, pd.DataFrame] | Fac
     joined = team.merge(split, on=["period_start", "team_id"], how="inner")
     return (joined["payout_usd"] * joined["share"]).groupby(joined["employee_key"],
                                                             sort=False).sum()
+
+
+def payout_per_person(scheme: Scheme | dict, marts: dict[str, pd.DataFrame] | Facts,
+                      people: pd.Index) -> pd.Series:
+    """`payout_by_person(scheme, marts).reindex(people, fill_value=0.0)`, the same numbers,
+    with the row-to-person mapping cached on the facts' structure (shared by the stress
+    test's gamed copies): the per-person sums run on integer positions, not key strings."""
+    scheme = as_scheme(scheme)
+    facts = build_facts(marts)
+    units = _core(scheme, facts, explain=False)
+    cache = facts.structure.setdefault("person_positions", {})
+    if scheme.grain == "person":
+        keys = units["employee_key"].to_numpy(dtype=object)
+        entry = cache.get(("person", scheme.period))
+        if entry is None or entry[0] is not people or not _same_keys(entry[1], keys):
+            entry = (people, keys, people.get_indexer(keys))
+            cache[("person", scheme.period)] = entry
+        values, pos = units["payout_usd"].to_numpy(dtype=float), entry[2]
+    else:
+        by_salary = scheme.pool.basis == "pct_of_salary"
+        split = _team_split(facts, scheme.period, by_salary=by_salary)
+        starts = pd.to_datetime(units["period_start"]).astype("datetime64[ns]").to_numpy()
+        teams = units["team_id"].to_numpy(dtype=object)
+        key = ("team", scheme.period, by_salary)
+        entry = cache.get(key)
+        if (entry is None or entry[0] is not people or not np.array_equal(entry[1], starts)
+                or not _same_keys(entry[2], teams)):
+            left = pd.DataFrame({"period_start": starts, "team_id": teams,
+                                 "_row": np.arange(len(units))})
+            joined = left.merge(split.assign(_split=np.arange(len(split))),
+                                on=["period_start", "team_id"], how="inner")
+            entry = (people, starts, teams, joined["_row"].to_numpy(),
+                     joined["_split"].to_numpy(),
+                     people.get_indexer(joined["employee_key"].to_numpy(dtype=object)))
+            cache[key] = entry
+        rows, split_rows, pos = entry[3], entry[4], entry[5]
+        values = (units["payout_usd"].to_numpy(dtype=float)[rows]
+                  * split["share"].to_numpy(dtype=float)[split_rows])
+    if (pos < 0).any():  # someone outside `people`: the plain way
+        return payout_by_person(scheme, facts).reindex(people, fill_value=0.0)
+    sums = pd.Series(values).groupby(pos, sort=True).sum()
+    out = np.zeros(len(people))
+    out[sums.index.to_numpy()] = sums.to_numpy()
+    return pd.Series(out, index=people, name="payout_usd")
+
+
+def _same_keys(a: np.ndarray, b: np.ndarray) -> bool:
+    return len(a) == len(b) and bool((a == b).all())
 
 
 def evaluate_all(schemes, marts: dict[str, pd.DataFrame] | Facts) -> pd.DataFrame:

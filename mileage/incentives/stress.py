@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable
 import numpy as np
 import pandas as pd
 
-from mileage.incentives.evaluate import payout_by_person
+from mileage.incentives.evaluate import payout_per_person
 from mileage.incentives.facts import Facts, build_facts
 from mileage.incentives.schemes import Scheme, as_scheme
 
@@ -55,9 +55,7 @@ def _pr_split(members: pd.DataFrame, gamer: np.ndarray, facts: Facts, parts: int
 def _always_on(members: pd.DataFrame, gamer: np.ndarray, facts: Facts,
                tokens_per_hour: float = 1_500_000, hours_per_day: float = 8.0) -> pd.DataFrame:
     m = members.copy()
-    starts = pd.to_datetime(m["month_start"]).dt.date.to_numpy().astype("datetime64[D]")
-    ends = (pd.to_datetime(m["month_start"]) + pd.DateOffset(months=1)).dt.date.to_numpy() \
-        .astype("datetime64[D]")
+    starts, ends = _month_days(m["month_start"])
     weekdays = np.busday_count(starts, ends) * m["person_months"].to_numpy(dtype=float)
     tokens = facts.members["total_tokens"].sum()
     cost_per_token = (facts.members["token_cost_usd"].sum() / tokens) if tokens > 0 else 3e-6
@@ -67,6 +65,20 @@ def _always_on(members: pd.DataFrame, gamer: np.ndarray, facts: Facts,
     m["active_days"] = np.where(gamer, np.maximum(m["active_days"], np.round(weekdays)),
                                 m["active_days"])
     return m
+
+
+def _month_days(month_start: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """First day of each member month and first day of the next, as datetime64[D]."""
+    stamps = pd.to_datetime(month_start)
+    if stamps.dt.tz is None:
+        starts = stamps.to_numpy().astype("datetime64[D]")
+        if (stamps.to_numpy() == starts).all() and (
+                starts == starts.astype("datetime64[M]").astype("datetime64[D]")).all():
+            # midnight on the first of the month: the next month start is plain month arithmetic
+            return starts, (starts.astype("datetime64[M]") + 1).astype("datetime64[D]")
+    starts = stamps.dt.date.to_numpy().astype("datetime64[D]")
+    ends = (stamps + pd.DateOffset(months=1)).dt.date.to_numpy().astype("datetime64[D]")
+    return starts, ends
 
 
 TACTICS: dict[str, Callable[..., pd.DataFrame]] = {
@@ -94,8 +106,8 @@ def choose_gamers(facts: Facts, share: float, seed: int = DEFAULT_SEED) -> list[
     return sorted(rng.choice(people, size=min(k, len(people)), replace=False).tolist())
 
 
-def _by_person(scheme: Scheme, facts: Facts) -> pd.Series:
-    return payout_by_person(scheme, facts)
+def _by_person(scheme: Scheme, facts: Facts, people: pd.Index) -> pd.Series:
+    return payout_per_person(scheme, facts, people)
 
 
 def _usd(x: float) -> str:
@@ -123,13 +135,13 @@ def stress_test(schemes, marts: dict[str, pd.DataFrame] | Facts,
     gamer_set = set(gamers)
     people = pd.Index(sorted(facts.members["employee_key"].unique()), name="employee_key")
     is_gamer = people.isin(gamer_set)
-    baseline = {s.name: _by_person(s, facts).reindex(people, fill_value=0.0) for s in items}
+    baseline = {s.name: _by_person(s, facts, people) for s in items}
     rows, details = [], []
     for tactic, params in tactics.items():
         gamed_facts = apply_tactic(facts, tactic, gamers, **(params or {}))
         for scheme in items:
             base = baseline[scheme.name]
-            gamed = _by_person(scheme, gamed_facts).reindex(people, fill_value=0.0)
+            gamed = _by_person(scheme, gamed_facts, people)
             delta = gamed - base
             b_total, g_total = float(base.sum()), float(gamed.sum())
             gb, gg = float(base[is_gamer].sum()), float(gamed[is_gamer].sum())
