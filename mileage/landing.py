@@ -708,32 +708,60 @@ def _land_json(
         _land_documents(con, source, files, structure, result)
     else:
         _land_lines(con, source, files, structure, result)
-    con.execute("drop view if exists parsed")
-    con.execute("drop table if exists _parsed")
+
+
+# A page of raw bytes parsed per statement: parsed documents are held until their records are
+# flattened, so landing's memory follows this, not the number of days exported.
+BATCH_BYTES = 256 * 1024 * 1024
+
+# The line (whitespace aside) starts an object: with a JSON parse this tells "a JSON object"
+# from a JSON scalar or array.
+_OBJECT_START = "starts_with(ltrim(line, ' ' || chr(9) || chr(13)), '{')"
+
+
+def _batches(files: list[Path], limit: int = BATCH_BYTES) -> list[list[Path]]:
+    """Consecutive files in groups of at most `limit` bytes (a larger file is a group alone)."""
+    groups: list[list[Path]] = []
+    size = 0
+    for path in files:
+        bytes_ = path.stat().st_size
+        if groups and size + bytes_ <= limit:
+            groups[-1].append(path)
+            size += bytes_
+        else:
+            groups.append([path])
+            size = bytes_
+    return groups
 
 
 def _land_documents(con, source: JsonSource, files: list[Path], structure: str, result) -> None:
     """One JSON value per file: a malformed file is one reject naming the file."""
-    con.execute(
-        f"""
-        create or replace temp table _parsed as
-        select filename as _source_file, size as bytes, json_valid(content) as is_valid,
-               case when json_valid(content) then from_json(content, {_sql_str(structure)}) end as p,
-               left(content, {MAX_REJECT_TEXT}) as raw
-        from read_text({_file_list(files)})
-        """
-    )
-    # A file that parses but lacks the format's record list (wrong export, wrong folder) is
-    # rejected whole, like a file that does not parse.
+    for batch in _batches(files):
+        _land_document_batch(con, source, batch, structure)
+    _summarise(con, source, result)
+
+
+def _land_document_batch(con, source: JsonSource, files: list[Path], structure: str) -> None:
+    # One parse per file: try() makes a file that does not parse NULL, and only those files
+    # are checked again to tell "not JSON" from "JSON of another shape". A file that parses but
+    # lacks the format's record list (wrong export, wrong folder) is rejected whole too.
     records_expr = f"len({source.records})"
     con.execute(
         f"""
         create or replace temp table _parsed as
-        select *, case when not is_valid then 'malformed JSON file: not valid JSON'
-                       when {records_expr} is null
-                       then 'unexpected JSON shape: no record list where the format has one'
-                  end as problem
-        from _parsed
+        select _source_file, bytes, p,
+               case when p is null and not json_valid(content)
+                    then 'malformed JSON file: not valid JSON'
+                    when p is null or {records_expr} is null
+                    then 'unexpected JSON shape: no record list where the format has one'
+               end as problem,
+               case when p is null or {records_expr} is null
+                    then left(content, {MAX_REJECT_TEXT}) end as raw
+        from (
+            select filename as _source_file, size as bytes, content,
+                   try(from_json(content, {_sql_str(structure)})) as p
+            from read_text({_file_list(files)})
+        )
         """
     )
     con.execute(
@@ -762,64 +790,98 @@ def _land_documents(con, source: JsonSource, files: list[Path], structure: str, 
     con.execute(f"insert into {SCHEMA}.{source.name} {source.select}")
     for table, select in source.extra_tables:
         con.execute(f"insert into {SCHEMA}.{table} {select}")
-    _summarise(con, source, result)
+    con.execute("drop view parsed")
+    con.execute("drop table _parsed")
+
+
+def _lines_sql(files: list[Path]) -> str:
+    """The non-empty lines of `files` with their 1-based line numbers."""
+    return f"""
+        select filename as _source_file, line, line_number
+        from (
+            select filename, unnest(lines) as line, generate_subscripts(lines, 1) as line_number
+            from (
+                select filename, string_split(content, chr(10)) as lines
+                from read_text({_file_list(files)})
+            )
+        )
+        where trim(line) <> ''"""
 
 
 def _land_lines(con, source: JsonSource, files: list[Path], structure: str, result) -> None:
-    """One JSON object per line: a bad line is one reject naming the file and line number."""
+    """One JSON object per line: a bad line is one reject naming the file and line number.
+
+    A batch of files is split into lines once (held as text, bounded by BATCH_BYTES) and each
+    line is parsed once: try() gives NULL for a line that is not a JSON object. Only files with
+    more non-empty lines than landed records are parsed again, to name their bad lines.
+    """
+    parse = f"try(from_json(line, {_sql_str(structure)}))"
     con.execute(
-        f"""
-        create or replace temp table _lines as
-        with texts as (
-            select filename, string_split(content, chr(10)) as lines from read_text({_file_list(files)})
+        "create or replace temp table _line_counts "
+        "(_source_file varchar, records bigint, landed bigint)"
+    )
+    for batch in _batches(files):
+        con.execute(f"create or replace temp table _lines as {_lines_sql(batch)}")
+        con.execute(
+            f"""create or replace temp view parsed as
+                select _source_file, 'line ' || line_number as _record_path, p
+                from (select _source_file, line_number,
+                             case when {_OBJECT_START} then {parse} end as p
+                      from _lines)
+                where p is not null"""
         )
-        select filename as _source_file, unnest(lines) as line,
-               generate_subscripts(lines, 1) as line_number
-        from texts
-        """
-    )
-    con.execute(
-        """
-        create or replace temp table _parsed as
-        -- validate with one parse (try_cast: NULL for a line that is not JSON) and keep only
-        -- the flag: holding every parsed document set the memory peak at 85,000 people
-        select _source_file, 'line ' || line_number as _record_path, line,
-               coalesce(json_type(try_cast(line as json)) = 'OBJECT', false) as is_valid
-        from _lines where trim(line) <> ''
-        """
-    )
-    con.execute(
-        f"""
-        insert into {SCHEMA}.rejects
-        select {_sql_str(source.name)}, _source_file, _record_path,
-               'bad JSON line: not a JSON object', left(line, {MAX_REJECT_TEXT})
-        from _parsed where not is_valid
-        """
-    )
-    con.execute(
-        f"""create or replace temp view parsed as
-            select _source_file, _record_path, from_json(line, {_sql_str(structure)}) as p
-            from _parsed where is_valid"""
-    )
-    con.execute(f"insert into {SCHEMA}.{source.name} {source.select}")
+        con.execute(f"insert into {SCHEMA}.{source.name} {source.select}")
+        con.execute("drop view parsed")
+        con.execute(
+            f"""
+            insert into _line_counts
+            select l._source_file, l.records, coalesce(x.landed, 0)
+            from (select _source_file, count(*) as records from _lines group by _source_file) l
+            left join (select _source_file, count(*) as landed from {SCHEMA}.{source.name}
+                       where _source_file in (select unnest(?::varchar[]))
+                       group by _source_file) x on x._source_file = l._source_file
+            """,
+            [[str(f) for f in batch]],
+        )
+        dirty = con.execute(
+            "select list(_source_file) from _line_counts where records > landed "
+            "and _source_file in (select unnest(?::varchar[]))",
+            [[str(f) for f in batch]],
+        ).fetchone()[0]
+        if dirty:
+            _reject_bad_lines(con, source, dirty, parse)
+        con.execute("drop table _lines")
     con.execute(
         f"""
         insert into {SCHEMA}.file_manifest
-        select {_sql_str(source.name)}, f.filename, f.size,
-               count(p._source_file), count(p._source_file) filter (where p.is_valid),
-               count(p._source_file) filter (where not p.is_valid),
-               case when count(p._source_file) filter (where not p.is_valid) > 0
-                    then 'loaded with rejects' else 'loaded' end,
-               case when count(p._source_file) filter (where not p.is_valid) > 0
-                    then count(p._source_file) filter (where not p.is_valid) || ' bad JSON line(s)'
-               end
+        select {_sql_str(source.name)}, f.filename, f.size, coalesce(c.records, 0),
+               coalesce(c.landed, 0), coalesce(c.records - c.landed, 0),
+               case when c.records > c.landed then 'loaded with rejects' else 'loaded' end,
+               case when c.records > c.landed then (c.records - c.landed) || ' bad JSON line(s)' end
         from read_blob({_file_list(files)}) f
-        left join _parsed p on p._source_file = f.filename
-        group by f.filename, f.size
+        left join _line_counts c on c._source_file = f.filename
         """
     )
-    con.execute("drop table if exists _lines")
+    con.execute("drop table _line_counts")
     _summarise(con, source, result)
+
+
+def _reject_bad_lines(con, source: JsonSource, dirty: list[str], parse: str) -> None:
+    """Name the lines of `dirty` files (in `_lines`) that did not land, with the reason."""
+    con.execute(
+        f"""
+        insert into {SCHEMA}.rejects
+        select {_sql_str(source.name)}, _source_file, 'line ' || line_number,
+               case when {_OBJECT_START} and json_valid(line)
+                    then 'bad JSON line: a JSON object that does not fit the format'
+                    else 'bad JSON line: not a JSON object' end,
+               left(line, {MAX_REJECT_TEXT})
+        from _lines
+        where _source_file in (select unnest(?::varchar[]))
+          and not coalesce({_OBJECT_START} and {parse} is not null, false)
+        """,
+        [dirty],
+    )
 
 
 def _summarise(con, source: JsonSource, result: LandingResult) -> None:

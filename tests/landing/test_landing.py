@@ -103,3 +103,39 @@ def test_list_endpoint_pull_requests_land_with_null_sizes(raw, tmp_path):
     assert _count(warehouse, "select count(*), count(additions) from landing.github__pull_requests") == [
         (6, 0)
     ]
+
+
+def _landed_state(warehouse) -> dict[str, list]:
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        tables = [t for (t,) in con.execute(
+            "select table_name from information_schema.tables where table_schema = 'landing' "
+            "order by 1").fetchall()]
+        return {t: sorted(con.execute(f"select * from landing.{t}").fetchall(), key=repr)
+                for t in tables}
+    finally:
+        con.close()
+
+
+def test_batches_of_files_land_exactly_what_one_batch_lands(raw, tmp_path, monkeypatch):
+    """Files are parsed in batches (landing.BATCH_BYTES, to bound memory); with one file per
+    batch every table, reject and manifest row must be what a single batch gives."""
+    import mileage.landing as landing
+
+    with (raw / "copilot/users/2026-01-09.ndjson").open("a") as f:
+        f.write("{oops\n[1, 2]\n\n")  # a bad line, an array line, a blank line (not a record)
+    (raw / "anthropic/usage_report_messages/broken.json").write_text('{"data": [')
+    one_batch = land(raw, tmp_path / "one.duckdb")
+    monkeypatch.setattr(landing, "BATCH_BYTES", 1)
+    per_file = land(raw, tmp_path / "many.duckdb")
+    assert _landed_state(tmp_path / "many.duckdb") == _landed_state(tmp_path / "one.duckdb")
+    assert per_file.records_by_source == one_batch.records_by_source
+    rejects = _count(tmp_path / "many.duckdb",
+                     "select record_path, reason from landing.rejects "
+                     "where source = 'copilot__users' order by 1")
+    assert rejects == [("line 2", "bad JSON line: not a JSON object"),
+                       ("line 3", "bad JSON line: not a JSON object")]
+    manifest = _count(tmp_path / "many.duckdb",
+                      "select records, landed_records, rejected_records, status from "
+                      "landing.file_manifest where source_file like '%2026-01-09.ndjson'")
+    assert manifest == [(3, 1, 2, "loaded with rejects")]
