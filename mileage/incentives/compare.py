@@ -91,16 +91,21 @@ def compare(payouts: pd.DataFrame, outcomes: dict[str, pd.DataFrame] | Facts,
     facts = build_facts(outcomes)
     people = facts.person_outcomes.set_index("employee_key")
     teams = facts.team_outcomes.set_index("team_id")
-    flagged = flagged_people(flags) & set(people.index)
+    flagged = {key for key in flagged_people(flags) if key in people.index}
     per_person = person_payouts(payouts, facts)
+    # positions instead of key strings: the same per-group sums (same rows, same order)
+    scheme_codes, scheme_names = pd.factorize(per_person["scheme"])
+    scheme_code = {name: code for code, name in enumerate(list(scheme_names))}
+    pp_person = _positions(per_person["employee_key"], people.index)
+    pp_team = _positions(per_person["team_id"], teams.index)
+    pp_usd = per_person["payout_usd"].to_numpy(dtype=float)
     rows = []
     for scheme, rows_s in payouts.groupby("scheme", sort=False):
         first = rows_s.iloc[0]
-        pp = per_person[per_person["scheme"] == scheme]
-        by_person = pp.groupby("employee_key")["payout_usd"].sum().reindex(people.index,
-                                                                           fill_value=0.0)
+        mine = scheme_codes == scheme_code.get(scheme, -2)
+        by_person = _sums_at(pp_usd[mine], pp_person[mine], people.index)
         total = float(rows_s["payout_usd"].sum())
-        by_team = pp.groupby("team_id")["payout_usd"].sum().reindex(teams.index, fill_value=0.0)
+        by_team = _sums_at(pp_usd[mine], pp_team[mine], teams.index)
         per_pm = by_team / teams["person_months"].where(teams["person_months"] > 0)
         flagged_usd = float(by_person[by_person.index.isin(flagged)].sum())
         rows.append({
@@ -126,3 +131,23 @@ def compare(payouts: pd.DataFrame, outcomes: dict[str, pd.DataFrame] | Facts,
             "flagged_share": flagged_usd / total if total > 0 else math.nan,
         })
     return pd.DataFrame(rows, columns=COMPARISON_COLUMNS)
+
+
+def _positions(keys: pd.Series, index: pd.Index) -> np.ndarray:
+    """Position of each key in `index` (-1 if absent or missing), each distinct key looked
+    up once."""
+    codes, uniques = pd.factorize(keys)
+    if len(uniques) == 0:
+        return np.full(len(keys), -1, dtype=np.intp)
+    pos = index.get_indexer(uniques)
+    return np.where(codes >= 0, pos[codes], -1)
+
+
+def _sums_at(values: np.ndarray, positions: np.ndarray, index: pd.Index) -> pd.Series:
+    """values summed per position into a Series over `index` (0.0 where none), rows outside
+    the index (-1) dropped: what groupby(key).sum().reindex(index, fill_value=0.0) gives."""
+    keep = positions >= 0
+    sums = pd.Series(values[keep]).groupby(positions[keep], sort=True).sum()
+    out = np.zeros(len(index))
+    out[sums.index.to_numpy()] = sums.to_numpy()
+    return pd.Series(out, index=index, name="payout_usd")
