@@ -564,6 +564,7 @@ def land(raw_dir: Path, warehouse: Path, progress: Progress | None = None) -> La
     report = progress or (lambda item, done, total: None)
     con = duckdb.connect(str(warehouse))
     try:
+        con.execute("set enable_progress_bar = false")  # progress is ours to report
         _create_bookkeeping(con)
         steps = len(CSV_SOURCES) + len(JSON_SOURCES)
         done = 0
