@@ -98,7 +98,7 @@ def _multiplier(scheme: Scheme, score: pd.Series, units: pd.DataFrame) -> pd.Ser
 def _gates(scheme: Scheme, units: pd.DataFrame, explain: bool = True
            ) -> tuple[pd.Series, pd.Series]:
     passed = pd.Series(True, index=units.index)
-    failed_text = pd.Series("", index=units.index)
+    failed_text = np.full(len(units), "", dtype=object)
     for gate in scheme.gates:
         v = units[gate.metric].astype(float)
         ok = v.notna()
@@ -112,10 +112,12 @@ def _gates(scheme: Scheme, units: pd.DataFrame, explain: bool = True
         passed &= ok
         if not explain or ok.all():
             continue
-        bad = ~ok
-        shown = v[bad].map(lambda x: "n/a" if pd.isna(x) else f"{x:.3g}")
-        failed_text[bad] = failed_text[bad] + gate.metric + " " + shown + f" not {bound}; "
-    return passed, failed_text
+        bad = np.flatnonzero(~ok.to_numpy(dtype=bool))
+        shown = _formatted(v.to_numpy(dtype=float)[bad], ".3g").tolist()
+        head, tail = f"{gate.metric} ", f" not {bound}; "
+        failed_text[bad] = [f"{before}{head}{value}{tail}" for before, value
+                            in zip(failed_text[bad].tolist(), shown, strict=True)]
+    return passed, pd.Series(failed_text, index=units.index, dtype=object)
 
 
 def _reasons(scheme: Scheme, units: pd.DataFrame) -> list[str]:
@@ -147,6 +149,43 @@ def _reasons(scheme: Scheme, units: pd.DataFrame) -> list[str]:
     for i, failed in zip(hit.tolist(), failures.iloc[hit].tolist(), strict=True):
         text[i] += "; gate failed: " + failed.strip().rstrip(";")
     return text
+
+
+def _texts(values: list[str], index: pd.Index) -> pd.Series:
+    """A list of str as the default text dtype (Arrow large_string), as pd.Series(values)
+    makes it, built by pyarrow directly."""
+    import pyarrow as pa
+
+    dtype = pd.Series(["x"]).dtype
+    try:
+        array = pa.array(values, type=pa.large_string())
+        out = array.to_pandas(types_mapper={pa.large_string(): dtype}.get)
+    except (pa.ArrowException, TypeError, ValueError):
+        out = pd.Series(values)
+    if out.dtype != dtype:
+        out = pd.Series(values)
+    out.index = index
+    return out
+
+
+def _payout_ids(scheme_name: str, units: pd.DataFrame) -> pd.Series:
+    """scheme|period|team|employee (or "-")."""
+    period, team = units["period"], units["team_id"]
+    employee = units["employee_key"]
+    plain = (period.notna().all() and team.notna().all()
+             and all(isinstance(x, str) for x in pd.unique(period.to_numpy(dtype=object)))
+             and all(isinstance(x, str) for x in pd.unique(team.to_numpy(dtype=object)))
+             and all(isinstance(x, str) for x in pd.unique(employee.dropna().to_numpy(
+                 dtype=object))))
+    if not plain:  # the general expression (missing values, non-text keys)
+        return (scheme_name + "|" + period + "|" + team.astype(str) + "|"
+                + employee.fillna("-").astype(str))
+    keys = employee.to_numpy(dtype=object)
+    missing = pd.isna(keys)
+    head = f"{scheme_name}|"
+    ids = [f"{head}{p}|{t}|{'-' if m else e}" for p, t, e, m in zip(
+        period.tolist(), team.tolist(), keys.tolist(), missing.tolist(), strict=True)]
+    return _texts(ids, units.index)
 
 
 def _formatted(values, spec: str, na: str | None = "n/a") -> np.ndarray:
@@ -214,7 +253,7 @@ def evaluate(scheme: Scheme | dict, marts: dict[str, pd.DataFrame] | Facts) -> p
         units["budget_utilisation"] = np.nan
         units["budget_status"] = None
 
-    units["reason"] = _reasons(scheme, units)
+    units["reason"] = _texts(_reasons(scheme, units), units.index)
     units["scheme"] = scheme.name
     units["scheme_kind"] = scheme.kind
     units["grain"] = scheme.grain
@@ -227,8 +266,7 @@ def evaluate(scheme: Scheme | dict, marts: dict[str, pd.DataFrame] | Facts) -> p
     start_ts = pd.to_datetime(units["period_start"])
     units["period"] = start_ts.map(labels).astype(object)
     units["period_end"] = start_ts.map(ends)
-    units["payout_id"] = (scheme.name + "|" + units["period"] + "|" + units["team_id"].astype(str)
-                          + "|" + units["employee_key"].fillna("-").astype(str))
+    units["payout_id"] = _payout_ids(scheme.name, units)
     out = units[PAYOUT_COLUMNS].copy()
     out["heads"] = out["heads"].astype("int64")
     out["period_start"] = pd.to_datetime(out["period_start"]).astype("datetime64[ns]")

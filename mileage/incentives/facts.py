@@ -331,14 +331,18 @@ class Facts:
         cache = self.__dict__.setdefault("_person_periods", {})
         if period in cache:
             return cache[period]
-        keys = ["period_start", "employee_key"]
         sums = self._sums(period, ("employee_key",), MEMBER_SUMS)
         latest_cache = self.structure.setdefault("latest", {})
         if period not in latest_cache:
-            m = self._period_of(self.members[list(STRUCTURE)], period)
-            latest_cache[period] = (m.sort_values(["month_start", "last_valid_from"])
-                                    .groupby(keys)[["team_id", "role", "level", "salary_usd"]]
-                                    .last())
+            # the last (non-missing) value per person and period in month / assignment order,
+            # grouped on the layout's group numbers instead of the key strings
+            codes, index = self._layout(period, ("employee_key",))
+            when = self.members[["month_start", "last_valid_from"]].reset_index(drop=True)
+            order = when.sort_values(["month_start", "last_valid_from"]).index.to_numpy()
+            cols = ["team_id", "role", "level", "salary_usd"]
+            latest = self.members[cols].take(order).groupby(codes[order], sort=True).last()
+            latest.index = index
+            latest_cache[period] = latest
         p = sums.join(latest_cache[period]).reset_index()
         p["ai_active"] = (p["total_tokens"] > 0).astype(float)
         cache[period] = p
