@@ -13,7 +13,9 @@ import contextlib
 import json
 import math
 import os
+import queue
 import re
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable
@@ -24,6 +26,8 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import yaml
 
 from mileage import config
@@ -231,11 +235,47 @@ SCHEMA_ONLY_EXPECTATIONS = {"expect_table_columns_to_match_set", "expect_column_
 
 @dataclass
 class Frames:
-    """The batches of one asset (or the reason it could not be read)."""
+    """The batches of one asset (or the reason it could not be read).
+
+    `codes` maps `id(batch)` to the dictionaries of that batch's coded columns (see
+    `_coded_columns`), so failing values can be reported as the strings they stand for.
+    """
 
     batches: Iterable[pd.DataFrame]
     rows: int
     note: str = ""
+    codes: dict[int, dict[str, pa.Array]] = field(default_factory=dict)
+
+
+# Expectations that only ask whether values are null or repeat: a string column read by these
+# alone can be validated as integer dictionary codes (same nulls, same duplicates per batch).
+CODABLE_EXPECTATIONS = {
+    "expect_column_values_to_not_be_null",
+    "expect_column_values_to_be_null",
+    "expect_column_values_to_be_unique",
+    "expect_compound_columns_to_be_unique",
+}
+
+
+def _coded_columns(suite: dict) -> set[str]:
+    """Columns the suite only tests for nulls and uniqueness (never in a condition, a value
+    set, a comparison or a pattern): read as dictionary codes when they hold strings."""
+    candidates: set[str] = set()
+    blocked: set[str] = set()
+    for expectation in suite.get("expectations", []):
+        if expectation.get("type") in SCHEMA_ONLY_EXPECTATIONS:
+            continue
+        kwargs = expectation.get("kwargs", {})
+        targets = set(map(str, kwargs.get("column_list") or []))
+        if "column" in kwargs:
+            targets.add(str(kwargs["column"]))
+        rest = {k: v for k, v in kwargs.items() if k not in ("column", "column_list")}
+        blocked |= set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", json.dumps(rest)))
+        if expectation.get("type") in CODABLE_EXPECTATIONS:
+            candidates |= targets
+        else:
+            blocked |= targets
+    return candidates - blocked
 
 
 def for_gx(frame: pd.DataFrame, placeholders: Iterable[str] = ()) -> pd.DataFrame:
@@ -271,6 +311,65 @@ def for_gx(frame: pd.DataFrame, placeholders: Iterable[str] = ()) -> pd.DataFram
     return frame
 
 
+# DuckDB types whose Arrow form converts to the pandas dtype `.df()` + `for_gx` would give
+_NUMERIC_TYPES = {
+    "TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER",
+    "UBIGINT", "FLOAT", "DOUBLE",
+}
+
+
+def _fetch(
+    con, query: str, coded: set[str], placeholders: Iterable[str]
+) -> tuple[pd.DataFrame, dict[str, pa.Array]]:
+    """Read `query` through Arrow into the frame `for_gx(con.execute(query).df())` gives.
+
+    Strings are dictionary-encoded once in Arrow (pandas categoricals without a Python string
+    per value); `coded` string columns become categoricals of the integer codes themselves
+    (nulls stay null), and their dictionaries are returned to decode failing values. Other types
+    convert as DuckDB's pandas conversion would (integers with nulls as float64, dates as
+    datetimes); any type not listed here is converted by DuckDB itself.
+    """
+    # a cursor of its own: `con` may hold an unfinished result, which `sql()` refuses
+    with con.cursor() as cursor:
+        relation = cursor.sql(query)
+        names = list(relation.columns)
+        types = dict(zip(names, (str(t) for t in relation.types), strict=True))
+        table = relation.to_arrow_table()
+    columns: dict[str, object] = {}
+    dictionaries: dict[str, pa.Array] = {}
+    by_duckdb: list[str] = []
+    for name in table.column_names:
+        kind = types[name]
+        values = table[name]
+        if kind == "VARCHAR":
+            encoded = values.combine_chunks().dictionary_encode()
+            if name in coded:
+                # a categorical of the codes themselves (categories 0..n-1: nothing to hash
+                # or convert per string); null stays null
+                dictionaries[name] = encoded.dictionary
+                columns[name] = pd.Categorical.from_codes(
+                    pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False),
+                    categories=pd.RangeIndex(len(encoded.dictionary)),
+                )
+            else:
+                columns[name] = encoded.to_pandas()
+        elif kind in _NUMERIC_TYPES or (kind == "BOOLEAN" and values.null_count == 0):
+            columns[name] = values.to_pandas()
+        elif kind in ("DATE", "TIMESTAMP"):
+            columns[name] = values.cast(pa.timestamp("us")).to_pandas()
+        else:
+            by_duckdb.append(name)
+    if by_duckdb:
+        converted = duckdb.from_arrow(table.select(by_duckdb)).df()
+        for name in by_duckdb:
+            columns[name] = converted[name]
+    del table
+    frame = pd.DataFrame(
+        {name: pd.Series(columns[name]).reset_index(drop=True) for name in names}
+    )
+    return for_gx(frame, placeholders), dictionaries
+
+
 def read_asset(con, asset: Asset, suite: dict, settings: dict) -> Frames:
     if asset.name == "column_types":
         frame = _column_types_frame(con, asset)
@@ -297,25 +396,114 @@ def read_asset(con, asset: Asset, suite: dict, settings: dict) -> Frames:
         available = _columns_of(con, sql)
     columns = _referenced_columns(suite, available) or available[:1]
     placeholders = [c for c in available if c not in columns]
+    coded = _coded_columns(suite) & set(columns)
     select = ", ".join(_quote(c) for c in columns)
+    key = [c for c in asset.key if c in available]
+    if len(key) != len(asset.key) or not key:
+        # read whole, at once (counting first would run a derived frame's query twice)
+        frame, dictionaries = _fetch(con, f"select {select} from ({sql})", coded, placeholders)
+        frames = Frames([frame], len(frame), note)
+        if dictionaries:
+            frames.codes[id(frame)] = dictionaries
+        return frames
     rows = con.execute(f"select count(*) from ({sql})").fetchone()[0]
     batch_rows = int(settings.get("batch_rows") or 1_000_000)
-    key = [c for c in asset.key if c in available]
-    if rows <= batch_rows or len(key) != len(asset.key) or not key:
-        frame = con.execute(f"select {select} from ({sql})").df()
-        return Frames([for_gx(frame, placeholders)], rows, note)
-    parts = math.ceil(rows / batch_rows)
-    key_sql = ", ".join(_quote(c) for c in key)
+    if rows <= batch_rows:
+        queries = [f"select {select} from ({sql})"]
+    else:
+        # a key's duplicates hash to the same batch, so uniqueness holds across batches
+        parts = math.ceil(rows / batch_rows)
+        key_sql = ", ".join(_quote(c) for c in key)
+        queries = [
+            f"select {select} from ({sql}) where hash({key_sql}) % {parts} = {part}"
+            for part in range(parts)
+        ]
+    frames = Frames([], rows, note)
 
     def batches():
-        # a key's duplicates hash to the same batch, so uniqueness holds across batches
-        for part in range(parts):
-            frame = con.execute(
-                f"select {select} from ({sql}) where hash({key_sql}) % {parts} = {part}"
-            ).df()
-            yield for_gx(frame, placeholders)
+        for query in queries:
+            frame, dictionaries = _fetch(con, query, coded, placeholders)
+            if dictionaries:
+                frames.codes[id(frame)] = dictionaries
+            yield frame
 
-    return Frames(batches(), rows, note)
+    frames.batches = batches()
+    return frames
+
+
+class _ReadAhead:
+    """Reads the assets' batches in a thread, one batch ahead of validation.
+
+    DuckDB and Arrow release the GIL while they scan, encode and convert, so the next batch
+    is read while Great Expectations validates the current one. The thread works on a cursor
+    of its own; at most one finished batch waits, so memory stays about one batch higher.
+    """
+
+    _DONE = object()
+
+    def __init__(self, con, assets: list[Asset], suites: dict, settings: dict):
+        self._queue: queue.Queue = queue.Queue(maxsize=1)
+        self._stop = threading.Event()
+        self._cursor = con.cursor()
+        self._thread = threading.Thread(
+            target=self._work, args=(assets, suites, settings), name="gate-read", daemon=True
+        )
+        self._thread.start()
+
+    def _put(self, item) -> bool:
+        while not self._stop.is_set():
+            try:
+                self._queue.put(item, timeout=0.2)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def _work(self, assets, suites, settings) -> None:
+        try:
+            for asset in assets:
+                frames = read_asset(self._cursor, asset, suites[asset.suite_name], settings)
+                if not self._put(("asset", frames)):
+                    return
+                for frame in frames.batches:
+                    if not self._put(("batch", frame, frames.codes.pop(id(frame), None))):
+                        return
+                if not self._put(("end", None)):
+                    return
+        except BaseException as exc:  # handed to the validating thread, raised there
+            self._put(("error", exc))
+
+    def _get(self):
+        item = self._queue.get()
+        if item[0] == "error":
+            raise item[1]
+        return item
+
+    def next_asset(self) -> Frames:
+        """The next asset's Frames; its batches arrive as the thread reads them."""
+        _, source = self._get()
+        frames = Frames([], source.rows, source.note)
+
+        def batches():
+            while True:
+                item = self._get()
+                if item[0] == "end":
+                    return
+                _, frame, codes = item
+                if codes:
+                    frames.codes[id(frame)] = codes
+                yield frame
+
+        frames.batches = batches()
+        return frames
+
+    def close(self) -> None:
+        self._stop.set()
+        with contextlib.suppress(queue.Empty):
+            while True:
+                self._queue.get_nowait()
+        self._thread.join()
+        self._cursor.close()
 
 
 def _column_types_frame(con, asset: Asset) -> pd.DataFrame:
@@ -452,6 +640,30 @@ def _detail(result, expectation: dict) -> str:
     return _short(details) if details else ""
 
 
+def _decode_unexpected(body: dict, codes: dict[str, pa.Array]) -> None:
+    """Replace the dictionary codes among a result's sample of failing values by their strings
+    (a compound-key sample is a list of {column: value} dicts)."""
+
+    def decode(column, value):
+        dictionary = codes.get(column)
+        if dictionary is None or _is_missing(value):
+            return value
+        try:
+            return dictionary[int(value)].as_py()
+        except (TypeError, ValueError, IndexError):
+            return value
+
+    values = body.get("partial_unexpected_list")
+    if not values:
+        return
+    column = next(iter(codes)) if len(codes) == 1 else None
+    body["partial_unexpected_list"] = [
+        {k: decode(k, v) for k, v in value.items()} if isinstance(value, dict)
+        else decode(column, value)
+        for value in values
+    ]
+
+
 class _Merged:
     """Accumulates one expectation's results over the batches of its asset."""
 
@@ -464,7 +676,7 @@ class _Merged:
         self.detail = ""
         self.errored = False
 
-    def add(self, result) -> None:
+    def add(self, result, codes: dict[str, pa.Array] | None = None) -> None:
         body = result.result or {}
         if body.get("unexpected_count") is not None:
             self.unexpected = (self.unexpected or 0) + int(body["unexpected_count"])
@@ -474,6 +686,8 @@ class _Merged:
             self.success = False
             self.errored = self.errored or bool(_exception_message(result))
             if not self.detail:
+                if codes:
+                    _decode_unexpected(body, codes)
                 self.detail = _detail(result, self.expectation)
 
     def fail(self, detail: str) -> None:
@@ -516,6 +730,7 @@ def validate_suite(context, gx, suite_json: dict, frames: Frames, parameters: di
     used = {k for e in suite_json.get("expectations", []) for k in _parameter_names(e)}
     run_parameters = {k: v for k, v in parameters.items() if k in used}
     for frame in frames.batches:
+        codes = frames.codes.pop(id(frame), None)
         result = definition.run(
             batch_parameters={"dataframe": frame},
             expectation_parameters=run_parameters,
@@ -524,7 +739,7 @@ def validate_suite(context, gx, suite_json: dict, frames: Frames, parameters: di
         for expectation_result in result.results:
             index = position.get(expectation_result.expectation_config.id)
             if index is not None:
-                merged[index].add(expectation_result)
+                merged[index].add(expectation_result, _codes_of(merged[index], codes))
     outcomes = []
     for m in merged:
         # why the frame could not be read as defined explains the errors it caused
@@ -532,6 +747,15 @@ def validate_suite(context, gx, suite_json: dict, frames: Frames, parameters: di
             m.detail = f"{m.detail}; {frames.note}" if m.detail else frames.note
         outcomes.append(m.outcome())
     return outcomes
+
+
+def _codes_of(merged: _Merged, codes: dict[str, pa.Array] | None) -> dict[str, pa.Array]:
+    """The dictionaries of the coded columns one expectation reads."""
+    if not codes:
+        return {}
+    kwargs = merged.expectation.get("kwargs", {})
+    names = [kwargs["column"]] if "column" in kwargs else list(kwargs.get("column_list") or [])
+    return {n: codes[n] for n in names if n in codes}
 
 
 def _parameter_names(expectation: dict) -> set[str]:
@@ -652,13 +876,19 @@ def run_gate(
         result.notes.append(note)
     try:
         result.parameters = run_parameters(con, parameters, settings, run_at)
-        for done, asset in enumerate(assets):
-            report(asset.suite_name, done, len(assets))
-            frames = read_asset(con, asset, suites[asset.suite_name], settings)
-            result.outcomes.extend(
-                validate_suite(context, gx, suites[asset.suite_name], frames, result.parameters)
-            )
-            result.suites_run.append(asset.suite_name)
+        reader = _ReadAhead(con, assets, suites, settings)
+        try:
+            for done, asset in enumerate(assets):
+                report(asset.suite_name, done, len(assets))
+                frames = reader.next_asset()
+                result.outcomes.extend(
+                    validate_suite(
+                        context, gx, suites[asset.suite_name], frames, result.parameters
+                    )
+                )
+                result.suites_run.append(asset.suite_name)
+        finally:
+            reader.close()
         report("recording", len(assets), len(assets))
         result.seconds = time.perf_counter() - started
         if not note:
