@@ -151,43 +151,6 @@ def _reasons(scheme: Scheme, units: pd.DataFrame) -> list[str]:
     return text
 
 
-def _texts(values: list[str], index: pd.Index) -> pd.Series:
-    """A list of str as the default text dtype (Arrow large_string), as pd.Series(values)
-    makes it, built by pyarrow directly."""
-    import pyarrow as pa
-
-    dtype = pd.Series(["x"]).dtype
-    try:
-        array = pa.array(values, type=pa.large_string())
-        out = array.to_pandas(types_mapper={pa.large_string(): dtype}.get)
-    except (pa.ArrowException, TypeError, ValueError):
-        out = pd.Series(values)
-    if out.dtype != dtype:
-        out = pd.Series(values)
-    out.index = index
-    return out
-
-
-def _payout_ids(scheme_name: str, units: pd.DataFrame) -> pd.Series:
-    """scheme|period|team|employee (or "-")."""
-    period, team = units["period"], units["team_id"]
-    employee = units["employee_key"]
-    plain = (period.notna().all() and team.notna().all()
-             and all(isinstance(x, str) for x in pd.unique(period.to_numpy(dtype=object)))
-             and all(isinstance(x, str) for x in pd.unique(team.to_numpy(dtype=object)))
-             and all(isinstance(x, str) for x in pd.unique(employee.dropna().to_numpy(
-                 dtype=object))))
-    if not plain:  # the general expression (missing values, non-text keys)
-        return (scheme_name + "|" + period + "|" + team.astype(str) + "|"
-                + employee.fillna("-").astype(str))
-    keys = employee.to_numpy(dtype=object)
-    missing = pd.isna(keys)
-    head = f"{scheme_name}|"
-    ids = [f"{head}{p}|{t}|{'-' if m else e}" for p, t, e, m in zip(
-        period.tolist(), team.tolist(), keys.tolist(), missing.tolist(), strict=True)]
-    return _texts(ids, units.index)
-
-
 def _formatted(values, spec: str, na: str | None = "n/a") -> np.ndarray:
     """format(value, spec) per value as an object array (`na` for missing values unless None),
     each distinct value (bit for bit) formatted once."""
@@ -253,7 +216,7 @@ def evaluate(scheme: Scheme | dict, marts: dict[str, pd.DataFrame] | Facts) -> p
         units["budget_utilisation"] = np.nan
         units["budget_status"] = None
 
-    units["reason"] = _texts(_reasons(scheme, units), units.index)
+    units["reason"] = _reasons(scheme, units)
     units["scheme"] = scheme.name
     units["scheme_kind"] = scheme.kind
     units["grain"] = scheme.grain
@@ -266,7 +229,8 @@ def evaluate(scheme: Scheme | dict, marts: dict[str, pd.DataFrame] | Facts) -> p
     start_ts = pd.to_datetime(units["period_start"])
     units["period"] = start_ts.map(labels).astype(object)
     units["period_end"] = start_ts.map(ends)
-    units["payout_id"] = _payout_ids(scheme.name, units)
+    units["payout_id"] = (scheme.name + "|" + units["period"] + "|" + units["team_id"].astype(str)
+                          + "|" + units["employee_key"].fillna("-").astype(str))
     out = units[PAYOUT_COLUMNS].copy()
     out["heads"] = out["heads"].astype("int64")
     out["period_start"] = pd.to_datetime(out["period_start"]).astype("datetime64[ns]")
