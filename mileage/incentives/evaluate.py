@@ -265,10 +265,16 @@ def payout_per_person(scheme: Scheme | dict, marts: dict[str, pd.DataFrame] | Fa
     units = _core(scheme, facts, explain=False)
     cache = facts.structure.setdefault("person_positions", {})
     if scheme.grain == "person":
-        keys = units["employee_key"].to_numpy(dtype=object)
+        # person units are facts.person_periods(period) rows in the layout's order (a left
+        # merge of team metrics keeps them), fixed by the structure this cache belongs to:
+        # check the length and the ends rather than converting every key again
+        keys = units["employee_key"]
         entry = cache.get(("person", scheme.period))
-        if entry is None or entry[0] is not people or not _same_keys(entry[1], keys):
-            entry = (people, keys, people.get_indexer(keys))
+        if (entry is None or entry[0] is not people or len(entry[1]) != len(keys)
+                or (len(keys) and (entry[1][0] != keys.iloc[0]
+                                   or entry[1][-1] != keys.iloc[-1]))):
+            plain = keys.to_numpy(dtype=object)
+            entry = (people, plain, people.get_indexer(plain))
             cache[("person", scheme.period)] = entry
         values, pos = units["payout_usd"].to_numpy(dtype=float), entry[2]
     else:

@@ -218,13 +218,18 @@ class Facts:
         which team, in which month, with which role, level and salary)."""
         return self.__dict__.setdefault("_structure", {})
 
-    def _layout(self, period: str, keys: tuple[str, ...]) -> tuple[np.ndarray, pd.DataFrame]:
+    def _layout(self, period: str | None, keys: tuple[str, ...]
+                ) -> tuple[np.ndarray, pd.Index]:
         """Group number of every member month (groups sorted by `keys`, as groupby sorts
-        them) and the sorted group keys, for the period's `period_start` plus `keys`."""
+        them) and the sorted group keys, for the period's `period_start` plus `keys`
+        (period None: the member month's own `month_start`)."""
         cache = self.structure.setdefault("layout", {})
         if (period, keys) not in cache:
-            m = self._period_of(self.members[list(STRUCTURE)], period)
-            g = m.groupby(["period_start", *keys])
+            if period is None:
+                g = self.members[list(STRUCTURE)].groupby(["month_start", *keys])
+            else:
+                m = self._period_of(self.members[list(STRUCTURE)], period)
+                g = m.groupby(["period_start", *keys])
             codes = g.ngroup().to_numpy()
             index = g.size().index
             if (codes < 0).any():  # a key is missing (never, for member months): no layout
@@ -232,7 +237,7 @@ class Facts:
             cache[(period, keys)] = (codes, index)
         return cache[(period, keys)]
 
-    def _sums(self, period: str, keys: tuple[str, ...], columns) -> pd.DataFrame:
+    def _sums(self, period: str | None, keys: tuple[str, ...], columns) -> pd.DataFrame:
         """members.groupby(["period_start", *keys])[columns].sum() through the cached layout
         (the same per-group sums, in the same order)."""
         codes, index = self._layout(period, keys)
@@ -244,14 +249,32 @@ class Facts:
     def team_months(self) -> pd.DataFrame:
         """Team x month, with the outcome score computed exactly as macros/outcome_score.sql."""
         m = self.members
-        g = m.groupby(["month_start", "team_id"])
-        t = g.agg(headcount=("employee_key", "nunique"), total_tokens=("total_tokens", "sum"),
-                  token_cost_usd=("token_cost_usd", "sum"), merged_prs=("merged_prs", "sum"),
-                  nontrivial_merged_prs=("nontrivial_merged_prs", "sum")).reset_index()
-        active = m[m["total_tokens"] > 0].groupby(["month_start", "team_id"])["employee_key"]
-        t = t.merge(active.nunique().rename("ai_active_people").reset_index(),
-                    on=["month_start", "team_id"], how="left")
-        t["ai_active_people"] = t["ai_active_people"].fillna(0).astype(int)
+        codes, _ = self._layout(None, ("team_id",))
+        heads = self.structure.setdefault("team_month_heads", {})
+        if "headcount" not in heads:
+            people = m["employee_key"].groupby(codes, sort=True)
+            heads["headcount"] = people.nunique().to_numpy()
+            heads["one_row_per_person"] = bool((people.size().to_numpy()
+                                                == heads["headcount"]).all())
+        if heads["one_row_per_person"]:
+            # (month, team, person) is unique, so counting rows counts distinct people
+            sums = self._sums(None, ("team_id",), ["total_tokens", "token_cost_usd",
+                                                   "merged_prs", "nontrivial_merged_prs"])
+            t = sums.reset_index()
+            t.insert(2, "headcount", heads["headcount"])
+            active = (m["total_tokens"] > 0).to_numpy()
+            t["ai_active_people"] = np.bincount(codes[active], minlength=len(t)).astype("int64")
+        else:
+            g = m.groupby(["month_start", "team_id"])
+            t = g.agg(headcount=("employee_key", "nunique"),
+                      total_tokens=("total_tokens", "sum"),
+                      token_cost_usd=("token_cost_usd", "sum"),
+                      merged_prs=("merged_prs", "sum"),
+                      nontrivial_merged_prs=("nontrivial_merged_prs", "sum")).reset_index()
+            active = m[m["total_tokens"] > 0].groupby(["month_start", "team_id"])["employee_key"]
+            t = t.merge(active.nunique().rename("ai_active_people").reset_index(),
+                        on=["month_start", "team_id"], how="left")
+            t["ai_active_people"] = t["ai_active_people"].fillna(0).astype(int)
         t = t.merge(self.team_bugs, on=["month_start", "team_id"], how="left")
         t["bugs"] = t["bugs"].fillna(0)
         road = self.roadmap.assign(
