@@ -6,8 +6,8 @@ in the model files; `lab_inputs` turns the referenced DuckDB relations into the 
 inside DuckDB), and the helpers below read the models' settings from `config.meta` (set in
 models/marts/incentives/_incentives.yml from dbt vars).
 
-The three models read the same five tables, so `lab_inputs` builds the Facts once per dbt
-invocation and hands the same object to the others (dbt-duckdb runs Python models in dbt's own
+The three models read the same five tables, so `lab_inputs(..., cache=True)` builds the Facts
+once per dbt invocation and hands the same object to the others (dbt-duckdb runs Python models in dbt's own
 process). The cache key is dbt's invocation id plus, per input table, the database file, the
 table's oid (new whenever dbt re-creates the table) and its estimated size; anything that
 cannot be identified this way is simply not cached.
@@ -112,9 +112,14 @@ def _cache_key(relations: list):
     return (invocation, *identities)
 
 
-def lab_inputs(*, assignments, team_months, roadmap, pull_requests, usage_daily) -> Facts:
-    """Facts from the DuckDB relations dbt.ref() returns (built once per dbt invocation)."""
+def lab_inputs(*, assignments, team_months, roadmap, pull_requests, usage_daily,
+               cache: bool = False) -> Facts:
+    """Facts from the DuckDB relations dbt.ref() returns. With `cache` (the dbt models), built
+    once per dbt invocation: inside one invocation the inputs are finished before any of the
+    models runs, so the same tables hold the same rows."""
     relations = [assignments, team_months, roadmap, pull_requests, usage_daily]
+    if not cache:
+        return _build(*relations)
     with _LOCK:
         key = _cache_key(relations)
         if key is not None and key in _CACHE:

@@ -12,6 +12,7 @@ def model(dbt, session):
         roadmap=dbt.ref("fct_roadmap_quarters"),
         pull_requests=dbt.ref("fct_pull_requests"),
         usage_daily=dbt.ref("fct_ai_usage_daily"),
+        cache=True,  # one build shared by the three lab models of this dbt invocation
     )
     payouts = payouts_for_compare(dbt.ref("int_incentive_payouts"))
     flags = dbt.ref("fct_gaming_signals").df()

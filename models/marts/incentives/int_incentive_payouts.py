@@ -11,5 +11,6 @@ def model(dbt, session):
         roadmap=dbt.ref("fct_roadmap_quarters"),
         pull_requests=dbt.ref("fct_pull_requests"),
         usage_daily=dbt.ref("fct_ai_usage_daily"),
+        cache=True,  # one build shared by the three lab models of this dbt invocation
     )
     return evaluate_all(load_schemes(schemes_dir(dbt)), facts)
