@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from mileage.incentives.facts import Facts, build_facts, period_end, period_label, period_start
+from mileage.incentives.facts import Facts, build_facts, period_end, period_label
 from mileage.incentives.schemes import Scheme, as_scheme
 
 PAYOUT_COLUMNS = [
@@ -351,11 +351,14 @@ def _team_split(facts: Facts, period: str, by_salary: bool) -> pd.DataFrame:
     cache = facts.structure.setdefault("team_split", {})  # structure only: shared by tactics
     key = (period, by_salary)
     if key not in cache:
-        members = facts.members.assign(
-            period_start=period_start(facts.members["month_start"], period)
-            .astype("datetime64[ns]").to_numpy())
-        per = members.groupby(["period_start", "team_id", "employee_key"]).agg(
-            salary=("salary_period_usd", "sum")).reset_index()
+        people = facts.structure.setdefault("team_split_people", {})
+        if period not in people:
+            # the salary per team member and period (the team_periods layout's groups)
+            per = facts._sums(period, ("team_id", "employee_key"), ["salary_period_usd"])
+            per = per.rename(columns={"salary_period_usd": "salary"}).reset_index()
+            per["period_start"] = per["period_start"].astype("datetime64[ns]")
+            people[period] = per
+        per = people[period].copy()
         weight = per["salary"] if by_salary else pd.Series(1.0, index=per.index)
         total = weight.groupby([per["period_start"], per["team_id"]]).transform("sum")
         per["share"] = _share(weight, total)
