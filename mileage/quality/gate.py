@@ -434,15 +434,14 @@ def read_asset(con, asset: Asset, suite: dict, settings: dict) -> Frames:
 class _ReadAhead:
     """Reads the assets' batches in a thread, one batch ahead of validation.
 
-    DuckDB and Arrow release the GIL while they scan, encode and convert, so the next batch
-    is read while Great Expectations validates the current one. The thread works on a cursor
-    of its own; at most one finished batch waits, so memory stays about one batch higher.
+    DuckDB and Arrow release the GIL while they scan, encode and convert, so the next batches
+    are read while Great Expectations validates the current one. The thread works on a cursor
+    of its own; at most `ahead` queue items (batches and asset markers) wait, which bounds the
+    extra memory to a few batches.
     """
 
-    _DONE = object()
-
-    def __init__(self, con, assets: list[Asset], suites: dict, settings: dict):
-        self._queue: queue.Queue = queue.Queue(maxsize=1)
+    def __init__(self, con, assets: list[Asset], suites: dict, settings: dict, ahead: int = 3):
+        self._queue: queue.Queue = queue.Queue(maxsize=ahead)
         self._stop = threading.Event()
         self._cursor = con.cursor()
         self._thread = threading.Thread(
@@ -868,16 +867,17 @@ def run_gate(
     assets = [a for stage in stages for a in assets_for(stage)]
     suites = {a.suite_name: load_suite(a.suite_name, directory) for a in assets}
     report("great_expectations", 0, len(assets))
-    gx = _gx()
-    context = _context(gx, docs_dir)
-    context.data_sources.add_pandas("mileage")
     con, note = _connect(warehouse)
     if note:
         result.notes.append(note)
     try:
         result.parameters = run_parameters(con, parameters, settings, run_at)
+        # the first frames are read while Great Expectations is imported
         reader = _ReadAhead(con, assets, suites, settings)
         try:
+            gx = _gx()
+            context = _context(gx, docs_dir)
+            context.data_sources.add_pandas("mileage")
             for done, asset in enumerate(assets):
                 report(asset.suite_name, done, len(assets))
                 frames = reader.next_asset()
