@@ -1,8 +1,8 @@
 """The expectations gate: validate the warehouse with the GX suites in expectations/.
 
 For each stage ("raw" = landing tables, "mart" = public marts) and each asset of that stage,
-the gate reads the asset out of DuckDB into pandas (in hash-partitioned batches when large),
-validates it with the suite `expectations/<asset>.<stage>.json` through Great Expectations'
+the gate reads the asset out of DuckDB into pandas (in hash-partitioned batches when large;
+through Arrow, key-like strings as dictionary codes; a thread reads ahead), validates it with the suite `expectations/<asset>.<stage>.json` through Great Expectations'
 pandas data source (never SQLAlchemy: GX's SQL path to DuckDB fails), and records one result
 row per expectation in `quality.validation_results`, one run row in `quality.validation_runs`.
 """
