@@ -62,7 +62,8 @@ def builds(tmp_path_factory):
     assert split.increment_files and split.late_records and split.overlapping_records
 
     live = base / "live.duckdb"
-    build(raw, live, run_gate=False)
+    # asked for incremental with no live warehouse yet: built in full, saying why
+    first = build(raw, live, run_gate=False, incremental=True)
     published = base / "incremental.duckdb"  # the live warehouse, updated in place below
     shutil.copy(live, published)
 
@@ -80,6 +81,7 @@ def builds(tmp_path_factory):
         "live": live,
         "split": split,
         "plan": plan,
+        "first": first,
         "report": report,
         "incremental": report.increment,
         "published": published,
@@ -95,6 +97,12 @@ def test_the_pipeline_built_incrementally_and_published(builds):
     # what it landed is what the plan found; the built file is gone, published in its place
     assert report.increment.plan.files == builds["plan"].files
     assert not report.increment.warehouse.exists() and builds["published"].exists()
+
+
+def test_without_a_live_warehouse_the_first_build_is_full(builds):
+    first = builds["first"]
+    assert first.mode == "full" and "no live warehouse" in first.full_reason
+    assert "land" in first.stage_seconds and first.increment is None
 
 
 def test_the_plan_lands_exactly_the_delivered_files(builds):
