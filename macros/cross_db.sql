@@ -211,3 +211,66 @@
         ) > 1 then '{{ duplicate_reason }}'
     end
 {%- endmacro %}
+
+{#- Incremental staging (DuckDB; see mileage/incremental.py). In a run with var
+    mileage_incremental.files, a staging model whose table already exists reads only the rows
+    of those new or changed files (staging_files_filter in its `source` CTE) and
+    staging_select merges them into the rows staged before: earlier rows keep their values,
+    and any row sharing a natural key with a new row, or with an earlier row of a changed
+    file, is ranked again with them, so reject_reason equals a full rebuild's. Otherwise both
+    render the full build. -#}
+{% macro staging_previous() -%}
+    {%- set window = var('mileage_incremental', none) -%}
+    {%- if execute and target.type == 'duckdb' and window and window.get('files') is not none -%}
+        {{ return(adapter.get_relation(this.database, this.schema, this.identifier)) }}
+    {%- endif -%}
+    {{ return(none) }}
+{%- endmacro %}
+
+{% macro incremental_files_list() -%}
+    {%- set quoted = [] -%}
+    {%- for file in var('mileage_incremental')['files'] -%}
+        {%- do quoted.append("'" ~ (file | replace("'", "''")) ~ "'") -%}
+    {%- endfor -%}
+    {{ quoted | join(', ') if quoted else "''" }}
+{%- endmacro %}
+
+{% macro staging_files_filter() -%}
+    {%- if staging_previous() is not none -%}
+        _source_file in ({{ incremental_files_list() }})
+    {%- else -%}
+        1 = 1
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro staging_select(natural_key, duplicate_reason) -%}
+    {%- set previous = staging_previous() -%}
+    {%- if previous is none -%}
+select *, {{ staging_reject_reason(natural_key, duplicate_reason) }} as reject_reason
+from validated
+    {%- else -%}
+    {%- set files = incremental_files_list() -%}
+    {%- set match = [] -%}
+    {%- for column in natural_key -%}
+        {%- do match.append('k.' ~ column ~ ' is not distinct from p.' ~ column) -%}
+    {%- endfor -%}
+    {%- set affected -%}
+        select {{ natural_key | join(', ') }} from validated
+        union
+        select {{ natural_key | join(', ') }} from {{ previous }}
+        where _source_file in ({{ files }})
+    {%- endset -%}
+select *, {{ staging_reject_reason(natural_key, duplicate_reason) }} as reject_reason
+from (
+    select * from validated
+    union all by name
+    select * exclude (reject_reason) from {{ previous }} p
+    where p._source_file not in ({{ files }})
+      and exists (select 1 from ({{ affected }}) k where {{ match | join(' and ') }})
+)
+union all by name
+select * from {{ previous }} p
+where p._source_file not in ({{ files }})
+  and not exists (select 1 from ({{ affected }}) k where {{ match | join(' and ') }})
+    {%- endif -%}
+{%- endmacro %}

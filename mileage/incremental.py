@@ -16,7 +16,9 @@ warehouse* instead of an empty one, then:
 3. finds the first affected usage day: the earliest date of any usage row in those files (or
    in the rows of changed files they replace), one day earlier for safety;
 4. runs `dbt build` (data tests included; unit tests skipped: the code is unchanged) with
-   var mileage_incremental = {from_date, files}: the large facts
+   var mileage_incremental = {from_date, files}: the vendor staging models stage only the
+   rows of those files and merge them into the rows staged before, re-ranking duplicates of
+   any natural key they touch (staging_files_filter, staging_select); the large facts
    (int_token_usage_attributed, fct_ai_usage_hourly, fct_ai_usage_daily: whole days from
    from_date on; fct_pull_requests: the pull requests in the new files) delete and recompute
    only those rows (macros/cross_db.sql: incremental_window, incremental_delete); every other

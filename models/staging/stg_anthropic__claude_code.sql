@@ -2,6 +2,7 @@
 -- only; tokens are in stg_anthropic__claude_code_models.
 with source as (
     select * from {{ source('landing', 'anthropic__claude_code') }}
+    where {{ staging_files_filter() }}
 ),
 
 renamed as (
@@ -42,7 +43,4 @@ validated as (
     from renamed
 )
 
-select
-    *,
-    {{ staging_reject_reason(['activity_date', 'actor_type', 'actor_email_key', 'actor_api_key_name', 'terminal_type'], 'duplicate of an earlier record with the same natural key') }} as reject_reason
-from validated
+{{ staging_select(['activity_date', 'actor_type', 'actor_email_key', 'actor_api_key_name', 'terminal_type'], 'duplicate of an earlier record with the same natural key') }}

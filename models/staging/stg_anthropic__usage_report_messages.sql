@@ -2,6 +2,7 @@
 -- Token classes are disjoint in this export.
 with source as (
     select * from {{ source('landing', 'anthropic__usage_report_messages') }}
+    where {{ staging_files_filter() }}
 ),
 
 renamed as (
@@ -43,7 +44,4 @@ validated as (
     from renamed
 )
 
-select
-    *,
-    {{ staging_reject_reason(['bucket_start_at', 'api_key_id', 'workspace_id', 'model', 'service_tier', 'context_window'], 'duplicate of an earlier record with the same natural key') }} as reject_reason
-from validated
+{{ staging_select(['bucket_start_at', 'api_key_id', 'workspace_id', 'model', 'service_tier', 'context_window'], 'duplicate of an earlier record with the same natural key') }}

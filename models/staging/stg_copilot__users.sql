@@ -1,6 +1,7 @@
 -- Copilot users-1-day report: one line per user per day. Tokens exist only for CLI use.
 with source as (
     select * from {{ source('landing', 'copilot__users') }}
+    where {{ staging_files_filter() }}
 ),
 
 renamed as (
@@ -38,7 +39,4 @@ validated as (
     from renamed
 )
 
-select
-    *,
-    {{ staging_reject_reason(['activity_date', 'copilot_user_id'], 'duplicate of an earlier record with the same natural key') }} as reject_reason
-from validated
+{{ staging_select(['activity_date', 'copilot_user_id'], 'duplicate of an earlier record with the same natural key') }}

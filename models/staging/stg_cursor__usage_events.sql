@@ -1,6 +1,7 @@
 -- Cursor filtered usage events: one per request; epoch-ms timestamps, cost in fractional cents.
 with source as (
     select * from {{ source('landing', 'cursor__usage_events') }}
+    where {{ staging_files_filter() }}
 ),
 
 renamed as (
@@ -40,8 +41,5 @@ validated as (
     from renamed
 )
 
-select
-    *,
-    -- Cursor events carry no id: the natural key is time, user, model and the token counts.
-    {{ staging_reject_reason(['requested_at', 'user_email_key', 'model', 'uncached_input_tokens', 'cache_write_tokens', 'cache_read_tokens', 'output_tokens'], 'duplicate of an earlier record with the same natural key') }} as reject_reason
-from validated
+-- Cursor events carry no id: the natural key is time, user, model and the token counts.
+{{ staging_select(['requested_at', 'user_email_key', 'model', 'uncached_input_tokens', 'cache_write_tokens', 'cache_read_tokens', 'output_tokens'], 'duplicate of an earlier record with the same natural key') }}

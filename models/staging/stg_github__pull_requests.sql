@@ -1,5 +1,6 @@
 with source as (
     select * from {{ source('landing', 'github__pull_requests') }}
+    where {{ staging_files_filter() }}
 ),
 
 renamed as (
@@ -41,7 +42,4 @@ validated as (
     from renamed
 )
 
-select
-    *,
-    {{ staging_reject_reason(['pull_request_id'], 'duplicate id') }} as reject_reason
-from validated
+{{ staging_select(['pull_request_id'], 'duplicate id') }}

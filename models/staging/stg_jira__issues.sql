@@ -1,5 +1,6 @@
 with source as (
     select * from {{ source('landing', 'jira__issues') }}
+    where {{ staging_files_filter() }}
 ),
 
 renamed as (
@@ -38,7 +39,4 @@ validated as (
     from renamed
 )
 
-select
-    *,
-    {{ staging_reject_reason(['issue_id'], 'duplicate id') }} as reject_reason
-from validated
+{{ staging_select(['issue_id'], 'duplicate id') }}

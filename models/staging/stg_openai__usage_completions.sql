@@ -2,6 +2,7 @@
 -- disjoint classes (uncached = input - cached) so every source adds up the same way.
 with source as (
     select * from {{ source('landing', 'openai__usage_completions') }}
+    where {{ staging_files_filter() }}
 ),
 
 renamed as (
@@ -42,7 +43,4 @@ validated as (
     from renamed
 )
 
-select
-    *,
-    {{ staging_reject_reason(['bucket_start_at', 'project_id', 'openai_user_key', 'api_key_id', 'model', 'is_batch', 'service_tier'], 'duplicate of an earlier record with the same natural key') }} as reject_reason
-from validated
+{{ staging_select(['bucket_start_at', 'project_id', 'openai_user_key', 'api_key_id', 'model', 'is_batch', 'service_tier'], 'duplicate of an earlier record with the same natural key') }}

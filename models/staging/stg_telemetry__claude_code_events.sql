@@ -2,6 +2,7 @@
 -- against billing by the audit; never counted as usage.
 with source as (
     select * from {{ source('landing', 'telemetry__claude_code_events') }}
+    where {{ staging_files_filter() }}
 ),
 
 renamed as (
@@ -42,7 +43,4 @@ validated as (
     from renamed
 )
 
-select
-    *,
-    {{ staging_reject_reason(['request_id'], 'duplicate request_id') }} as reject_reason
-from validated
+{{ staging_select(['request_id'], 'duplicate request_id') }}

@@ -39,6 +39,11 @@ DAYS = 20
 LAST_DAY = START + timedelta(days=DAYS - 1)
 LATE_DAYS = 2
 SCHEMAS = ("landing", "staging", "intermediate", "marts", "restricted")
+VENDOR_STAGING = (
+    "stg_anthropic__claude_code", "stg_anthropic__usage_report_messages", "stg_copilot__users",
+    "stg_cursor__usage_events", "stg_github__pull_requests", "stg_jira__issues",
+    "stg_openai__usage_completions", "stg_telemetry__claude_code_events",
+)
 
 
 def _build_full(raw: Path, warehouse: Path, target: Path) -> None:
@@ -129,6 +134,11 @@ def test_the_facts_were_updated_incrementally(builds):
     for model in ("int_token_usage_attributed", "fct_ai_usage_hourly", "fct_ai_usage_daily"):
         assert f'{model}\\" where {window}' in log, model
     assert 'fct_pull_requests\\" where pull_request_id in' in log
+    # the vendor staging models staged only the delivered files and merged the rows before
+    compiled = builds["report"].dbt.target_path / "compiled" / "mileage" / "models" / "staging"
+    for model in VENDOR_STAGING:
+        sql = (compiled / f"{model}.sql").read_text()
+        assert "_source_file in ('" in sql and "union all by name" in sql, model
 
 
 def test_every_table_equals_a_full_rebuild(builds):
