@@ -187,13 +187,9 @@
 {% macro incremental_keys_in_files(key_column, relation) -%}
     {%- set window = var('mileage_incremental', none) -%}
     {%- if in_incremental_run() and window and window.get('files') is not none -%}
-        {%- set quoted = [] -%}
-        {%- for file in window['files'] -%}
-            {%- do quoted.append("'" ~ (file | replace("'", "''")) ~ "'") -%}
-        {%- endfor -%}
         {{ key_column }} in (
             select {{ key_column }} from {{ relation }}
-            where _source_file in ({{ quoted | join(', ') if quoted else "''" }})
+            where _source_file in ({{ incremental_files_list() }})
         )
     {%- else -%}
         1 = 1
@@ -227,6 +223,7 @@
     {{ return(none) }}
 {%- endmacro %}
 
+{#- incremental_files_list(): var mileage_incremental.files as a quoted SQL list ('' if none) -#}
 {% macro incremental_files_list() -%}
     {%- set quoted = [] -%}
     {%- for file in var('mileage_incremental')['files'] -%}
