@@ -822,6 +822,7 @@ def _land_lines(con, source: JsonSource, files: list[Path], structure: str, resu
         "(_source_file varchar, records bigint, landed bigint)"
     )
     for batch in _batches(files):
+        names = [str(f) for f in batch]
         con.execute(f"create or replace temp table _lines as {_lines_sql(batch)}")
         con.execute(
             f"""create or replace temp view parsed as
@@ -842,12 +843,12 @@ def _land_lines(con, source: JsonSource, files: list[Path], structure: str, resu
                        where _source_file in (select unnest(?::varchar[]))
                        group by _source_file) x on x._source_file = l._source_file
             """,
-            [[str(f) for f in batch]],
+            [names],
         )
         dirty = con.execute(
             "select list(_source_file) from _line_counts where records > landed "
             "and _source_file in (select unnest(?::varchar[]))",
-            [[str(f) for f in batch]],
+            [names],
         ).fetchone()[0]
         if dirty:
             _reject_bad_lines(con, source, dirty, parse)
