@@ -216,6 +216,11 @@ def _quote(column: str) -> str:
     return '"' + column.replace('"', '""') + '"'
 
 
+def _identifiers(value) -> set[str]:
+    """Every identifier-like word in expectation kwargs (columns they name, conditions included)."""
+    return set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", json.dumps(value)))
+
+
 def _referenced_columns(suite: dict, available: list[str]) -> list[str]:
     """Columns whose values the suite's expectations read (kwargs and row conditions).
 
@@ -226,7 +231,7 @@ def _referenced_columns(suite: dict, available: list[str]) -> list[str]:
         for e in suite.get("expectations", [])
         if e.get("type") not in SCHEMA_ONLY_EXPECTATIONS
     ]
-    words = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", json.dumps(kwargs)))
+    words = _identifiers(kwargs)
     return [c for c in available if c in words]
 
 
@@ -270,7 +275,7 @@ def _coded_columns(suite: dict) -> set[str]:
         if "column" in kwargs:
             targets.add(str(kwargs["column"]))
         rest = {k: v for k, v in kwargs.items() if k not in ("column", "column_list")}
-        blocked |= set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", json.dumps(rest)))
+        blocked |= _identifiers(rest)
         if expectation.get("type") in CODABLE_EXPECTATIONS:
             candidates |= targets
         else:
