@@ -151,9 +151,11 @@
         recomputed, which is always correct.
       incremental_delete(condition): the pre-hook; `delete from <this> where <condition>` in an
         incremental run, nothing otherwise.
-      incremental_keys_in_files(key_column, relation): the condition "key_column is one of the
-        keys that `relation` (a staging model) holds in the newly landed files", from
-        var('mileage_incremental')['files']; `1 = 1` outside an incremental run. -#}
+      incremental_keys_in_files(key_column, relation, replaced=none): the condition "key_column
+        is one of the keys that `relation` (a staging model) holds in the newly landed files",
+        from var('mileage_incremental')['files'], or one of the keys in the table `replaced`
+        (the keys of the rows re-delivered files held before; mileage.incremental writes it);
+        `1 = 1` outside an incremental run. -#}
 {% macro incremental_materialization() -%}
     {{ return(adapter.dispatch('incremental_materialization', 'mileage')()) }}
 {%- endmacro %}
@@ -184,12 +186,16 @@
     {%- endif -%}
 {%- endmacro %}
 
-{% macro incremental_keys_in_files(key_column, relation) -%}
+{% macro incremental_keys_in_files(key_column, relation, replaced=none) -%}
     {%- set window = var('mileage_incremental', none) -%}
     {%- if in_incremental_run() and window and window.get('files') is not none -%}
         {{ key_column }} in (
             select {{ key_column }} from {{ relation }}
             where _source_file in ({{ incremental_files_list() }})
+            {%- if replaced %}
+            union
+            select {{ key_column }} from {{ replaced }}
+            {%- endif %}
         )
     {%- else -%}
         1 = 1
@@ -208,13 +214,24 @@
     end
 {%- endmacro %}
 
-{#- Incremental staging (DuckDB; see mileage/incremental.py). In a run with var
-    mileage_incremental.files, a staging model whose table already exists reads only the rows
-    of those new or changed files (staging_files_filter in its `source` CTE) and
-    staging_select merges them into the rows staged before: earlier rows keep their values,
-    and any row sharing a natural key with a new row, or with an earlier row of a changed
-    file, is ranked again with them, so reject_reason equals a full rebuild's. Otherwise both
-    render the full build. -#}
+{#- Incremental staging (DuckDB; see mileage/incremental.py). A vendor staging model is
+    configured with staging_config(natural_key): materialised incrementally on DuckDB with the
+    strategy below, a plain table on Spark. In a run with var mileage_incremental.files, a
+    staging model whose table already exists reads only the rows of those new or changed files
+    (staging_files_filter in its `source` CTE); staging_select ranks them together with the
+    earlier rows they may duplicate (any row sharing a natural key with a new row, or with an
+    earlier row of a changed file), and the staging_merge strategy deletes exactly those earlier
+    rows and the changed files' old rows in place, then appends the ranked rows: the table ends
+    equal to a full rebuild's without being rewritten. Otherwise both render the full build. -#}
+{% macro staging_config(natural_key) -%}
+    {{ return({
+        'materialized': incremental_materialization(),
+        'incremental_strategy': 'staging_merge',
+        'unique_key': natural_key,
+        'on_schema_change': 'fail',
+    }) }}
+{%- endmacro %}
+
 {% macro staging_previous() -%}
     {%- set window = var('mileage_incremental', none) -%}
     {%- if execute and target.type == 'duckdb' and window and window.get('files') is not none -%}
@@ -240,34 +257,60 @@
     {%- endif -%}
 {%- endmacro %}
 
+{#- natural_key_match(left, right, natural_key): the rows of `left` and `right` share a natural
+    key (nulls match nulls, as the duplicate ranking's partitions do) -#}
+{% macro natural_key_match(left, right, natural_key) -%}
+    {%- set match = [] -%}
+    {%- for column in natural_key -%}
+        {%- do match.append(left ~ '.' ~ column ~ ' is not distinct from ' ~ right ~ '.' ~ column) -%}
+    {%- endfor -%}
+    {{ match | join(' and ') }}
+{%- endmacro %}
+
+{#- staging_select(natural_key, duplicate_reason): the staging model's rows with reject_reason.
+    In an incremental run only the rows to (re)place: the new files' rows and the earlier rows
+    sharing a natural key with them. -#}
 {% macro staging_select(natural_key, duplicate_reason) -%}
     {%- set previous = staging_previous() -%}
     {%- if previous is none -%}
 select *, {{ staging_reject_reason(natural_key, duplicate_reason) }} as reject_reason
 from validated
     {%- else -%}
-    {%- set files = incremental_files_list() -%}
-    {%- set match = [] -%}
-    {%- for column in natural_key -%}
-        {%- do match.append('k.' ~ column ~ ' is not distinct from p.' ~ column) -%}
-    {%- endfor -%}
-    {%- set affected -%}
-        select {{ natural_key | join(', ') }} from validated
-        union
-        select {{ natural_key | join(', ') }} from {{ previous }}
-        where _source_file in ({{ files }})
-    {%- endset -%}
 select *, {{ staging_reject_reason(natural_key, duplicate_reason) }} as reject_reason
 from (
     select * from validated
     union all by name
     select * exclude (reject_reason) from {{ previous }} p
-    where p._source_file not in ({{ files }})
-      and exists (select 1 from ({{ affected }}) k where {{ match | join(' and ') }})
+    where p._source_file not in ({{ incremental_files_list() }})
+      and exists (
+        select 1 from (
+            select {{ natural_key | join(', ') }} from validated
+            union
+            select {{ natural_key | join(', ') }} from {{ previous }}
+            where _source_file in ({{ incremental_files_list() }})
+        ) k
+        where {{ natural_key_match('k', 'p', natural_key) }}
+      )
 )
-union all by name
-select * from {{ previous }} p
-where p._source_file not in ({{ files }})
-  and not exists (select 1 from ({{ affected }}) k where {{ match | join(' and ') }})
     {%- endif -%}
+{%- endmacro %}
+
+{#- The staging_merge incremental strategy (DuckDB): `temp` holds staging_select's rows. In a
+    files run, delete the earlier rows they replace (same natural key) and the changed files'
+    old rows, then append; in any other incremental run (a plain `dbt build` over an existing
+    warehouse) staging_select rendered every row, so replace them all. -#}
+{% macro get_incremental_staging_merge_sql(arg_dict) -%}
+    {%- set target_relation = arg_dict['target_relation'] -%}
+    {%- set temp_relation = arg_dict['temp_relation'] -%}
+    {%- if staging_previous() is not none -%}
+delete from {{ target_relation }} as p
+where p._source_file in ({{ incremental_files_list() }})
+   or exists (
+        select 1 from {{ temp_relation }} k
+        where {{ natural_key_match('k', 'p', arg_dict['unique_key']) }}
+   );
+    {%- else -%}
+delete from {{ target_relation }};
+    {%- endif %}
+insert into {{ target_relation }} by name select * from {{ temp_relation }}
 {%- endmacro %}

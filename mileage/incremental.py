@@ -17,8 +17,9 @@ warehouse* instead of an empty one, then:
    in the rows of changed files they replace), one day earlier for safety;
 4. runs `dbt build` (data tests included; unit tests skipped: the code is unchanged) with
    var mileage_incremental = {from_date, files}: the vendor staging models stage only the
-   rows of those files and merge them into the rows staged before, re-ranking duplicates of
-   any natural key they touch (staging_files_filter, staging_select); the large facts
+   rows of those files, re-rank them with the earlier rows of any natural key they touch and
+   replace those rows in place (staging_files_filter, staging_select and the staging_merge
+   strategy in macros/cross_db.sql); the large facts
    (int_token_usage_attributed, fct_ai_usage_hourly, fct_ai_usage_daily: whole days from
    from_date on; fct_pull_requests: the pull requests in the new files) delete and recompute
    only those rows (macros/cross_db.sql: incremental_window, incremental_delete); every other
@@ -46,6 +47,10 @@ from mileage import config
 
 STATE_SCHEMA = "_mileage"
 STATE_TABLE = f"{STATE_SCHEMA}.build_state"
+# The pull request ids of the rows a re-delivered (changed) file had before: the file's new
+# version may lack a pull request, or no longer hold the record staging kept, and fct_pull_requests
+# (recomputed by id) must recompute those ids too. Read by macros/cross_db.sql (replaced_keys).
+REPLACED_PULL_REQUESTS = f"{STATE_SCHEMA}.replaced_pull_requests"
 REFERENCE_FILES = ("hr/roster.csv", "hr/api_keys.csv", "roadmap/roadmap_items.csv")
 CODE_PATHS = ("models", "macros", "seeds", "dbt_project.yml")
 SAFETY_DAYS = 1  # the window starts this many days before the earliest new usage row
@@ -136,6 +141,7 @@ def record_build_state(warehouse: Path, raw_dir: Path) -> None:
     con = duckdb.connect(str(warehouse))
     try:
         con.execute(f"create schema if not exists {STATE_SCHEMA}")
+        con.execute(f"drop table if exists {REPLACED_PULL_REQUESTS}")  # used by this build only
         con.execute(f"create or replace table {STATE_TABLE} (key varchar, value varchar)")
         con.executemany(f"insert into {STATE_TABLE} values (?, ?)", list(state.items()))
     finally:
@@ -264,6 +270,13 @@ def merge_increment(
 
         changed = plan.files
         con.execute("begin")
+        con.execute(f"create schema if not exists {STATE_SCHEMA}")
+        con.execute(
+            f"create or replace table {REPLACED_PULL_REQUESTS} as "
+            "select distinct id as pull_request_id from landing.github__pull_requests "
+            "where _source_file in (select unnest(?::varchar[]))",
+            [plan.changed_files],
+        )
         for table in _landing_tables(con, "mileage_increment"):
             if table in csv_tables:
                 continue  # reference data is unchanged (the plan checked its fingerprint)

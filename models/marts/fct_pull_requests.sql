@@ -1,19 +1,21 @@
 -- One row per pull request, attributed to its author's team at the time it merged (or was
 -- opened, if it never merged).
 -- Incremental on DuckDB: an incremental run recomputes the pull requests whose id appears in
--- the newly landed files (a later export of a PR, or an overlapping page, can change which of
--- its records staging keeps): a pre-hook deletes them, the run appends them.
+-- the newly landed files, or appeared in the earlier version of a re-delivered file (a later
+-- export of a PR, an overlapping page or a re-sent page can change which of its records staging
+-- keeps, or drop it): a pre-hook deletes them, the run appends those still staged.
+{%- set recomputed = "incremental_keys_in_files('pull_request_id', ref('stg_github__pull_requests'), '_mileage.replaced_pull_requests')" %}
 {{ config(
     materialized=incremental_materialization(),
     incremental_strategy='append',
-    pre_hook="{{ incremental_delete(incremental_keys_in_files('pull_request_id', ref('stg_github__pull_requests'))) }}",
+    pre_hook="{{ incremental_delete(" ~ recomputed ~ ") }}",
     on_schema_change='fail',
 ) }}
 
 with prs as (
     select * from {{ ref('stg_github__pull_requests') }}
     where reject_reason is null
-      and {{ incremental_keys_in_files('pull_request_id', ref('stg_github__pull_requests')) }}
+      and {{ incremental_keys_in_files('pull_request_id', ref('stg_github__pull_requests'), '_mileage.replaced_pull_requests') }}
 ),
 
 authored as (

@@ -1,5 +1,8 @@
 -- Claude Code Analytics: one record per actor x UTC day x terminal. Productivity metrics
 -- only; tokens are in stg_anthropic__claude_code_models.
+{% set natural_key = ['activity_date', 'actor_type', 'actor_email_key', 'actor_api_key_name', 'terminal_type'] %}
+{{ config(**staging_config(natural_key)) }}
+
 with source as (
     select * from {{ source('landing', 'anthropic__claude_code') }}
     where {{ staging_files_filter() }}
@@ -43,4 +46,4 @@ validated as (
     from renamed
 )
 
-{{ staging_select(['activity_date', 'actor_type', 'actor_email_key', 'actor_api_key_name', 'terminal_type'], 'duplicate of an earlier record with the same natural key') }}
+{{ staging_select(natural_key, 'duplicate of an earlier record with the same natural key') }}

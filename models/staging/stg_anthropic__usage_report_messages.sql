@@ -1,5 +1,8 @@
 -- Anthropic Messages usage report: one row per bucket x api key x model (x tier, window).
 -- Token classes are disjoint in this export.
+{% set natural_key = ['bucket_start_at', 'api_key_id', 'workspace_id', 'model', 'service_tier', 'context_window'] %}
+{{ config(**staging_config(natural_key)) }}
+
 with source as (
     select * from {{ source('landing', 'anthropic__usage_report_messages') }}
     where {{ staging_files_filter() }}
@@ -44,4 +47,4 @@ validated as (
     from renamed
 )
 
-{{ staging_select(['bucket_start_at', 'api_key_id', 'workspace_id', 'model', 'service_tier', 'context_window'], 'duplicate of an earlier record with the same natural key') }}
+{{ staging_select(natural_key, 'duplicate of an earlier record with the same natural key') }}

@@ -1,4 +1,7 @@
 -- Copilot users-1-day report: one line per user per day. Tokens exist only for CLI use.
+{% set natural_key = ['activity_date', 'copilot_user_id'] %}
+{{ config(**staging_config(natural_key)) }}
+
 with source as (
     select * from {{ source('landing', 'copilot__users') }}
     where {{ staging_files_filter() }}
@@ -39,4 +42,4 @@ validated as (
     from renamed
 )
 
-{{ staging_select(['activity_date', 'copilot_user_id'], 'duplicate of an earlier record with the same natural key') }}
+{{ staging_select(natural_key, 'duplicate of an earlier record with the same natural key') }}

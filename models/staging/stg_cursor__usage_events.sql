@@ -1,4 +1,7 @@
 -- Cursor filtered usage events: one per request; epoch-ms timestamps, cost in fractional cents.
+{% set natural_key = ['requested_at', 'user_email_key', 'model', 'uncached_input_tokens', 'cache_write_tokens', 'cache_read_tokens', 'output_tokens'] %}
+{{ config(**staging_config(natural_key)) }}
+
 with source as (
     select * from {{ source('landing', 'cursor__usage_events') }}
     where {{ staging_files_filter() }}
@@ -42,4 +45,4 @@ validated as (
 )
 
 -- Cursor events carry no id: the natural key is time, user, model and the token counts.
-{{ staging_select(['requested_at', 'user_email_key', 'model', 'uncached_input_tokens', 'cache_write_tokens', 'cache_read_tokens', 'output_tokens'], 'duplicate of an earlier record with the same natural key') }}
+{{ staging_select(natural_key, 'duplicate of an earlier record with the same natural key') }}

@@ -1,3 +1,6 @@
+{% set natural_key = ['pull_request_id'] %}
+{{ config(**staging_config(natural_key)) }}
+
 with source as (
     select * from {{ source('landing', 'github__pull_requests') }}
     where {{ staging_files_filter() }}
@@ -42,4 +45,4 @@ validated as (
     from renamed
 )
 
-{{ staging_select(['pull_request_id'], 'duplicate id') }}
+{{ staging_select(natural_key, 'duplicate id') }}

@@ -1,3 +1,6 @@
+{% set natural_key = ['issue_id'] %}
+{{ config(**staging_config(natural_key)) }}
+
 with source as (
     select * from {{ source('landing', 'jira__issues') }}
     where {{ staging_files_filter() }}
@@ -39,4 +42,4 @@ validated as (
     from renamed
 )
 
-{{ staging_select(['issue_id'], 'duplicate id') }}
+{{ staging_select(natural_key, 'duplicate id') }}

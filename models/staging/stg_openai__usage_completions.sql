@@ -1,5 +1,8 @@
 -- OpenAI Usage API completions. input_tokens INCLUDES cached input: normalised here to
 -- disjoint classes (uncached = input - cached) so every source adds up the same way.
+{% set natural_key = ['bucket_start_at', 'project_id', 'openai_user_key', 'api_key_id', 'model', 'is_batch', 'service_tier'] %}
+{{ config(**staging_config(natural_key)) }}
+
 with source as (
     select * from {{ source('landing', 'openai__usage_completions') }}
     where {{ staging_files_filter() }}
@@ -43,4 +46,4 @@ validated as (
     from renamed
 )
 
-{{ staging_select(['bucket_start_at', 'project_id', 'openai_user_key', 'api_key_id', 'model', 'is_batch', 'service_tier'], 'duplicate of an earlier record with the same natural key') }}
+{{ staging_select(natural_key, 'duplicate of an earlier record with the same natural key') }}

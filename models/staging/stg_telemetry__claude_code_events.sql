@@ -1,5 +1,8 @@
 -- Client-reported Claude Code api_request events: what the client SAYS it used. Reconciled
 -- against billing by the audit; never counted as usage.
+{% set natural_key = ['request_id'] %}
+{{ config(**staging_config(natural_key)) }}
+
 with source as (
     select * from {{ source('landing', 'telemetry__claude_code_events') }}
     where {{ staging_files_filter() }}
@@ -43,4 +46,4 @@ validated as (
     from renamed
 )
 
-{{ staging_select(['request_id'], 'duplicate request_id') }}
+{{ staging_select(natural_key, 'duplicate request_id') }}

@@ -11,6 +11,7 @@ published like any build) and in full. Every table of every layer must be equal.
 
 from __future__ import annotations
 
+import json
 import shutil
 from datetime import date, timedelta
 from pathlib import Path
@@ -53,6 +54,20 @@ def _build_full(raw: Path, warehouse: Path, target: Path) -> None:
     )
 
 
+def _redeliver_changed_files(raw: Path) -> list[Path]:
+    """Vendors re-send pages: rewrite two files landed before, each without one of its records
+    and with another repeated, so the incremental build must drop their old rows, rank the
+    duplicates again and forget the record that is gone (here: a pull request)."""
+    pulls = next((raw / "github" / "pull_requests").glob("pulls_*_p01.json"))
+    records = json.loads(pulls.read_text())
+    pulls.write_text(json.dumps([*records[1:], records[2]]))
+
+    telemetry = next((raw / "telemetry" / "claude_code").glob("*_p01.jsonl"))
+    lines = telemetry.read_text().splitlines()
+    telemetry.write_text("\n".join([*lines[1:], lines[2]]) + "\n")
+    return [pulls, telemetry]
+
+
 @pytest.fixture(scope="module")
 def builds(tmp_path_factory):
     base = tmp_path_factory.mktemp("incremental")
@@ -75,6 +90,7 @@ def builds(tmp_path_factory):
     for file in split.increment_files:  # the delivery arrives in the raw directory
         destination = raw / file.relative_to(base / "delivery")
         shutil.copy(file, destination)
+    changed = _redeliver_changed_files(raw)
     plan = plan_increment(raw, published)
     report = build(raw, published, incremental=True)
 
@@ -86,6 +102,7 @@ def builds(tmp_path_factory):
         "live": live,
         "split": split,
         "plan": plan,
+        "changed": changed,
         "first": first,
         "report": report,
         "incremental": report.increment,
@@ -113,7 +130,7 @@ def test_without_a_live_warehouse_the_first_build_is_full(builds):
 def test_the_plan_lands_exactly_the_delivered_files(builds):
     plan = builds["plan"]
     assert plan.full_reason is None
-    assert plan.changed_files == []
+    assert plan.changed_files == sorted(str(f.resolve()) for f in builds["changed"])
     delivered = {
         str((builds["raw"] / f.relative_to(builds["base"] / "delivery")).resolve())
         for f in builds["split"].increment_files
@@ -134,11 +151,13 @@ def test_the_facts_were_updated_incrementally(builds):
     for model in ("int_token_usage_attributed", "fct_ai_usage_hourly", "fct_ai_usage_daily"):
         assert f'{model}\\" where {window}' in log, model
     assert 'fct_pull_requests\\" where pull_request_id in' in log
-    # the vendor staging models staged only the delivered files and merged the rows before
+    # the vendor staging models staged only the delivered files, ranked them with the earlier
+    # rows they may duplicate, and replaced those rows in place (no rewrite of the table)
     compiled = builds["report"].dbt.target_path / "compiled" / "mileage" / "models" / "staging"
     for model in VENDOR_STAGING:
         sql = (compiled / f"{model}.sql").read_text()
         assert "_source_file in ('" in sql and "union all by name" in sql, model
+        assert f'{model}\\" as p\\nwhere p._source_file in (' in log, model
 
 
 def test_every_table_equals_a_full_rebuild(builds):
