@@ -151,11 +151,11 @@
         recomputed, which is always correct.
       incremental_delete(condition): the pre-hook; `delete from <this> where <condition>` in an
         incremental run, nothing otherwise.
-      incremental_keys_in_files(key_column, relation, replaced=none): the condition "key_column
-        is one of the keys that `relation` (a staging model) holds in the newly landed files",
-        from var('mileage_incremental')['files'], or one of the keys in the table `replaced`
-        (the keys of the rows re-delivered files held before; mileage.incremental writes it);
-        `1 = 1` outside an incremental run. -#}
+      incremental_keys_in_files(key_column, relation): the condition "key_column is one of the
+        keys that `relation` (a staging model) holds in the newly landed files", from
+        var('mileage_incremental')['files'], or one of the keys the changed files held before,
+        from the table var('mileage_incremental')['replaced_keys'][key_column] names (written by
+        mileage.incremental); `1 = 1` outside an incremental run. -#}
 {% macro incremental_materialization() -%}
     {{ return(adapter.dispatch('incremental_materialization', 'mileage')()) }}
 {%- endmacro %}
@@ -186,9 +186,10 @@
     {%- endif -%}
 {%- endmacro %}
 
-{% macro incremental_keys_in_files(key_column, relation, replaced=none) -%}
+{% macro incremental_keys_in_files(key_column, relation) -%}
     {%- set window = var('mileage_incremental', none) -%}
     {%- if in_incremental_run() and window and window.get('files') is not none -%}
+        {%- set replaced = (window.get('replaced_keys') or {}).get(key_column) -%}
         {{ key_column }} in (
             select {{ key_column }} from {{ relation }}
             where _source_file in ({{ incremental_files_list() }})

@@ -21,7 +21,8 @@ warehouse* instead of an empty one, then:
    replace those rows in place (staging_files_filter, staging_select and the staging_merge
    strategy in macros/cross_db.sql); the large facts
    (int_token_usage_attributed, fct_ai_usage_hourly, fct_ai_usage_daily: whole days from
-   from_date on; fct_pull_requests: the pull requests in the new files) delete and recompute
+   from_date on; fct_pull_requests: the pull requests the new files hold or the changed files
+   held before) delete and recompute
    only those rows (macros/cross_db.sql: incremental_window, incremental_delete); every other
    model rebuilds as a table, as in a full build;
 5. records the build state (code and reference fingerprints, raw directory) in
@@ -49,7 +50,8 @@ STATE_SCHEMA = "_mileage"
 STATE_TABLE = f"{STATE_SCHEMA}.build_state"
 # The pull request ids of the rows a re-delivered (changed) file had before: the file's new
 # version may lack a pull request, or no longer hold the record staging kept, and fct_pull_requests
-# (recomputed by id) must recompute those ids too. Read by macros/cross_db.sql (replaced_keys).
+# (recomputed by id) must recompute those ids too. Passed to dbt as mileage_incremental.replaced_keys
+# (see incremental_keys_in_files in macros/cross_db.sql).
 REPLACED_PULL_REQUESTS = f"{STATE_SCHEMA}.replaced_pull_requests"
 REFERENCE_FILES = ("hr/roster.csv", "hr/api_keys.csv", "roadmap/roadmap_items.csv")
 CODE_PATHS = ("models", "macros", "seeds", "dbt_project.yml")
@@ -99,6 +101,7 @@ class IncrementalResult:
                 # no usage in the increment: no usage day needs recomputing
                 "from_date": (self.from_date or date(9999, 1, 1)).isoformat(),
                 "files": self.plan.files,
+                "replaced_keys": {"pull_request_id": REPLACED_PULL_REQUESTS},
             }
         }
 

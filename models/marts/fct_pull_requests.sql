@@ -4,18 +4,17 @@
 -- the newly landed files, or appeared in the earlier version of a re-delivered file (a later
 -- export of a PR, an overlapping page or a re-sent page can change which of its records staging
 -- keeps, or drop it): a pre-hook deletes them, the run appends those still staged.
-{%- set recomputed = "incremental_keys_in_files('pull_request_id', ref('stg_github__pull_requests'), '_mileage.replaced_pull_requests')" %}
 {{ config(
     materialized=incremental_materialization(),
     incremental_strategy='append',
-    pre_hook="{{ incremental_delete(" ~ recomputed ~ ") }}",
+    pre_hook="{{ incremental_delete(incremental_keys_in_files('pull_request_id', ref('stg_github__pull_requests'))) }}",
     on_schema_change='fail',
 ) }}
 
 with prs as (
     select * from {{ ref('stg_github__pull_requests') }}
     where reject_reason is null
-      and {{ incremental_keys_in_files('pull_request_id', ref('stg_github__pull_requests'), '_mileage.replaced_pull_requests') }}
+      and {{ incremental_keys_in_files('pull_request_id', ref('stg_github__pull_requests')) }}
 ),
 
 authored as (
