@@ -29,6 +29,7 @@ demo: venv
 ## The whole test suite (installs what browser and Spark tests need)
 test: venv browser spark-env
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/pytest
 
 lint: venv

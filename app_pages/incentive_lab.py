@@ -147,7 +147,9 @@ except SchemeError as invalid:
     files = {}
     st.error(
         "The scheme files in `schemes/` have problems, so none can be edited here:\n\n"
-        + "\n".join(f"- `{source}` `{field}`: {problem}" for source, field, problem in invalid.problems)
+        + "\n".join(
+            f"- `{source}` `{field}`: {problem}" for source, field, problem in invalid.problems
+        )
     )
 labels = {name: scheme.label for name, scheme in files.items()}
 
@@ -232,8 +234,10 @@ if recomputed:
     with st.spinner("Recomputing the schemes..."):
         for name in valid:
             # an unedited scheme's rows in the marts are what recomputing it would give
-            same = None if name in needs else lab.built_result(
-                name, comparison_mart, stress_mart, payouts_mart
+            same = (
+                None
+                if name in needs
+                else lab.built_result(name, comparison_mart, stress_mart, payouts_mart)
             )
             if same is not None:
                 results[name] = same
@@ -251,8 +255,11 @@ if recomputed:
         "Recomputed here: "
         + ", ".join(f"{labels[name]}{' (edited)' if edits.get(name) else ''}" for name in fresh)
         + f". Stress test: {share:.0%} of people gaming, seed {seed}."
-        + (" The other schemes as the last build evaluated them." if len(fresh) < len(results)
-           else "")
+        + (
+            " The other schemes as the last build evaluated them."
+            if len(fresh) < len(results)
+            else ""
+        )
         if fresh
         else "Nothing could be recomputed."
     )

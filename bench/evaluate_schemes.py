@@ -49,8 +49,9 @@ def build_org(employees: int, days: int, seed: int, start: date, folder: Path) -
     raw = folder / "raw"
     warehouse = folder / "warehouse.duckdb"
     t = time.time()
-    summary = simulate(raw, SimulationOptions(employees=employees, days=days, seed=seed,
-                                              start=start))
+    summary = simulate(
+        raw, SimulationOptions(employees=employees, days=days, seed=seed, start=start)
+    )
     land(raw, warehouse)
     run_dbt(["build"], warehouse=warehouse)
     print(f"_built {employees} people x {days} days (seed {seed}) in {time.time() - t:.0f} s_\n")
@@ -60,8 +61,9 @@ def build_org(employees: int, days: int, seed: int, start: date, folder: Path) -
 def ground_truth_table(warehouse: Path, ground_truth: Path) -> pd.DataFrame:
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
-        ids = con.execute("select employee_key, employee_id from restricted.employee_identities"
-                          ).df()
+        ids = con.execute(
+            "select employee_key, employee_id from restricted.employee_identities"
+        ).df()
         payouts = con.execute("select * from marts.fct_bonus_payouts").df()
         comparison = con.execute("select * from marts.fct_scheme_comparison").df()
     finally:
@@ -79,23 +81,36 @@ def ground_truth_table(warehouse: Path, ground_truth: Path) -> pd.DataFrame:
     rows = []
     for scheme, rows_s in per.groupby("scheme", sort=False):
         pay = rows_s.groupby("employee_key")["payout_usd"].sum().reindex(population, fill_value=0)
-        team_pay = rows_s.groupby("team_id")["payout_usd"].sum().reindex(
-            person_months.index, fill_value=0) / person_months
+        team_pay = (
+            rows_s.groupby("team_id")["payout_usd"].sum().reindex(person_months.index, fill_value=0)
+            / person_months
+        )
         team_lp = teams.set_index("team_id")["latent_productivity"].reindex(team_pay.index)
         total = pay.sum()
         normal_mean = pay[~planted].mean()
-        rows.append({
-            "scheme": scheme,
-            "rho_person_value": spearman(pay.to_numpy(), gt["true_value"].to_numpy()),
-            "rho_team_value": spearman(team_pay.to_numpy(), team_lp.to_numpy()),
-            "planted_share": pay[planted].sum() / total if total > 0 else math.nan,
-            "planted_vs_normal": (pay[planted].mean() / normal_mean
-                                  if normal_mean > 0 else math.nan),
-        })
+        rows.append(
+            {
+                "scheme": scheme,
+                "rho_person_value": spearman(pay.to_numpy(), gt["true_value"].to_numpy()),
+                "rho_team_value": spearman(team_pay.to_numpy(), team_lp.to_numpy()),
+                "planted_share": pay[planted].sum() / total if total > 0 else math.nan,
+                "planted_vs_normal": (
+                    pay[planted].mean() / normal_mean if normal_mean > 0 else math.nan
+                ),
+            }
+        )
     truth = pd.DataFrame(rows)
-    keep = ["scheme", "scheme_kind", "total_cost_usd", "cost_per_outcome_point_usd",
-            "top_decile_share", "gini", "spearman_team_outcome", "spearman_person_outcome",
-            "flagged_share"]
+    keep = [
+        "scheme",
+        "scheme_kind",
+        "total_cost_usd",
+        "cost_per_outcome_point_usd",
+        "top_decile_share",
+        "gini",
+        "spearman_team_outcome",
+        "spearman_person_outcome",
+        "flagged_share",
+    ]
     return comparison[keep].merge(truth, on="scheme")
 
 
@@ -136,8 +151,9 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     if args.warehouse is None:
         folder = Path(tempfile.mkdtemp(prefix="mileage-schemes-"))
-        warehouse, ground_truth = build_org(args.employees, args.days, args.seed, args.start,
-                                            folder)
+        warehouse, ground_truth = build_org(
+            args.employees, args.days, args.seed, args.start, folder
+        )
     else:
         warehouse = args.warehouse
         ground_truth = args.ground_truth or warehouse.parent / "ground_truth"

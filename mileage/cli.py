@@ -141,12 +141,18 @@ def _print_build_report(report: BuildReport) -> None:
 @app.command("build")
 def build_command(
     raw_dir: Path = typer.Option(
-        config.DEMO_RAW_DIR, "--raw-dir", help="Raw directory laid out as the raw-directory contract."
+        config.DEMO_RAW_DIR,
+        "--raw-dir",
+        help="Raw directory laid out as the raw-directory contract.",
     ),
     warehouse: Path = typer.Option(
-        None, "--warehouse", help="Warehouse file to publish (default: $MILEAGE_WAREHOUSE or the demo's)."
+        None,
+        "--warehouse",
+        help="Warehouse file to publish (default: $MILEAGE_WAREHOUSE or the demo's).",
     ),
-    gate: bool = typer.Option(True, "--gate/--no-gate", help="Run the expectations gate before publishing."),
+    gate: bool = typer.Option(
+        True, "--gate/--no-gate", help="Run the expectations gate before publishing."
+    ),
     incremental: bool = typer.Option(
         False,
         "--incremental/--full",
@@ -163,10 +169,17 @@ def serve_app(warehouse: Path, port: int, headless: bool = True) -> int:
         raise _fail("app", f"warehouse {warehouse} does not exist: run `mileage build` first")
     env = dict(os.environ, **{config.ENV_WAREHOUSE: str(warehouse)})
     cmd = [
-        sys.executable, "-m", "streamlit", "run", str(config.PROJECT_DIR / "app.py"),
-        "--server.port", str(port),
-        "--server.headless", "true" if headless else "false",
-        "--browser.gatherUsageStats", "false",
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(config.PROJECT_DIR / "app.py"),
+        "--server.port",
+        str(port),
+        "--server.headless",
+        "true" if headless else "false",
+        "--browser.gatherUsageStats",
+        "false",
     ]
     console.print(f"Serving Mileage on [bold]http://localhost:{port}[/] (Ctrl+C to stop)")
     try:
@@ -177,7 +190,9 @@ def serve_app(warehouse: Path, port: int, headless: bool = True) -> int:
 
 @app.command("app")
 def app_command(
-    warehouse: Path = typer.Option(None, "--warehouse", help="Default: $MILEAGE_WAREHOUSE or the demo's."),
+    warehouse: Path = typer.Option(
+        None, "--warehouse", help="Default: $MILEAGE_WAREHOUSE or the demo's."
+    ),
     port: int = typer.Option(8501, "--port"),
 ) -> None:
     """Serve the Streamlit app on a built warehouse (read-only)."""
@@ -195,8 +210,16 @@ def demo_command(
     port: int = typer.Option(8501, "--port"),
 ) -> None:
     """The main job: simulate the demo organisation, build the warehouse, serve the app."""
-    ctx_args = ["--out", str(out), "--employees", str(employees), "--days", str(days),
-                "--seed", str(seed)]
+    ctx_args = [
+        "--out",
+        str(out),
+        "--employees",
+        str(employees),
+        "--days",
+        str(days),
+        "--seed",
+        str(seed),
+    ]
     try:
         # Reuse the simulate command so the demo shows exactly what `mileage simulate` shows.
         app(["simulate", *ctx_args], standalone_mode=False)
@@ -212,7 +235,9 @@ def demo_command(
 
 @app.command("docs")
 def docs_command(
-    warehouse: Path = typer.Option(None, "--warehouse", help="Default: $MILEAGE_WAREHOUSE or the demo's."),
+    warehouse: Path = typer.Option(
+        None, "--warehouse", help="Default: $MILEAGE_WAREHOUSE or the demo's."
+    ),
     out: Path = typer.Option(config.PROJECT_DIR / "artifacts" / "dbt_docs", "--out"),
 ) -> None:
     """Generate the dbt docs offline (a single static_index.html) and MetricFlow's manifest."""

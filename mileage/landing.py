@@ -521,11 +521,24 @@ CSV_SOURCES: tuple[CsvSource, ...] = (
         name="hr__roster",
         path="hr/roster.csv",
         required_columns=(
-            "employee_id", "email", "full_name", "team_id", "team_name", "org", "role",
-            "level", "salary_usd", "timezone", "valid_from",
+            "employee_id",
+            "email",
+            "full_name",
+            "team_id",
+            "team_name",
+            "org",
+            "role",
+            "level",
+            "salary_usd",
+            "timezone",
+            "valid_from",
         ),
         optional_columns=(
-            "github_login", "jira_account_id", "openai_user_id", "manager_id", "valid_to",
+            "github_login",
+            "jira_account_id",
+            "openai_user_id",
+            "manager_id",
+            "valid_to",
         ),
         required=True,
     ),
@@ -650,7 +663,7 @@ def _land_csv(
         _csv_problem(con, source, path, f"missing required column(s) {', '.join(missing)}", result)
         return
     select_list = ", ".join(
-        (f'nullif(trim("{c}"), \'\') as {c}' if c in present else f"null as {c}") for c in columns
+        (f"nullif(trim(\"{c}\"), '') as {c}" if c in present else f"null as {c}") for c in columns
     )
     # Line numbers as a spreadsheet shows them: the header is line 1.
     con.execute(
@@ -907,8 +920,17 @@ def _first_line(exc: BaseException) -> str:
     return text[0] if text else type(exc).__name__
 
 
-KNOWN_TOP_LEVEL = {"hr", "anthropic", "openai", "cursor", "copilot", "telemetry", "github",
-                   "jira", "roadmap"}
+KNOWN_TOP_LEVEL = {
+    "hr",
+    "anthropic",
+    "openai",
+    "cursor",
+    "copilot",
+    "telemetry",
+    "github",
+    "jira",
+    "roadmap",
+}
 
 
 def _note_unknown_paths(raw_dir: Path, result: LandingResult) -> None:
@@ -924,6 +946,4 @@ def _note_unknown_paths(raw_dir: Path, result: LandingResult) -> None:
             continue
         for path in sorted(base.iterdir()):
             if path.is_file() and not any(path.match(p) for p in source.patterns):
-                result.problems.append(
-                    f"{path}: not a {'/'.join(source.patterns)} file; ignored"
-                )
+                result.problems.append(f"{path}: not a {'/'.join(source.patterns)} file; ignored")

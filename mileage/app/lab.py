@@ -66,16 +66,18 @@ def _num(value: Any) -> float | None:
     return value if math.isfinite(value) else None
 
 
-def _float_param(path, label, group, value, *, lo=0.0, hi=None, step=0.05, fmt="%.2f",
-                 optional=False, help=None) -> Param | None:
+def _float_param(
+    path, label, group, value, *, lo=0.0, hi=None, step=0.05, fmt="%.2f", optional=False, help=None
+) -> Param | None:
     v = _num(value)
     if v is None and not optional:
         return None  # not a number: leave it to validation, no widget can show it
     if v is not None:
         lo = min(lo, v) if lo is not None else None
         hi = max(hi, v * 10) if hi is not None else None
-    return Param(tuple(path), label, group, "float", v, lo, hi, step, fmt,
-                 optional=optional, help=help)
+    return Param(
+        tuple(path), label, group, "float", v, lo, hi, step, fmt, optional=optional, help=help
+    )
 
 
 def _magnitude_step(value: float | None) -> tuple[float, str]:
@@ -103,64 +105,163 @@ def editable_params(data: Mapping[str, Any]) -> list[Param]:
     lab edits amounts, thresholds, tiers, gates, the period and the normalisation."""
     out: list[Param | None] = []
     add = out.append
-    add(Param(("period",), "Period", "Goal", "choice", data.get("period", "quarter"),
-              options=PERIODS, help="How often the scheme measures and pays."))
+    add(
+        Param(
+            ("period",),
+            "Period",
+            "Goal",
+            "choice",
+            data.get("period", "quarter"),
+            options=PERIODS,
+            help="How often the scheme measures and pays.",
+        )
+    )
     if data.get("grain") == "person" or data.get("normalise", "none") != "none":
-        add(Param(("normalise",), "Normalise by", "Goal", "choice",
-                  data.get("normalise", "none"), options=NORMALISE,
-                  help="Divide the score by the period's org median or (person schemes) the "
-                       "median of the person's role-and-level peers."))
+        add(
+            Param(
+                ("normalise",),
+                "Normalise by",
+                "Goal",
+                "choice",
+                data.get("normalise", "none"),
+                options=NORMALISE,
+                help="Divide the score by the period's org median or (person schemes) the "
+                "median of the person's role-and-level peers.",
+            )
+        )
     rule = data.get("rule") if isinstance(data.get("rule"), dict) else {}
     rtype = rule.get("type")
     if rtype != "rank":  # dividing every score by the same goal leaves ranks as they are
         step, fmt = _metric_step(data.get("metric"), _num(data.get("target", 1.0)))
-        add(_float_param(("target",), "Target (metric value = 100%)", "Goal",
-                         data.get("target", 1.0), hi=1e12, step=step, fmt=fmt,
-                         help="score = metric / (target x raise factor); must be above 0."))
-        add(_float_param(("raise_factor",), "Raise factor", "Goal",
-                         data.get("raise_factor", 1.0), hi=10.0,
-                         help="Raised goals: the target is multiplied by this."))
+        add(
+            _float_param(
+                ("target",),
+                "Target (metric value = 100%)",
+                "Goal",
+                data.get("target", 1.0),
+                hi=1e12,
+                step=step,
+                fmt=fmt,
+                help="score = metric / (target x raise factor); must be above 0.",
+            )
+        )
+        add(
+            _float_param(
+                ("raise_factor",),
+                "Raise factor",
+                "Goal",
+                data.get("raise_factor", 1.0),
+                hi=10.0,
+                help="Raised goals: the target is multiplied by this.",
+            )
+        )
 
     if rtype == "threshold":
         side = "at_least" if "at_least" in rule else "at_most"
         sign = ">=" if side == "at_least" else "<="
-        add(_float_param(("rule", side), f"Pays at score {sign}", "Rule", rule.get(side),
-                         hi=100.0))
-        add(_float_param(("rule", "multiplier"), "Multiplier at the threshold", "Rule",
-                         rule.get("multiplier", 1.0), hi=100.0))
+        add(_float_param(("rule", side), f"Pays at score {sign}", "Rule", rule.get(side), hi=100.0))
+        add(
+            _float_param(
+                ("rule", "multiplier"),
+                "Multiplier at the threshold",
+                "Rule",
+                rule.get("multiplier", 1.0),
+                hi=100.0,
+            )
+        )
         for i, tier in enumerate(rule.get("tiers") or []):
             if isinstance(tier, dict):
-                add(_float_param(("rule", "tiers", i, "at"), f"Tier {i + 1}: score {sign}",
-                                 "Rule", tier.get("at"), hi=100.0,
-                                 help=f"Must lie {'above' if sign == '>=' else 'below'} the "
-                                      "threshold."))
-                add(_float_param(("rule", "tiers", i, "multiplier"),
-                                 f"Tier {i + 1}: multiplier", "Rule", tier.get("multiplier"),
-                                 hi=100.0))
+                add(
+                    _float_param(
+                        ("rule", "tiers", i, "at"),
+                        f"Tier {i + 1}: score {sign}",
+                        "Rule",
+                        tier.get("at"),
+                        hi=100.0,
+                        help=f"Must lie {'above' if sign == '>=' else 'below'} the threshold.",
+                    )
+                )
+                add(
+                    _float_param(
+                        ("rule", "tiers", i, "multiplier"),
+                        f"Tier {i + 1}: multiplier",
+                        "Rule",
+                        tier.get("multiplier"),
+                        hi=100.0,
+                    )
+                )
     elif rtype == "curve":
-        add(_float_param(("rule", "below"), "Multiplier below the curve", "Rule",
-                         rule.get("below", 0.0), hi=100.0))
+        add(
+            _float_param(
+                ("rule", "below"),
+                "Multiplier below the curve",
+                "Rule",
+                rule.get("below", 0.0),
+                hi=100.0,
+            )
+        )
         for i, point in enumerate(rule.get("points") or []):
             if isinstance(point, list | tuple) and len(point) == 2:
-                add(_float_param(("rule", "points", i, 0), f"Point {i + 1}: score", "Rule",
-                                 point[0], hi=100.0, help="Scores must increase point by point."))
-                add(_float_param(("rule", "points", i, 1), f"Point {i + 1}: multiplier",
-                                 "Rule", point[1], hi=100.0))
+                add(
+                    _float_param(
+                        ("rule", "points", i, 0),
+                        f"Point {i + 1}: score",
+                        "Rule",
+                        point[0],
+                        hi=100.0,
+                        help="Scores must increase point by point.",
+                    )
+                )
+                add(
+                    _float_param(
+                        ("rule", "points", i, 1),
+                        f"Point {i + 1}: multiplier",
+                        "Rule",
+                        point[1],
+                        hi=100.0,
+                    )
+                )
     elif rtype == "rank":
         for i, tier in enumerate(rule.get("tiers") or []):
             if not isinstance(tier, dict):
                 continue
             if "top_n" in tier and _num(tier["top_n"]) is not None:
                 n = int(tier["top_n"])
-                add(Param(("rule", "tiers", i, "top_n"), f"Tier {i + 1}: top N people", "Rule",
-                          "int", n, 1, max(100_000, n), 1, "%d"))
+                add(
+                    Param(
+                        ("rule", "tiers", i, "top_n"),
+                        f"Tier {i + 1}: top N people",
+                        "Rule",
+                        "int",
+                        n,
+                        1,
+                        max(100_000, n),
+                        1,
+                        "%d",
+                    )
+                )
             elif "top_share" in tier:
-                add(_float_param(("rule", "tiers", i, "top_share"),
-                                 f"Tier {i + 1}: top share of people", "Rule",
-                                 tier["top_share"], hi=1.0, step=0.01, fmt="%.3f",
-                                 help="Above 0 and at most 1."))
-            add(_float_param(("rule", "tiers", i, "multiplier"), f"Tier {i + 1}: multiplier",
-                             "Rule", tier.get("multiplier"), hi=100.0))
+                add(
+                    _float_param(
+                        ("rule", "tiers", i, "top_share"),
+                        f"Tier {i + 1}: top share of people",
+                        "Rule",
+                        tier["top_share"],
+                        hi=1.0,
+                        step=0.01,
+                        fmt="%.3f",
+                        help="Above 0 and at most 1.",
+                    )
+                )
+            add(
+                _float_param(
+                    ("rule", "tiers", i, "multiplier"),
+                    f"Tier {i + 1}: multiplier",
+                    "Rule",
+                    tier.get("multiplier"),
+                    hi=100.0,
+                )
+            )
 
     for i, gate in enumerate(data.get("gates") or []):
         if not isinstance(gate, dict):
@@ -169,34 +270,95 @@ def editable_params(data: Mapping[str, Any]) -> list[Param]:
         for side, word in (("at_least", "at least"), ("at_most", "at most")):
             if side in gate:
                 step, fmt = _metric_step(metric, _num(gate[side]))
-                add(_float_param(("gates", i, side), f"Gate {i + 1}: {metric} {word}",
-                                 "Gates", gate[side], lo=None, hi=None, step=step, fmt=fmt,
-                                 help="Nothing is paid unless every gate holds."))
+                add(
+                    _float_param(
+                        ("gates", i, side),
+                        f"Gate {i + 1}: {metric} {word}",
+                        "Gates",
+                        gate[side],
+                        lo=None,
+                        hi=None,
+                        step=step,
+                        fmt=fmt,
+                        help="Nothing is paid unless every gate holds.",
+                    )
+                )
 
     pool = data.get("pool") if isinstance(data.get("pool"), dict) else {}
     if "per_head_usd" in pool:
-        add(_float_param(("pool", "per_head_usd"), "Pool: USD per head", "Pool",
-                         pool["per_head_usd"], hi=1e6, step=100.0, fmt="%.0f"))
+        add(
+            _float_param(
+                ("pool", "per_head_usd"),
+                "Pool: USD per head",
+                "Pool",
+                pool["per_head_usd"],
+                hi=1e6,
+                step=100.0,
+                fmt="%.0f",
+            )
+        )
     elif "pct_of_salary" in pool:
-        add(_float_param(("pool", "pct_of_salary"), "Pool: share of salary", "Pool",
-                         pool["pct_of_salary"], hi=1.0, step=0.005, fmt="%.3f",
-                         help="0.05 = 5% of the period's salary."))
+        add(
+            _float_param(
+                ("pool", "pct_of_salary"),
+                "Pool: share of salary",
+                "Pool",
+                pool["pct_of_salary"],
+                hi=1.0,
+                step=0.005,
+                fmt="%.3f",
+                help="0.05 = 5% of the period's salary.",
+            )
+        )
     elif "fixed_usd" in pool:
-        add(_float_param(("pool", "fixed_usd"), "Pool: fixed USD per period", "Pool",
-                         pool["fixed_usd"], hi=1e9, step=1000.0, fmt="%.0f"))
+        add(
+            _float_param(
+                ("pool", "fixed_usd"),
+                "Pool: fixed USD per period",
+                "Pool",
+                pool["fixed_usd"],
+                hi=1e9,
+                step=1000.0,
+                fmt="%.0f",
+            )
+        )
     if pool:
-        add(_float_param(("pool", "cap_usd"), "Cap: USD per period (empty = none)", "Pool",
-                         pool.get("cap_usd"), hi=1e10, step=1000.0, fmt="%.0f", optional=True,
-                         help="The period's total is scaled down to this."))
+        add(
+            _float_param(
+                ("pool", "cap_usd"),
+                "Cap: USD per period (empty = none)",
+                "Pool",
+                pool.get("cap_usd"),
+                hi=1e10,
+                step=1000.0,
+                fmt="%.0f",
+                optional=True,
+                help="The period's total is scaled down to this.",
+            )
+        )
 
     budget = data.get("budget") if isinstance(data.get("budget"), dict) else None
     if budget is not None:
-        add(_float_param(("budget", "pct_of_salary"), "Budget: share of salary", "Budget",
-                         budget.get("pct_of_salary"), hi=10.0,
-                         help="Token budget = this share of the period's salary (list prices)."))
-        add(_float_param(("budget", "under_use_below"), "Under-use below", "Budget",
-                         budget.get("under_use_below", 0.2), hi=1.0,
-                         help="Utilisation below this is reported as under-use (0 to 1)."))
+        add(
+            _float_param(
+                ("budget", "pct_of_salary"),
+                "Budget: share of salary",
+                "Budget",
+                budget.get("pct_of_salary"),
+                hi=10.0,
+                help="Token budget = this share of the period's salary (list prices).",
+            )
+        )
+        add(
+            _float_param(
+                ("budget", "under_use_below"),
+                "Under-use below",
+                "Budget",
+                budget.get("under_use_below", 0.2),
+                hi=1.0,
+                help="Utilisation below this is reported as under-use (0 to 1).",
+            )
+        )
     return [p for p in out if p is not None]
 
 
@@ -216,8 +378,9 @@ def _set(data: Any, path: tuple, value: Any, optional: bool) -> None:
         node[last] = value
 
 
-def apply_values(data: Mapping[str, Any], values: Mapping[str, Any],
-                 params: Iterable[Param] | None = None) -> dict:
+def apply_values(
+    data: Mapping[str, Any], values: Mapping[str, Any], params: Iterable[Param] | None = None
+) -> dict:
     """A deep copy of `data` with `values` ({param name: value}) written at their paths."""
     out = copy.deepcopy(dict(data))
     # curve points may be tuples after a YAML round trip elsewhere: make them editable lists
@@ -272,8 +435,10 @@ def changes(original: Mapping[str, Any], edited: Mapping[str, Any]) -> list[str]
     for param in editable_params(original):  # defaults count as values (raise_factor 1)
         before, after = param.value, now.get(param.name, _get(edited, param.path))
         same = (before == after) or (
-            _num(before) is not None and _num(after) is not None
-            and math.isclose(float(before), float(after), rel_tol=1e-12, abs_tol=1e-12))
+            _num(before) is not None
+            and _num(after) is not None
+            and math.isclose(float(before), float(after), rel_tol=1e-12, abs_tol=1e-12)
+        )
         if not same:
             out.append(f"{param.name}: {_shown(before)} -> {_shown(after)}")
     return out
@@ -296,8 +461,13 @@ class SchemeResult:
     stress: pd.DataFrame
 
 
-def compute_scheme(scheme: Scheme | Mapping[str, Any], facts, flags: pd.DataFrame | None = None,
-                   share: float = DEFAULT_SHARE, seed: int = DEFAULT_SEED) -> SchemeResult:
+def compute_scheme(
+    scheme: Scheme | Mapping[str, Any],
+    facts,
+    flags: pd.DataFrame | None = None,
+    share: float = DEFAULT_SHARE,
+    seed: int = DEFAULT_SEED,
+) -> SchemeResult:
     """evaluate + compare + stress_test for one scheme: the rows the dbt build would give it
     (schemes do not interact, so per-scheme results concatenate to the whole tables)."""
     scheme = scheme if isinstance(scheme, Scheme) else Scheme.from_dict(dict(scheme))
@@ -307,8 +477,12 @@ def compute_scheme(scheme: Scheme | Mapping[str, Any], facts, flags: pd.DataFram
     return SchemeResult(payouts, comparison, stress)
 
 
-def built_result(name: str, comparison: pd.DataFrame | None, stress: pd.DataFrame | None,
-                 payouts: pd.DataFrame | None) -> SchemeResult | None:
+def built_result(
+    name: str,
+    comparison: pd.DataFrame | None,
+    stress: pd.DataFrame | None,
+    payouts: pd.DataFrame | None,
+) -> SchemeResult | None:
     """A scheme's rows in the built marts (what compute_scheme gives for its file, with the
     build's gaming share), or None when any of the three marts lacks them."""
     frames = []
@@ -322,8 +496,9 @@ def built_result(name: str, comparison: pd.DataFrame | None, stress: pd.DataFram
     return SchemeResult(*frames)
 
 
-def combine(results: Mapping[str, SchemeResult], labels: Mapping[str, str],
-            edits: Mapping[str, list[str]]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+def combine(
+    results: Mapping[str, SchemeResult], labels: Mapping[str, str], edits: Mapping[str, list[str]]
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """(comparison, stress, payouts) of several schemes; the comparison gains `label`, `edited`
     and `changes` (what was edited, for the CSV)."""
     if not results:
@@ -332,25 +507,31 @@ def combine(results: Mapping[str, SchemeResult], labels: Mapping[str, str],
     comparison = pd.concat([r.comparison for r in results.values()], ignore_index=True)
     comparison.insert(1, "label", comparison["scheme"].map(labels).fillna(comparison["scheme"]))
     comparison.insert(2, "edited", comparison["scheme"].map(lambda s: bool(edits.get(s))))
-    comparison.insert(3, "changes", comparison["scheme"].map(
-        lambda s: "; ".join(edits.get(s) or [])))
+    comparison.insert(
+        3, "changes", comparison["scheme"].map(lambda s: "; ".join(edits.get(s) or []))
+    )
     stress = pd.concat([r.stress for r in results.values()], ignore_index=True)
     if "tactic" in stress.columns:  # tactic by tactic, like the mart
         order = {t: i for i, t in enumerate(TACTICS)}
-        stress = stress.sort_values("tactic", key=lambda t: t.map(order).fillna(len(order)),
-                                    kind="stable").reset_index(drop=True)
+        stress = stress.sort_values(
+            "tactic", key=lambda t: t.map(order).fillna(len(order)), kind="stable"
+        ).reset_index(drop=True)
     payouts = pd.concat([r.payouts for r in results.values()], ignore_index=True)
     return comparison, stress, payouts
 
 
-def with_labels(frame: pd.DataFrame, labels: Mapping[str, str], column: str = "scheme"
-                ) -> pd.DataFrame:
+def with_labels(
+    frame: pd.DataFrame, labels: Mapping[str, str], column: str = "scheme"
+) -> pd.DataFrame:
     """`frame` with a `label` column after `column` (the scheme's name when it has no label)."""
     if frame is None or column not in frame.columns or "label" in frame.columns:
         return frame
     out = frame.copy()
-    out.insert(list(out.columns).index(column) + 1, "label",
-               out[column].astype(str).map(labels).fillna(out[column].astype(str)))
+    out.insert(
+        list(out.columns).index(column) + 1,
+        "label",
+        out[column].astype(str).map(labels).fillna(out[column].astype(str)),
+    )
     return out
 
 
@@ -361,8 +542,12 @@ def payout_totals(payouts: pd.DataFrame, column: str = "scheme") -> pd.DataFrame
     """Total payout per scheme and period (period_start, or month_start in older marts)."""
     time = next((c for c in TIME_COLUMNS if c in payouts.columns), None)
     keys = [column] + ([time] if time else [])
-    out = (payouts.groupby(keys, dropna=False)["payout_usd"].sum().reset_index()
-           .rename(columns={time: "period_start"} if time else {}))
+    out = (
+        payouts.groupby(keys, dropna=False)["payout_usd"]
+        .sum()
+        .reset_index()
+        .rename(columns={time: "period_start"} if time else {})
+    )
     if "period_start" in out.columns:
         out["period_start"] = pd.to_datetime(out["period_start"])
     return out
@@ -370,7 +555,11 @@ def payout_totals(payouts: pd.DataFrame, column: str = "scheme") -> pd.DataFrame
 
 def gaming_share_of(stress: pd.DataFrame | None) -> float:
     """The gaming share the built stress test used (the dbt var), else the default."""
-    if stress is not None and "share_gamed" in stress.columns and stress["share_gamed"].notna().any():
+    if (
+        stress is not None
+        and "share_gamed" in stress.columns
+        and stress["share_gamed"].notna().any()
+    ):
         return float(stress["share_gamed"].dropna().iloc[0])
     return DEFAULT_SHARE
 
@@ -378,8 +567,12 @@ def gaming_share_of(stress: pd.DataFrame | None) -> float:
 # ---- what the viewer may see ---------------------------------------------------------------
 
 
-def payouts_for_viewer(payouts: pd.DataFrame, viewer, identities: pd.DataFrame | None,
-                       team_names: Mapping[str, str] | None = None) -> pd.DataFrame:
+def payouts_for_viewer(
+    payouts: pd.DataFrame,
+    viewer,
+    identities: pd.DataFrame | None,
+    team_names: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
     """Payout rows as this viewer may see them.
 
     Roles with person-level access (HR) get every row, people shown by a short key and, for
@@ -389,12 +582,19 @@ def payouts_for_viewer(payouts: pd.DataFrame, viewer, identities: pd.DataFrame |
 
     shown = payouts.drop(columns=[c for c in ("payout_id",) if c in payouts.columns])
     if team_names is not None and "team_id" in shown.columns and "team_name" not in shown.columns:
-        shown.insert(list(shown.columns).index("team_id"), "team_name",
-                     shown["team_id"].map(dict(team_names)))
+        shown.insert(
+            list(shown.columns).index("team_id"),
+            "team_name",
+            shown["team_id"].map(dict(team_names)),
+        )
     if viewer.role.person_level:
         if "employee_key" in shown.columns:
-            shown = present_people(shown, viewer, identities if viewer.role.sees_names else None,
-                                   missing_label="team pool")
+            shown = present_people(
+                shown,
+                viewer,
+                identities if viewer.role.sees_names else None,
+                missing_label="team pool",
+            )
         return shown
     time = next((c for c in TIME_COLUMNS if c in shown.columns), None)
     keys = [c for c in ("scheme", time, "team_id", "team_name") if c and c in shown.columns]
@@ -402,8 +602,10 @@ def payouts_for_viewer(payouts: pd.DataFrame, viewer, identities: pd.DataFrame |
     people = shown["heads"] if "heads" in shown.columns else pd.Series(1, index=shown.index)
     grouped = shown.assign(people=people).groupby(keys, dropna=False)
     teams = grouped.agg(people=("people", "sum"), payout_usd=("payout_usd", "sum")).reset_index()
-    teams["partition"] = teams[[k for k in keys if k in ("scheme", time)]].astype(str).agg(
-        "|".join, axis=1)
-    out = suppress_small_groups(teams, viewer, ["payout_usd"], size_column="people",
-                                partition="partition")
+    teams["partition"] = (
+        teams[[k for k in keys if k in ("scheme", time)]].astype(str).agg("|".join, axis=1)
+    )
+    out = suppress_small_groups(
+        teams, viewer, ["payout_usd"], size_column="people", partition="partition"
+    )
     return out.drop(columns=["partition"])

@@ -28,10 +28,24 @@ from mileage.incentives.evaluate import person_payouts
 from mileage.incentives.facts import Facts, build_facts
 
 COMPARISON_COLUMNS = [
-    "scheme", "scheme_kind", "grain", "period_type", "periods", "population", "recipients",
-    "total_cost_usd", "cost_per_head_usd", "delivered_points", "cost_per_outcome_point_usd",
-    "top_decile_share", "gini", "spearman_team_outcome", "spearman_person_outcome",
-    "flagged_people", "flagged_payout_usd", "flagged_share",
+    "scheme",
+    "scheme_kind",
+    "grain",
+    "period_type",
+    "periods",
+    "population",
+    "recipients",
+    "total_cost_usd",
+    "cost_per_head_usd",
+    "delivered_points",
+    "cost_per_outcome_point_usd",
+    "top_decile_share",
+    "gini",
+    "spearman_team_outcome",
+    "spearman_person_outcome",
+    "flagged_people",
+    "flagged_payout_usd",
+    "flagged_share",
 ]
 
 
@@ -84,8 +98,11 @@ def flagged_people(flags: pd.DataFrame | None) -> set[str]:
     return set(f["employee_key"].dropna().astype(str))
 
 
-def compare(payouts: pd.DataFrame, outcomes: dict[str, pd.DataFrame] | Facts,
-            flags: pd.DataFrame | None = None) -> pd.DataFrame:
+def compare(
+    payouts: pd.DataFrame,
+    outcomes: dict[str, pd.DataFrame] | Facts,
+    flags: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """One row per scheme in `payouts` (the output of evaluate/evaluate_all). `outcomes` is the
     Facts (or marts dict) the payouts were evaluated on; `flags` is fct_gaming_signals or None."""
     facts = build_facts(outcomes)
@@ -108,28 +125,34 @@ def compare(payouts: pd.DataFrame, outcomes: dict[str, pd.DataFrame] | Facts,
         by_team = _sums_at(pp_usd[mine], pp_team[mine], teams.index)
         per_pm = by_team / teams["person_months"].where(teams["person_months"] > 0)
         flagged_usd = float(by_person[by_person.index.isin(flagged)].sum())
-        rows.append({
-            "scheme": scheme,
-            "scheme_kind": first["scheme_kind"],
-            "grain": first["grain"],
-            "period_type": first["period_type"],
-            "periods": int(rows_s["period_start"].nunique()),
-            "population": len(people),
-            "recipients": int((by_person > 0.005).sum()),
-            "total_cost_usd": round(total, 2),
-            "cost_per_head_usd": total / len(people) if len(people) else math.nan,
-            "delivered_points": facts.delivered_points,
-            "cost_per_outcome_point_usd": (total / facts.delivered_points
-                                           if facts.delivered_points > 0 else math.nan),
-            "top_decile_share": top_share(by_person.to_numpy()),
-            "gini": gini(by_person.to_numpy()),
-            "spearman_team_outcome": spearman(per_pm.to_numpy(), teams["outcome_score"].to_numpy()),
-            "spearman_person_outcome": spearman(by_person.to_numpy(),
-                                                people["nontrivial_merged_prs"].to_numpy()),
-            "flagged_people": len(flagged),
-            "flagged_payout_usd": round(flagged_usd, 2),
-            "flagged_share": flagged_usd / total if total > 0 else math.nan,
-        })
+        rows.append(
+            {
+                "scheme": scheme,
+                "scheme_kind": first["scheme_kind"],
+                "grain": first["grain"],
+                "period_type": first["period_type"],
+                "periods": int(rows_s["period_start"].nunique()),
+                "population": len(people),
+                "recipients": int((by_person > 0.005).sum()),
+                "total_cost_usd": round(total, 2),
+                "cost_per_head_usd": total / len(people) if len(people) else math.nan,
+                "delivered_points": facts.delivered_points,
+                "cost_per_outcome_point_usd": (
+                    total / facts.delivered_points if facts.delivered_points > 0 else math.nan
+                ),
+                "top_decile_share": top_share(by_person.to_numpy()),
+                "gini": gini(by_person.to_numpy()),
+                "spearman_team_outcome": spearman(
+                    per_pm.to_numpy(), teams["outcome_score"].to_numpy()
+                ),
+                "spearman_person_outcome": spearman(
+                    by_person.to_numpy(), people["nontrivial_merged_prs"].to_numpy()
+                ),
+                "flagged_people": len(flagged),
+                "flagged_payout_usd": round(flagged_usd, 2),
+                "flagged_share": flagged_usd / total if total > 0 else math.nan,
+            }
+        )
     return pd.DataFrame(rows, columns=COMPARISON_COLUMNS)
 
 

@@ -24,19 +24,29 @@ import pandas as pd
 from mileage.incentives.facts import REQUIRED, Facts, build_facts
 from mileage.incentives.warehouse import PRS_MONTHLY_SQL, USAGE_MONTHLY_SQL
 
-PAYOUT_COLUMNS_FOR_COMPARE = ["scheme", "scheme_kind", "grain", "period_type", "period_start",
-                              "pool_basis", "team_id", "employee_key", "payout_usd"]
+PAYOUT_COLUMNS_FOR_COMPARE = [
+    "scheme",
+    "scheme_kind",
+    "grain",
+    "period_type",
+    "period_start",
+    "pool_basis",
+    "team_id",
+    "employee_key",
+    "payout_usd",
+]
 
-_LOCK = threading.Lock()      # dbt runs models on several threads: build the Facts once
-_CACHE: dict = {}             # at most one entry: key -> Facts
+_LOCK = threading.Lock()  # dbt runs models on several threads: build the Facts once
+_CACHE: dict = {}  # at most one entry: key -> Facts
 
 
 def frame(relation) -> pd.DataFrame:
     """A DuckDB relation as a DataFrame through Arrow: ~2x faster than `.df()` on string
     columns, and the same frame for strings, numbers and timestamps (not for DATE columns,
     which Arrow turns into objects)."""
-    to_arrow = getattr(relation, "to_arrow_table", None) or getattr(relation,
-                                                                    "fetch_arrow_table", None)
+    to_arrow = getattr(relation, "to_arrow_table", None) or getattr(
+        relation, "fetch_arrow_table", None
+    )
     if to_arrow is None:
         return relation.df()
     return to_arrow().to_pandas()
@@ -68,8 +78,7 @@ def _table_identity(relation):
             m = _IDENT.match(text, pos)
             if not m:
                 return None
-            parts.append(m.group(1).replace('""', '"') if m.group(1) is not None
-                         else m.group(2))
+            parts.append(m.group(1).replace('""', '"') if m.group(1) is not None else m.group(2))
             pos = m.end()
             if pos < len(text):
                 if text[pos] != ".":
@@ -80,12 +89,14 @@ def _table_identity(relation):
         if len(parts) != 3:
             return None
         database, schema, table = parts
-        rows = relation.query("lab_input", """
+        rows = relation.query(
+            "lab_input",
+            """
             select d.path, t.table_oid, t.estimated_size
             from duckdb_tables() t join duckdb_databases() d using (database_name)
             where t.database_name = coalesce(?, current_database())
               and t.schema_name = ? and t.table_name = ?
-        """.replace("?", "{}").format(*(_literal(p) for p in (database, schema, table)))
+        """.replace("?", "{}").format(*(_literal(p) for p in (database, schema, table))),
         ).fetchall()
     except Exception:  # identification is an optimisation only
         return None
@@ -112,8 +123,9 @@ def _cache_key(relations: list):
     return (invocation, *identities)
 
 
-def lab_inputs(*, assignments, team_months, roadmap, pull_requests, usage_daily,
-               cache: bool = False) -> Facts:
+def lab_inputs(
+    *, assignments, team_months, roadmap, pull_requests, usage_daily, cache: bool = False
+) -> Facts:
     """Facts from the DuckDB relations dbt.ref() returns. With `cache` (the dbt models), built
     once per dbt invocation: inside one invocation the inputs are finished before any of the
     models runs, so the same tables hold the same rows."""
@@ -135,13 +147,15 @@ def _build(assignments, team_months, roadmap, pull_requests, usage_daily) -> Fac
     def columns(relation, table):
         return relation.project(", ".join(REQUIRED[table])).df()
 
-    return build_facts({
-        "int_employee_assignments": columns(assignments, "int_employee_assignments"),
-        "fct_team_months": columns(team_months, "fct_team_months"),
-        "fct_roadmap_quarters": columns(roadmap, "fct_roadmap_quarters"),
-        "fct_pull_requests": monthly_prs(pull_requests),
-        "fct_ai_usage_daily": monthly_usage(usage_daily),
-    })
+    return build_facts(
+        {
+            "int_employee_assignments": columns(assignments, "int_employee_assignments"),
+            "fct_team_months": columns(team_months, "fct_team_months"),
+            "fct_roadmap_quarters": columns(roadmap, "fct_roadmap_quarters"),
+            "fct_pull_requests": monthly_prs(pull_requests),
+            "fct_ai_usage_daily": monthly_usage(usage_daily),
+        }
+    )
 
 
 def payouts_for_compare(relation) -> pd.DataFrame:

@@ -19,10 +19,28 @@ from mileage.incentives.facts import Facts, build_facts, period_end, period_labe
 from mileage.incentives.schemes import Scheme, as_scheme
 
 PAYOUT_COLUMNS = [
-    "payout_id", "scheme", "scheme_kind", "grain", "period_type", "period", "period_start",
-    "period_end", "pool_basis",
-    "team_id", "employee_key", "heads", "metric", "metric_value", "score", "gates_passed",
-    "multiplier", "base_usd", "payout_usd", "budget_usd", "budget_utilisation", "budget_status",
+    "payout_id",
+    "scheme",
+    "scheme_kind",
+    "grain",
+    "period_type",
+    "period",
+    "period_start",
+    "period_end",
+    "pool_basis",
+    "team_id",
+    "employee_key",
+    "heads",
+    "metric",
+    "metric_value",
+    "score",
+    "gates_passed",
+    "multiplier",
+    "base_usd",
+    "payout_usd",
+    "budget_usd",
+    "budget_utilisation",
+    "budget_status",
     "reason",
 ]
 
@@ -38,9 +56,11 @@ def _units(scheme: Scheme, facts: Facts) -> pd.DataFrame:
     if scheme.budget is not None:
         units["budget_usd"] = scheme.budget.pct_of_salary * units["salary_period_usd"]
         units["budget_utilisation"] = units["token_cost_usd"] / units["budget_usd"].where(
-            units["budget_usd"] > 0)
-    team_metrics = {m[5:] for m in [scheme.metric, *(g.metric for g in scheme.gates)]
-                    if m.startswith("team.")}
+            units["budget_usd"] > 0
+        )
+    team_metrics = {
+        m[5:] for m in [scheme.metric, *(g.metric for g in scheme.gates)] if m.startswith("team.")
+    }
     if team_metrics:
         teams = facts.team_periods(scheme.period)[["period_start", "team_id", *team_metrics]]
         teams = teams.rename(columns={m: f"team.{m}" for m in team_metrics})
@@ -88,15 +108,19 @@ def _multiplier(scheme: Scheme, score: pd.Series, units: pd.DataFrame) -> pd.Ser
     m = np.zeros(len(score))
     r = rank.to_numpy(dtype=float)
     for tier in rule.rank_tiers:
-        limit = (np.full(len(score), tier.top_n, dtype=float) if tier.top_n is not None
-                 else np.ceil(tier.top_share * population.to_numpy(dtype=float)))
+        limit = (
+            np.full(len(score), tier.top_n, dtype=float)
+            if tier.top_n is not None
+            else np.ceil(tier.top_share * population.to_numpy(dtype=float))
+        )
         hit = ~np.isnan(r) & (r <= limit)
         m = np.where(hit, np.maximum(m, tier.multiplier), m)
     return pd.Series(m, index=score.index)
 
 
-def _gates(scheme: Scheme, units: pd.DataFrame, explain: bool = True
-           ) -> tuple[pd.Series, pd.Series]:
+def _gates(
+    scheme: Scheme, units: pd.DataFrame, explain: bool = True
+) -> tuple[pd.Series, pd.Series]:
     passed = pd.Series(True, index=units.index)
     failed_text = np.full(len(units), "", dtype=object)
     for gate in scheme.gates:
@@ -108,40 +132,58 @@ def _gates(scheme: Scheme, units: pd.DataFrame, explain: bool = True
             ok &= v <= gate.at_most
         bound = " and ".join(
             ([f">= {gate.at_least:g}"] if gate.at_least is not None else [])
-            + ([f"<= {gate.at_most:g}"] if gate.at_most is not None else []))
+            + ([f"<= {gate.at_most:g}"] if gate.at_most is not None else [])
+        )
         passed &= ok
         if not explain or ok.all():
             continue
         bad = np.flatnonzero(~ok.to_numpy(dtype=bool))
         shown = _formatted(v.to_numpy(dtype=float)[bad], ".3g").tolist()
         head, tail = f"{gate.metric} ", f" not {bound}; "
-        failed_text[bad] = [f"{before}{head}{value}{tail}" for before, value
-                            in zip(failed_text[bad].tolist(), shown, strict=True)]
+        failed_text[bad] = [
+            f"{before}{head}{value}{tail}"
+            for before, value in zip(failed_text[bad].tolist(), shown, strict=True)
+        ]
     return passed, pd.Series(failed_text, index=units.index, dtype=object)
 
 
 def _reasons(scheme: Scheme, units: pd.DataFrame) -> list[str]:
     rule = scheme.rule
     if rule.type == "threshold":
-        cond = ("(pays at >= " + f"{rule.at_least:g})" if rule.at_least is not None
-                else "(pays at <= " + f"{rule.at_most:g})")
+        cond = (
+            "(pays at >= " + f"{rule.at_least:g})"
+            if rule.at_least is not None
+            else "(pays at <= " + f"{rule.at_most:g})"
+        )
     elif rule.type == "curve":
         cond = "(curve " + " ".join(f"{x:g}:{y:g}" for x, y in rule.points) + ")"
     else:
         cond = "(rank tiers)"
     goal_value = scheme.target * scheme.raise_factor
-    goal = "" if goal_value == 1 else (
-        f" / goal {goal_value:.4g}" + (f" (target {scheme.target:g} raised x{scheme.raise_factor:g})"
-                                       if scheme.raise_factor != 1 else ""))
+    goal = (
+        ""
+        if goal_value == 1
+        else (
+            f" / goal {goal_value:.4g}"
+            + (
+                f" (target {scheme.target:g} raised x{scheme.raise_factor:g})"
+                if scheme.raise_factor != 1
+                else ""
+            )
+        )
+    )
     norm = {"none": "", "org_median": " / org median", "peer_median": " / peer median"}[
-        scheme.normalise]
+        scheme.normalise
+    ]
     shown = _formatted(units["metric_value"], ".4g").tolist()
     mults = _formatted(units["multiplier"], ".3g", na=None).tolist()
     head, mid, tail = f"{scheme.metric} ", f"{goal}{norm}", f" {cond} -> x"
     if goal or norm:
         scores = _formatted(units["score"], ".3g").tolist()
-        text = [f"{head}{v}{mid} -> score {s}{tail}{m}"
-                for v, s, m in zip(shown, scores, mults, strict=True)]
+        text = [
+            f"{head}{v}{mid} -> score {s}{tail}{m}"
+            for v, s, m in zip(shown, scores, mults, strict=True)
+        ]
     else:
         text = [f"{head}{v}{mid}{tail}{m}" for v, m in zip(shown, mults, strict=True)]
     failures = units["gate_failures"]
@@ -156,9 +198,13 @@ def _formatted(values, spec: str, na: str | None = "n/a") -> np.ndarray:
     each distinct value (bit for bit) formatted once."""
     arr = np.ascontiguousarray(pd.Series(values).to_numpy(dtype=float, na_value=np.nan))
     codes, bits = pd.factorize(arr.view(np.int64))
-    texts = np.array([na if x != x and na is not None else format(x, spec)
-                      for x in np.asarray(bits, dtype=np.int64).view(np.float64).tolist()],
-                     dtype=object)
+    texts = np.array(
+        [
+            na if x != x and na is not None else format(x, spec)
+            for x in np.asarray(bits, dtype=np.int64).view(np.float64).tolist()
+        ],
+        dtype=object,
+    )
     return texts[codes]
 
 
@@ -184,9 +230,11 @@ def _core(scheme: Scheme, facts: Facts, explain: bool) -> pd.DataFrame:
         weight = units["multiplier"] * units["heads"]
         by_period = units.groupby("period_start")
         units["base_usd"] = pool.fixed_usd * _share(
-            units["heads"].astype(float), by_period["heads"].transform("sum").astype(float))
+            units["heads"].astype(float), by_period["heads"].transform("sum").astype(float)
+        )
         units["payout_usd"] = pool.fixed_usd * _share(
-            weight, weight.groupby(units["period_start"]).transform("sum"))
+            weight, weight.groupby(units["period_start"]).transform("sum")
+        )
     if pool.cap_usd is not None:
         total = units.groupby("period_start")["payout_usd"].transform("sum")
         scale = np.where(total > pool.cap_usd, pool.cap_usd / total.where(total > 0), 1.0)
@@ -210,7 +258,9 @@ def evaluate(scheme: Scheme | dict, marts: dict[str, pd.DataFrame] | Facts) -> p
         util = units["budget_utilisation"]
         units["budget_status"] = np.select(
             [util.isna(), util > 1.0, util < scheme.budget.under_use_below],
-            [None, "over", "under"], default="within")
+            [None, "over", "under"],
+            default="within",
+        )
     else:
         units["budget_usd"] = np.nan
         units["budget_utilisation"] = np.nan
@@ -229,8 +279,15 @@ def evaluate(scheme: Scheme | dict, marts: dict[str, pd.DataFrame] | Facts) -> p
     start_ts = pd.to_datetime(units["period_start"])
     units["period"] = start_ts.map(labels).astype(object)
     units["period_end"] = start_ts.map(ends)
-    units["payout_id"] = (scheme.name + "|" + units["period"] + "|" + units["team_id"].astype(str)
-                          + "|" + units["employee_key"].fillna("-").astype(str))
+    units["payout_id"] = (
+        scheme.name
+        + "|"
+        + units["period"]
+        + "|"
+        + units["team_id"].astype(str)
+        + "|"
+        + units["employee_key"].fillna("-").astype(str)
+    )
     out = units[PAYOUT_COLUMNS].copy()
     out["heads"] = out["heads"].astype("int64")
     out["period_start"] = pd.to_datetime(out["period_start"]).astype("datetime64[ns]")
@@ -238,8 +295,7 @@ def evaluate(scheme: Scheme | dict, marts: dict[str, pd.DataFrame] | Facts) -> p
     return out.reset_index(drop=True)
 
 
-def payout_by_person(scheme: Scheme | dict, marts: dict[str, pd.DataFrame] | Facts
-                     ) -> pd.Series:
+def payout_by_person(scheme: Scheme | dict, marts: dict[str, pd.DataFrame] | Facts) -> pd.Series:
     """Total pay per person over the window (team pools split as in person_payouts), without
     the explanations: the fast path the stress test re-runs for every tactic."""
     scheme = as_scheme(scheme)
@@ -249,14 +305,17 @@ def payout_by_person(scheme: Scheme | dict, marts: dict[str, pd.DataFrame] | Fac
         return units.groupby("employee_key", sort=False)["payout_usd"].sum()
     split = _team_split(facts, scheme.period, by_salary=scheme.pool.basis == "pct_of_salary")
     team = units[["period_start", "team_id", "payout_usd"]].assign(
-        period_start=pd.to_datetime(units["period_start"]).astype("datetime64[ns]").to_numpy())
+        period_start=pd.to_datetime(units["period_start"]).astype("datetime64[ns]").to_numpy()
+    )
     joined = team.merge(split, on=["period_start", "team_id"], how="inner")
-    return (joined["payout_usd"] * joined["share"]).groupby(joined["employee_key"],
-                                                            sort=False).sum()
+    return (
+        (joined["payout_usd"] * joined["share"]).groupby(joined["employee_key"], sort=False).sum()
+    )
 
 
-def payout_per_person(scheme: Scheme | dict, marts: dict[str, pd.DataFrame] | Facts,
-                      people: pd.Index) -> pd.Series:
+def payout_per_person(
+    scheme: Scheme | dict, marts: dict[str, pd.DataFrame] | Facts, people: pd.Index
+) -> pd.Series:
     """`payout_by_person(scheme, marts).reindex(people, fill_value=0.0)`, the same numbers,
     with the row-to-person mapping cached on the facts' structure (shared by the stress
     test's gamed copies): the per-person sums run on integer positions, not key strings."""
@@ -270,9 +329,12 @@ def payout_per_person(scheme: Scheme | dict, marts: dict[str, pd.DataFrame] | Fa
         # check the length and the ends rather than converting every key again
         keys = units["employee_key"]
         entry = cache.get(("person", scheme.period))
-        if (entry is None or entry[0] is not people or len(entry[1]) != len(keys)
-                or (len(keys) and (entry[1][0] != keys.iloc[0]
-                                   or entry[1][-1] != keys.iloc[-1]))):
+        if (
+            entry is None
+            or entry[0] is not people
+            or len(entry[1]) != len(keys)
+            or (len(keys) and (entry[1][0] != keys.iloc[0] or entry[1][-1] != keys.iloc[-1]))
+        ):
             plain = keys.to_numpy(dtype=object)
             entry = (people, plain, people.get_indexer(plain))
             cache[("person", scheme.period)] = entry
@@ -284,19 +346,34 @@ def payout_per_person(scheme: Scheme | dict, marts: dict[str, pd.DataFrame] | Fa
         teams = units["team_id"].to_numpy(dtype=object)
         key = ("team", scheme.period, by_salary)
         entry = cache.get(key)
-        if (entry is None or entry[0] is not people or not np.array_equal(entry[1], starts)
-                or not _same_keys(entry[2], teams)):
-            left = pd.DataFrame({"period_start": starts, "team_id": teams,
-                                 "_row": np.arange(len(units))})
-            joined = left.merge(split.assign(_split=np.arange(len(split))),
-                                on=["period_start", "team_id"], how="inner")
-            entry = (people, starts, teams, joined["_row"].to_numpy(),
-                     joined["_split"].to_numpy(),
-                     people.get_indexer(joined["employee_key"].to_numpy(dtype=object)))
+        if (
+            entry is None
+            or entry[0] is not people
+            or not np.array_equal(entry[1], starts)
+            or not _same_keys(entry[2], teams)
+        ):
+            left = pd.DataFrame(
+                {"period_start": starts, "team_id": teams, "_row": np.arange(len(units))}
+            )
+            joined = left.merge(
+                split.assign(_split=np.arange(len(split))),
+                on=["period_start", "team_id"],
+                how="inner",
+            )
+            entry = (
+                people,
+                starts,
+                teams,
+                joined["_row"].to_numpy(),
+                joined["_split"].to_numpy(),
+                people.get_indexer(joined["employee_key"].to_numpy(dtype=object)),
+            )
             cache[key] = entry
         rows, split_rows, pos = entry[3], entry[4], entry[5]
-        values = (units["payout_usd"].to_numpy(dtype=float)[rows]
-                  * split["share"].to_numpy(dtype=float)[split_rows])
+        values = (
+            units["payout_usd"].to_numpy(dtype=float)[rows]
+            * split["share"].to_numpy(dtype=float)[split_rows]
+        )
     if (pos < 0).any():  # someone outside `people`: the plain way
         return payout_by_person(scheme, facts).reindex(people, fill_value=0.0)
     sums = pd.Series(values).groupby(pos, sort=True).sum()
@@ -323,8 +400,7 @@ def _share(part: pd.Series, whole: pd.Series) -> pd.Series:
     return (part / whole.where(whole > 0)).fillna(0.0)
 
 
-def person_payouts(payouts: pd.DataFrame, marts: dict[str, pd.DataFrame] | Facts
-                   ) -> pd.DataFrame:
+def person_payouts(payouts: pd.DataFrame, marts: dict[str, pd.DataFrame] | Facts) -> pd.DataFrame:
     """Payouts per person: person-grain rows as they are; a team's payout split among the
     people on the team in that period, equally (by salary when the pool is a percentage of
     salary). Columns: scheme, period_start, employee_key, team_id, payout_usd."""
@@ -334,10 +410,12 @@ def person_payouts(payouts: pd.DataFrame, marts: dict[str, pd.DataFrame] | Facts
     team = payouts[payouts["grain"] == "team"]
     for (period, basis), rows in team.groupby(["period_type", "pool_basis"], sort=False):
         per = _team_split(facts, period, by_salary=basis == "pct_of_salary")
-        rows = rows.assign(period_start=pd.to_datetime(rows["period_start"])
-                           .astype("datetime64[ns]").to_numpy())
+        rows = rows.assign(
+            period_start=pd.to_datetime(rows["period_start"]).astype("datetime64[ns]").to_numpy()
+        )
         joined = rows[["scheme", "period_start", "team_id", "payout_usd"]].merge(
-            per, on=["period_start", "team_id"], how="inner")
+            per, on=["period_start", "team_id"], how="inner"
+        )
         joined["payout_usd"] = joined["payout_usd"] * joined["share"]
         parts.append(joined[cols])
     parts = [p for p in parts if len(p)]

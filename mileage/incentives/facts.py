@@ -28,25 +28,61 @@ import numpy as np
 import pandas as pd
 
 REQUIRED = {
-    "int_employee_assignments": ["employee_key", "team_id", "role", "level", "salary_usd",
-                                 "valid_from", "valid_to"],
+    "int_employee_assignments": [
+        "employee_key",
+        "team_id",
+        "role",
+        "level",
+        "salary_usd",
+        "valid_from",
+        "valid_to",
+    ],
     "fct_team_months": ["team_id", "month_start", "bugs"],
     "fct_roadmap_quarters": ["team_id", "quarter_start", "planned_points", "delivered_points"],
-    "fct_pull_requests": ["author_employee_key", "team_id", "merged_at", "is_merged", "is_bot",
-                          "is_trivial"],
+    "fct_pull_requests": [
+        "author_employee_key",
+        "team_id",
+        "merged_at",
+        "is_merged",
+        "is_bot",
+        "is_trivial",
+    ],
     "fct_ai_usage_daily": ["employee_key", "team_id", "total_tokens", "list_cost_usd"],
 }
 # fct_pull_requests already aggregated to author x team x month (warehouse.PRS_MONTHLY_SQL)
-PRS_MONTHLY = ["author_employee_key", "team_id", "month_start", "merged_prs",
-               "trivial_merged_prs", "first_merged_at", "last_merged_at"]
+PRS_MONTHLY = [
+    "author_employee_key",
+    "team_id",
+    "month_start",
+    "merged_prs",
+    "trivial_merged_prs",
+    "first_merged_at",
+    "last_merged_at",
+]
 MIN_MONTH_COVERAGE = 0.5
 DEFAULT_OUTCOME_WEIGHTS = {"throughput": 0.5, "roadmap": 0.3, "quality": 0.2}
-MEMBER_SUMS = ["salary_period_usd", "person_months", "total_tokens", "token_cost_usd",
-               "active_days", "merged_prs", "nontrivial_merged_prs", "trivial_merged_prs"]
+MEMBER_SUMS = [
+    "salary_period_usd",
+    "person_months",
+    "total_tokens",
+    "token_cost_usd",
+    "active_days",
+    "merged_prs",
+    "nontrivial_merged_prs",
+    "trivial_merged_prs",
+]
 # The member-month columns that say who is where (the grouping structure). Gaming tactics
 # edit only activity columns, so Facts that share these share the cached groupings.
-STRUCTURE = ["month_start", "team_id", "employee_key", "role", "level", "salary_usd",
-             "last_valid_from", "salary_period_usd"]
+STRUCTURE = [
+    "month_start",
+    "team_id",
+    "employee_key",
+    "role",
+    "level",
+    "salary_usd",
+    "last_valid_from",
+    "salary_period_usd",
+]
 
 
 def outcome_weights() -> dict[str, float]:
@@ -105,8 +141,11 @@ def period_label(starts: pd.Series, period: str) -> pd.Series:
 
 
 def period_end(starts: pd.Series, period: str) -> pd.Series:
-    offset = {"month": pd.DateOffset(months=1), "quarter": pd.DateOffset(months=3),
-              "year": pd.DateOffset(years=1)}[period]
+    offset = {
+        "month": pd.DateOffset(months=1),
+        "quarter": pd.DateOffset(months=3),
+        "year": pd.DateOffset(years=1),
+    }[period]
     return pd.to_datetime(starts) + offset
 
 
@@ -120,7 +159,8 @@ def _check(marts: dict[str, pd.DataFrame]) -> None:
             columns = PRS_MONTHLY
         missing = [c for c in columns if c not in marts[table].columns]
         if table == "fct_ai_usage_daily" and not (
-                {"usage_date", "month_start"} & set(marts[table].columns)):
+            {"usage_date", "month_start"} & set(marts[table].columns)
+        ):
             missing.append("usage_date or month_start")
         if missing:
             problems.append(f"{table}: missing columns {', '.join(missing)}")
@@ -129,8 +169,9 @@ def _check(marts: dict[str, pd.DataFrame]) -> None:
 
 
 def _members(assignments: pd.DataFrame, months: pd.Series) -> pd.DataFrame:
-    a = assignments[["employee_key", "team_id", "role", "level", "salary_usd", "valid_from",
-                     "valid_to"]].copy()
+    a = assignments[
+        ["employee_key", "team_id", "role", "level", "salary_usd", "valid_from", "valid_to"]
+    ].copy()
     a = a[a["employee_key"].notna() & a["team_id"].notna()]
     a["valid_from"] = _timestamps(a["valid_from"])
     a["valid_to"] = _timestamps(a["valid_to"])
@@ -146,9 +187,14 @@ def _members(assignments: pd.DataFrame, months: pd.Series) -> pd.DataFrame:
     x = x.sort_values(["employee_key", "month_start", "valid_from"])
     # several roster rows in one team and month (a raise, a re-hire) make one member month
     g = x.groupby(["month_start", "team_id", "employee_key"], sort=False)
-    out = g.agg(role=("role", "last"), level=("level", "last"), salary_usd=("salary_usd", "last"),
-                last_valid_from=("valid_from", "max"), person_months=("month_fraction", "sum"),
-                salary_period_usd=("salary_period_usd", "sum")).reset_index()
+    out = g.agg(
+        role=("role", "last"),
+        level=("level", "last"),
+        salary_usd=("salary_usd", "last"),
+        last_valid_from=("valid_from", "max"),
+        person_months=("month_fraction", "sum"),
+        salary_period_usd=("salary_period_usd", "sum"),
+    ).reset_index()
     return out
 
 
@@ -159,29 +205,48 @@ def _usage(usage: pd.DataFrame) -> pd.DataFrame:
         if "active_days" not in u.columns:
             u = u.assign(active_days=0)
         g = u.groupby(["month_start", "team_id", "employee_key"])
-        return g.agg(total_tokens=("total_tokens", "sum"), token_cost_usd=("list_cost_usd", "sum"),
-                     active_days=("active_days", "sum")).reset_index()
-    u = u.assign(month_start=_month(u["usage_date"]).to_numpy(),
-                 usage_day=pd.to_datetime(u["usage_date"]).to_numpy())
+        return g.agg(
+            total_tokens=("total_tokens", "sum"),
+            token_cost_usd=("list_cost_usd", "sum"),
+            active_days=("active_days", "sum"),
+        ).reset_index()
+    u = u.assign(
+        month_start=_month(u["usage_date"]).to_numpy(),
+        usage_day=pd.to_datetime(u["usage_date"]).to_numpy(),
+    )
     g = u.groupby(["month_start", "team_id", "employee_key"])
-    return g.agg(total_tokens=("total_tokens", "sum"), token_cost_usd=("list_cost_usd", "sum"),
-                 active_days=("usage_day", "nunique")).reset_index()
+    return g.agg(
+        total_tokens=("total_tokens", "sum"),
+        token_cost_usd=("list_cost_usd", "sum"),
+        active_days=("usage_day", "nunique"),
+    ).reset_index()
 
 
 def _prs(prs: pd.DataFrame) -> pd.DataFrame:
     if "merged_prs" in prs.columns:  # aggregated in SQL (warehouse.PRS_MONTHLY_SQL)
-        p = prs[(prs["merged_prs"] > 0) & prs["month_start"].notna()
-                & prs["author_employee_key"].notna() & prs["team_id"].notna()]
+        p = prs[
+            (prs["merged_prs"] > 0)
+            & prs["month_start"].notna()
+            & prs["author_employee_key"].notna()
+            & prs["team_id"].notna()
+        ]
         p = p.assign(month_start=_month(p["month_start"]).to_numpy())
         g = p.groupby(["month_start", "team_id", "author_employee_key"])
-        out = g.agg(merged_prs=("merged_prs", "sum"),
-                    trivial_merged_prs=("trivial_merged_prs", "sum")).reset_index()
+        out = g.agg(
+            merged_prs=("merged_prs", "sum"), trivial_merged_prs=("trivial_merged_prs", "sum")
+        ).reset_index()
         out["nontrivial_merged_prs"] = out["merged_prs"] - out["trivial_merged_prs"]
         return out.rename(columns={"author_employee_key": "employee_key"})
-    p = prs[prs["is_merged"].fillna(False).astype(bool) & ~prs["is_bot"].fillna(False).astype(bool)
-            & prs["author_employee_key"].notna() & prs["team_id"].notna()]
-    p = p.assign(month_start=_month(p["merged_at"]).to_numpy(),
-                 trivial=p["is_trivial"].fillna(False).astype(bool).astype(int))
+    p = prs[
+        prs["is_merged"].fillna(False).astype(bool)
+        & ~prs["is_bot"].fillna(False).astype(bool)
+        & prs["author_employee_key"].notna()
+        & prs["team_id"].notna()
+    ]
+    p = p.assign(
+        month_start=_month(p["merged_at"]).to_numpy(),
+        trivial=p["is_trivial"].fillna(False).astype(bool).astype(int),
+    )
     g = p.groupby(["month_start", "team_id", "author_employee_key"])
     out = g.agg(merged_prs=("trivial", "size"), trivial_merged_prs=("trivial", "sum")).reset_index()
     out["nontrivial_merged_prs"] = out["merged_prs"] - out["trivial_merged_prs"]
@@ -192,12 +257,12 @@ def _prs(prs: pd.DataFrame) -> pd.DataFrame:
 class Facts:
     """Member months plus the team-level facts that no person owns (bugs, roadmap)."""
 
-    members: pd.DataFrame          # month_start, team_id, employee_key, role, level, ... sums
-    team_bugs: pd.DataFrame        # month_start, team_id, bugs
-    roadmap: pd.DataFrame          # team_id, quarter_start, planned_points, delivered_points
+    members: pd.DataFrame  # month_start, team_id, employee_key, role, level, ... sums
+    team_bugs: pd.DataFrame  # month_start, team_id, bugs
+    roadmap: pd.DataFrame  # team_id, quarter_start, planned_points, delivered_points
     weights: dict = field(default_factory=lambda: dict(DEFAULT_OUTCOME_WEIGHTS))
-    unmatched: dict = field(default_factory=dict)   # usage/PRs outside any member month
-    span: tuple | None = None                       # first and last day with data
+    unmatched: dict = field(default_factory=dict)  # usage/PRs outside any member month
+    span: tuple | None = None  # first and last day with data
     dropped_months: list = field(default_factory=list)  # months left out (too little data)
 
     @property
@@ -218,8 +283,7 @@ class Facts:
         which team, in which month, with which role, level and salary)."""
         return self.__dict__.setdefault("_structure", {})
 
-    def _layout(self, period: str | None, keys: tuple[str, ...]
-                ) -> tuple[np.ndarray, pd.Index]:
+    def _layout(self, period: str | None, keys: tuple[str, ...]) -> tuple[np.ndarray, pd.Index]:
         """Group number of every member month (groups sorted by `keys`, as groupby sorts
         them) and the sorted group keys, for the period's `period_start` plus `keys`
         (period None: the member month's own `month_start`)."""
@@ -254,46 +318,61 @@ class Facts:
         if "headcount" not in heads:
             people = m["employee_key"].groupby(codes, sort=True)
             heads["headcount"] = people.nunique().to_numpy()
-            heads["one_row_per_person"] = bool((people.size().to_numpy()
-                                                == heads["headcount"]).all())
+            heads["one_row_per_person"] = bool(
+                (people.size().to_numpy() == heads["headcount"]).all()
+            )
         if heads["one_row_per_person"]:
             # (month, team, person) is unique, so counting rows counts distinct people
-            sums = self._sums(None, ("team_id",), ["total_tokens", "token_cost_usd",
-                                                   "merged_prs", "nontrivial_merged_prs"])
+            sums = self._sums(
+                None,
+                ("team_id",),
+                ["total_tokens", "token_cost_usd", "merged_prs", "nontrivial_merged_prs"],
+            )
             t = sums.reset_index()
             t.insert(2, "headcount", heads["headcount"])
             active = (m["total_tokens"] > 0).to_numpy()
             t["ai_active_people"] = np.bincount(codes[active], minlength=len(t)).astype("int64")
         else:
             g = m.groupby(["month_start", "team_id"])
-            t = g.agg(headcount=("employee_key", "nunique"),
-                      total_tokens=("total_tokens", "sum"),
-                      token_cost_usd=("token_cost_usd", "sum"),
-                      merged_prs=("merged_prs", "sum"),
-                      nontrivial_merged_prs=("nontrivial_merged_prs", "sum")).reset_index()
+            t = g.agg(
+                headcount=("employee_key", "nunique"),
+                total_tokens=("total_tokens", "sum"),
+                token_cost_usd=("token_cost_usd", "sum"),
+                merged_prs=("merged_prs", "sum"),
+                nontrivial_merged_prs=("nontrivial_merged_prs", "sum"),
+            ).reset_index()
             active = m[m["total_tokens"] > 0].groupby(["month_start", "team_id"])["employee_key"]
-            t = t.merge(active.nunique().rename("ai_active_people").reset_index(),
-                        on=["month_start", "team_id"], how="left")
+            t = t.merge(
+                active.nunique().rename("ai_active_people").reset_index(),
+                on=["month_start", "team_id"],
+                how="left",
+            )
             t["ai_active_people"] = t["ai_active_people"].fillna(0).astype(int)
         t = t.merge(self.team_bugs, on=["month_start", "team_id"], how="left")
         t["bugs"] = t["bugs"].fillna(0)
         road = self.roadmap.assign(
-            attainment=_safe_div(self.roadmap["delivered_points"], self.roadmap["planned_points"]))
+            attainment=_safe_div(self.roadmap["delivered_points"], self.roadmap["planned_points"])
+        )
         t["quarter_start"] = period_start(t["month_start"], "quarter")
-        t = t.merge(road[["team_id", "quarter_start", "attainment"]],
-                    on=["team_id", "quarter_start"], how="left")
+        t = t.merge(
+            road[["team_id", "quarter_start", "attainment"]],
+            on=["team_id", "quarter_start"],
+            how="left",
+        )
         t = t.rename(columns={"attainment": "roadmap_attainment"})
         t["merged_prs_per_head"] = _safe_div(t["merged_prs"], t["headcount"])
         t["bugs_per_merged_pr"] = _safe_div(t["bugs"], t["merged_prs"])
         bench = t.groupby("month_start")["merged_prs_per_head"].median().rename("bench")
         t = t.merge(bench.reset_index(), on="month_start", how="left")
         w = self.weights
-        throughput = (np.minimum(_safe_div(t["merged_prs_per_head"], t["bench"]), 2.0) / 2.0
-                      ).fillna(0.0)
+        throughput = (
+            np.minimum(_safe_div(t["merged_prs_per_head"], t["bench"]), 2.0) / 2.0
+        ).fillna(0.0)
         roadmap = (np.minimum(t["roadmap_attainment"], 1.5) / 1.5).fillna(0.0)
         quality = np.maximum(1.0 - t["bugs_per_merged_pr"], 0.0).fillna(0.0)
-        t["outcome_score"] = 100.0 * (w["throughput"] * throughput + w["roadmap"] * roadmap
-                                      + w["quality"] * quality)
+        t["outcome_score"] = 100.0 * (
+            w["throughput"] * throughput + w["roadmap"] * roadmap + w["quality"] * quality
+        )
         return t.drop(columns=["bench"])
 
     def _period_of(self, frame: pd.DataFrame, period: str) -> pd.DataFrame:
@@ -312,18 +391,25 @@ class Facts:
         team_of_person = self.structure.setdefault("team_of_person", {})
         if period not in team_of_person:
             pairs = per_person.index.droplevel(2)
-            team_of_person[period] = (t.index.get_indexer(pairs),
-                                      np.bincount(t.index.get_indexer(pairs),
-                                                  minlength=len(t)).astype("int64"))
+            team_of_person[period] = (
+                t.index.get_indexer(pairs),
+                np.bincount(t.index.get_indexer(pairs), minlength=len(t)).astype("int64"),
+            )
         owner, headcount = team_of_person[period]
         active = (per_person["total_tokens"].to_numpy() > 0).astype("int64")
         t["headcount"] = headcount
-        t["ai_active_people"] = np.bincount(owner, weights=active, minlength=len(t)
-                                            ).astype("int64")
+        t["ai_active_people"] = np.bincount(owner, weights=active, minlength=len(t)).astype("int64")
         t = t.reset_index()
         tm = self._period_of(self.team_months, period)
-        extra = tm.groupby(keys).agg(bugs=("bugs", "sum"), outcome_score=("outcome_score", "mean"),
-                                     months=("month_start", "nunique")).reset_index()
+        extra = (
+            tm.groupby(keys)
+            .agg(
+                bugs=("bugs", "sum"),
+                outcome_score=("outcome_score", "mean"),
+                months=("month_start", "nunique"),
+            )
+            .reset_index()
+        )
         t = t.merge(extra, on=keys, how="left")
         # roadmap: the quarters of the period that overlap the window (a month takes its quarter's)
         window_quarters = set(period_start(pd.Series(self.months), "quarter"))
@@ -331,7 +417,9 @@ class Facts:
         if period == "month":
             qm = pd.DataFrame({"month_start": self.months})
             qm["quarter_start"] = period_start(qm["month_start"], "quarter")
-            road = road.merge(qm, on="quarter_start").rename(columns={"month_start": "period_start"})
+            road = road.merge(qm, on="quarter_start").rename(
+                columns={"month_start": "period_start"}
+            )
         else:
             road = road.assign(period_start=period_start(road["quarter_start"], period).to_numpy())
         road = road.groupby(keys)[["planned_points", "delivered_points"]].sum().reset_index()
@@ -382,8 +470,10 @@ class Facts:
     def person_outcomes(self) -> pd.DataFrame:
         """Per person over the window: non-trivial merged PRs (the person-level outcome)."""
         g = self.members.groupby("employee_key")
-        return g.agg(nontrivial_merged_prs=("nontrivial_merged_prs", "sum"),
-                     person_months=("person_months", "sum")).reset_index()
+        return g.agg(
+            nontrivial_merged_prs=("nontrivial_merged_prs", "sum"),
+            person_months=("person_months", "sum"),
+        ).reset_index()
 
     @cached_property
     def team_outcomes(self) -> pd.DataFrame:
@@ -397,8 +487,9 @@ class Facts:
 def _same_structure(before: pd.DataFrame, after: pd.DataFrame) -> bool:
     if not before.index.equals(after.index):
         return False
-    return all(c in before.columns and c in after.columns and before[c].equals(after[c])
-               for c in STRUCTURE)
+    return all(
+        c in before.columns and c in after.columns and before[c].equals(after[c]) for c in STRUCTURE
+    )
 
 
 def _safe_div(num, den) -> pd.Series:
@@ -435,8 +526,11 @@ def month_coverage(months: pd.Series, span) -> pd.Series:
     return days / (nxt - months).dt.days
 
 
-def build_facts(marts: dict[str, pd.DataFrame], weights: dict | None = None,
-                min_month_coverage: float = MIN_MONTH_COVERAGE) -> Facts:
+def build_facts(
+    marts: dict[str, pd.DataFrame],
+    weights: dict | None = None,
+    min_month_coverage: float = MIN_MONTH_COVERAGE,
+) -> Facts:
     """Member months and team facts for the months of `fct_team_months` that the data covers
     for at least `min_month_coverage` of their days (a trailing month with a day of data
     would otherwise pay a whole month of leaderboard prizes on one day's usage)."""
@@ -457,28 +551,46 @@ def build_facts(marts: dict[str, pd.DataFrame], weights: dict | None = None,
     usage = _usage(marts["fct_ai_usage_daily"])
     prs = _prs(marts["fct_pull_requests"])
     members = members.merge(usage, on=keys, how="left").merge(prs, on=keys, how="left")
-    for col in ["total_tokens", "token_cost_usd", "active_days", "merged_prs",
-                "nontrivial_merged_prs", "trivial_merged_prs"]:
+    for col in [
+        "total_tokens",
+        "token_cost_usd",
+        "active_days",
+        "merged_prs",
+        "nontrivial_merged_prs",
+        "trivial_merged_prs",
+    ]:
         members[col] = members[col].fillna(0).astype("float64")
     for col in ["employee_key", "team_id", "role", "level"]:
         # plain object arrays: pandas' numpy paths beat Arrow strings on these small frames
         members[col] = members[col].astype(object)
     member_keys = pd.MultiIndex.from_frame(members[keys])
     unmatched = {
-        "usage_tokens": float(usage.loc[~pd.MultiIndex.from_frame(usage[keys]).isin(member_keys),
-                                        "total_tokens"].sum()),
-        "merged_prs": float(prs.loc[~pd.MultiIndex.from_frame(prs[keys]).isin(member_keys),
-                                    "merged_prs"].sum()),
+        "usage_tokens": float(
+            usage.loc[
+                ~pd.MultiIndex.from_frame(usage[keys]).isin(member_keys), "total_tokens"
+            ].sum()
+        ),
+        "merged_prs": float(
+            prs.loc[~pd.MultiIndex.from_frame(prs[keys]).isin(member_keys), "merged_prs"].sum()
+        ),
     }
     bugs = tm[["team_id", "month_start", "bugs"]].copy()
     bugs["month_start"] = _month(bugs["month_start"]).to_numpy()
     bugs = bugs.groupby(["month_start", "team_id"])["bugs"].sum().reset_index()
-    road = marts["fct_roadmap_quarters"][["team_id", "quarter_start", "planned_points",
-                                          "delivered_points"]].copy()
+    road = marts["fct_roadmap_quarters"][
+        ["team_id", "quarter_start", "planned_points", "delivered_points"]
+    ].copy()
     road["quarter_start"] = pd.to_datetime(road["quarter_start"])
     road[["planned_points", "delivered_points"]] = road[
-        ["planned_points", "delivered_points"]].astype(float)
+        ["planned_points", "delivered_points"]
+    ].astype(float)
     bugs = bugs[bugs["month_start"].isin(set(months))]
-    return Facts(members=members.reset_index(drop=True), team_bugs=bugs, roadmap=road,
-                 weights=weights or outcome_weights(), unmatched=unmatched, span=span,
-                 dropped_months=dropped)
+    return Facts(
+        members=members.reset_index(drop=True),
+        team_bugs=bugs,
+        roadmap=road,
+        weights=weights or outcome_weights(),
+        unmatched=unmatched,
+        span=span,
+        dropped_months=dropped,
+    )

@@ -71,9 +71,21 @@ METRICS = {"team": TEAM_METRICS, "person": PERSON_METRICS}
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 _TOP_LEVEL = {
-    "name", "label", "description", "kind", "grain", "period", "metric", "target",
+    "name",
+    "label",
+    "description",
+    "kind",
+    "grain",
+    "period",
+    "metric",
+    "target",
     "raise_factor",
-    "normalise", "rule", "gates", "pool", "budget", "enabled",
+    "normalise",
+    "rule",
+    "gates",
+    "pool",
+    "budget",
+    "enabled",
 }
 
 
@@ -83,8 +95,11 @@ class SchemeError(ValueError):
     def __init__(self, problems: list[tuple[str, str, str]]):
         self.problems = problems
         lines = [f"{source}: {fld}: {problem}" for source, fld, problem in problems]
-        super().__init__("invalid scheme:\n  " + "\n  ".join(lines) if len(lines) > 1
-                         else "invalid scheme: " + lines[0])
+        super().__init__(
+            "invalid scheme:\n  " + "\n  ".join(lines)
+            if len(lines) > 1
+            else "invalid scheme: " + lines[0]
+        )
 
 
 @dataclass(frozen=True)
@@ -103,12 +118,12 @@ class RankTier:
 @dataclass(frozen=True)
 class Rule:
     type: str
-    at_least: float | None = None          # threshold: value >= at_least pays
-    at_most: float | None = None           # threshold: value <= at_most pays
-    multiplier: float = 1.0                # threshold: multiplier at the threshold
-    tiers: tuple[Tier, ...] = ()           # threshold: higher multipliers further on
-    points: tuple[tuple[float, float], ...] = ()   # curve: (value, multiplier), x increasing
-    below: float = 0.0                     # curve: multiplier below the first point
+    at_least: float | None = None  # threshold: value >= at_least pays
+    at_most: float | None = None  # threshold: value <= at_most pays
+    multiplier: float = 1.0  # threshold: multiplier at the threshold
+    tiers: tuple[Tier, ...] = ()  # threshold: higher multipliers further on
+    points: tuple[tuple[float, float], ...] = ()  # curve: (value, multiplier), x increasing
+    below: float = 0.0  # curve: multiplier below the first point
     rank_tiers: tuple[RankTier, ...] = ()  # rank: best qualifying tier wins
 
 
@@ -187,9 +202,18 @@ class _Checker:
     def fail(self, fld: str, problem: str) -> None:
         self.problems.append((self.source, fld, problem))
 
-    def number(self, data: dict, key: str, fld: str, *, required: bool = False,
-               default: float | None = None, minimum: float | None = None,
-               maximum: float | None = None, exclusive_min: bool = False) -> float | None:
+    def number(
+        self,
+        data: dict,
+        key: str,
+        fld: str,
+        *,
+        required: bool = False,
+        default: float | None = None,
+        minimum: float | None = None,
+        maximum: float | None = None,
+        exclusive_min: bool = False,
+    ) -> float | None:
         if key not in data or data[key] is None:
             if required:
                 self.fail(fld, "is required")
@@ -203,16 +227,26 @@ class _Checker:
             self.fail(fld, f"must be finite, got {value!r}")
             return default
         if minimum is not None and (value <= minimum if exclusive_min else value < minimum):
-            self.fail(fld, f"must be {'greater than' if exclusive_min else 'at least'} "
-                           f"{minimum:g}, got {value:g}")
+            self.fail(
+                fld,
+                f"must be {'greater than' if exclusive_min else 'at least'} "
+                f"{minimum:g}, got {value:g}",
+            )
             return default
         if maximum is not None and value > maximum:
             self.fail(fld, f"must be at most {maximum:g}, got {value:g}")
             return default
         return value
 
-    def choice(self, data: dict, key: str, options: Iterable[str], *, default: str | None = None,
-               fld: str | None = None) -> str | None:
+    def choice(
+        self,
+        data: dict,
+        key: str,
+        options: Iterable[str],
+        *,
+        default: str | None = None,
+        fld: str | None = None,
+    ) -> str | None:
         fld = fld or key
         options = tuple(options)
         if key not in data or data[key] is None:
@@ -232,8 +266,11 @@ class _Checker:
                 self.fail(key, "is required")
             return default
         if not isinstance(value, str):
-            hint = (" (YAML reads yes/no/on/off as true/false: quote the text)"
-                    if isinstance(value, bool) else "")
+            hint = (
+                " (YAML reads yes/no/on/off as true/false: quote the text)"
+                if isinstance(value, bool)
+                else ""
+            )
             self.fail(key, f"must be text, got {value!r}{hint}")
             return default
         return value
@@ -255,8 +292,7 @@ class _Checker:
             self.fail(where, f"unknown field (allowed: {', '.join(sorted(allowed))})")
 
 
-def _metric_ok(check: _Checker, grain: str | None, metric: Any, fld: str,
-               has_budget: bool) -> bool:
+def _metric_ok(check: _Checker, grain: str | None, metric: Any, fld: str, has_budget: bool) -> bool:
     if not isinstance(metric, str):
         check.fail(fld, f"must be a metric name, got {metric!r}")
         return False
@@ -264,8 +300,9 @@ def _metric_ok(check: _Checker, grain: str | None, metric: Any, fld: str,
         return False  # the grain error is reported already
     if grain == "person" and metric.startswith("team."):
         if metric[5:] not in TEAM_METRICS:
-            check.fail(fld, f"unknown team metric {metric[5:]!r} (team metrics: "
-                            f"{', '.join(TEAM_METRICS)})")
+            check.fail(
+                fld, f"unknown team metric {metric[5:]!r} (team metrics: {', '.join(TEAM_METRICS)})"
+            )
             return False
         return True
     if metric not in METRICS[grain]:
@@ -318,8 +355,13 @@ def _parse_rule(check: _Checker, data: dict | None) -> Rule | None:
                 continue
             tiers.append(Tier(at, tm))
         tiers.sort(key=lambda t: t.at, reverse=at_most is not None)
-        return Rule("threshold", at_least=at_least, at_most=at_most, multiplier=mult or 0.0,
-                    tiers=tuple(tiers))
+        return Rule(
+            "threshold",
+            at_least=at_least,
+            at_most=at_most,
+            multiplier=mult or 0.0,
+            tiers=tuple(tiers),
+        )
     if rtype == "curve":
         check.unknown(data, {"type", "points", "below"}, "rule")
         below = check.number(data, "below", "rule.below", default=0.0, minimum=0)
@@ -330,8 +372,11 @@ def _parse_rule(check: _Checker, data: dict | None) -> Rule | None:
         points: list[tuple[float, float]] = []
         for i, point in enumerate(raw):
             fld = f"rule.points[{i}]"
-            if (not isinstance(point, list | tuple) or len(point) != 2
-                    or any(isinstance(v, bool) or not isinstance(v, int | float) for v in point)):
+            if (
+                not isinstance(point, list | tuple)
+                or len(point) != 2
+                or any(isinstance(v, bool) or not isinstance(v, int | float) for v in point)
+            ):
                 check.fail(fld, f"must be a [value, multiplier] pair of numbers, got {point!r}")
                 return None
             if point[1] < 0:
@@ -357,8 +402,9 @@ def _parse_rule(check: _Checker, data: dict | None) -> Rule | None:
             check.unknown(tier, {"top_n", "top_share", "multiplier"}, fld)
             mult = check.number(tier, "multiplier", f"{fld}.multiplier", required=True, minimum=0)
             top_n = check.number(tier, "top_n", f"{fld}.top_n", minimum=1)
-            top_share = check.number(tier, "top_share", f"{fld}.top_share", minimum=0,
-                                     maximum=1, exclusive_min=True)
+            top_share = check.number(
+                tier, "top_share", f"{fld}.top_share", minimum=0, maximum=1, exclusive_min=True
+            )
             if (top_n is None) == (top_share is None):
                 check.fail(fld, "needs exactly one of top_n or top_share")
                 continue
@@ -377,8 +423,9 @@ def parse_scheme(data: Any, source: str = "<dict>") -> Scheme:
     every problem found."""
     check = _Checker(source)
     if not isinstance(data, dict):
-        raise SchemeError([(source, "<file>", "must be a mapping of scheme fields, got "
-                                              f"{type(data).__name__}")])
+        raise SchemeError(
+            [(source, "<file>", f"must be a mapping of scheme fields, got {type(data).__name__}")]
+        )
     check.unknown(data, _TOP_LEVEL, "")
     name = check.text(data, "name", required=True)
     if name and not _NAME.match(name):
@@ -389,12 +436,16 @@ def parse_scheme(data: Any, source: str = "<dict>") -> Scheme:
     grain = check.choice(data, "grain", GRAINS)
     period = check.choice(data, "period", PERIODS)
     target = check.number(data, "target", "target", default=1.0, minimum=0, exclusive_min=True)
-    raise_factor = check.number(data, "raise_factor", "raise_factor", default=1.0, minimum=0,
-                                exclusive_min=True)
+    raise_factor = check.number(
+        data, "raise_factor", "raise_factor", default=1.0, minimum=0, exclusive_min=True
+    )
     normalise = check.choice(data, "normalise", NORMALISE, default="none")
     if normalise == "peer_median" and grain == "team":
-        check.fail("normalise", "peer_median compares people with their role and level peers; "
-                                "use org_median for team schemes")
+        check.fail(
+            "normalise",
+            "peer_median compares people with their role and level peers; "
+            "use org_median for team schemes",
+        )
     enabled = data.get("enabled", True)
     if not isinstance(enabled, bool):
         check.fail("enabled", f"must be true or false, got {enabled!r}")
@@ -404,10 +455,22 @@ def parse_scheme(data: Any, source: str = "<dict>") -> Scheme:
     budget_data = check.mapping(data, "budget")
     if budget_data is not None:
         check.unknown(budget_data, {"pct_of_salary", "under_use_below"}, "budget")
-        pct = check.number(budget_data, "pct_of_salary", "budget.pct_of_salary", required=True,
-                           minimum=0, exclusive_min=True)
-        under = check.number(budget_data, "under_use_below", "budget.under_use_below",
-                             default=0.2, minimum=0, maximum=1)
+        pct = check.number(
+            budget_data,
+            "pct_of_salary",
+            "budget.pct_of_salary",
+            required=True,
+            minimum=0,
+            exclusive_min=True,
+        )
+        under = check.number(
+            budget_data,
+            "under_use_below",
+            "budget.under_use_below",
+            default=0.2,
+            minimum=0,
+            maximum=1,
+        )
         if grain == "team":
             check.fail("budget", "a token budget is per person: use grain: person")
         if pct is not None:
@@ -452,11 +515,13 @@ def parse_scheme(data: Any, source: str = "<dict>") -> Scheme:
         check.unknown(pool_data, {"per_head_usd", "pct_of_salary", "fixed_usd", "cap_usd"}, "pool")
         bases = [k for k in ("per_head_usd", "pct_of_salary", "fixed_usd") if k in pool_data]
         if len(bases) != 1:
-            check.fail("pool", "needs exactly one of per_head_usd, pct_of_salary or fixed_usd"
-                               + (f" (found {', '.join(bases)})" if bases else ""))
+            check.fail(
+                "pool",
+                "needs exactly one of per_head_usd, pct_of_salary or fixed_usd"
+                + (f" (found {', '.join(bases)})" if bases else ""),
+            )
         else:
-            amount = check.number(pool_data, bases[0], f"pool.{bases[0]}", required=True,
-                                  minimum=0)
+            amount = check.number(pool_data, bases[0], f"pool.{bases[0]}", required=True, minimum=0)
             cap = check.number(pool_data, "cap_usd", "pool.cap_usd", minimum=0)
             if amount is not None:
                 pool = Pool(**{bases[0]: amount}, cap_usd=cap)
@@ -465,11 +530,23 @@ def parse_scheme(data: Any, source: str = "<dict>") -> Scheme:
         raise SchemeError(check.problems)
     assert grain and period and rule and pool and kind and normalise and target and raise_factor
     return Scheme(
-        name=name, label=label, description=description.strip(), kind=kind, grain=grain,
-        period=period, metric=metric, rule=rule, pool=pool, target=target,
+        name=name,
+        label=label,
+        description=description.strip(),
+        kind=kind,
+        grain=grain,
+        period=period,
+        metric=metric,
+        rule=rule,
+        pool=pool,
+        target=target,
         raise_factor=raise_factor,
-        normalise=normalise, gates=tuple(gates), budget=budget, enabled=enabled,
-        source=source, raw=copy.deepcopy(data),
+        normalise=normalise,
+        gates=tuple(gates),
+        budget=budget,
+        enabled=enabled,
+        source=source,
+        raw=copy.deepcopy(data),
     )
 
 
@@ -484,8 +561,9 @@ def load_scheme(path: Path | str) -> Scheme:
         raise SchemeError([(str(path), where, f"not valid YAML: {exc}")]) from exc
     scheme = parse_scheme(data, str(path))
     if scheme.name != path.stem:
-        raise SchemeError([(str(path), "name",
-                            f"must match the file name {path.stem!r}, got {scheme.name!r}")])
+        raise SchemeError(
+            [(str(path), "name", f"must match the file name {path.stem!r}, got {scheme.name!r}")]
+        )
     return scheme
 
 
@@ -495,8 +573,9 @@ def default_schemes_dir() -> Path:
     return config.PROJECT_DIR / "schemes"
 
 
-def load_schemes(folder: Path | str | None = None, *, include_disabled: bool = False
-                 ) -> dict[str, Scheme]:
+def load_schemes(
+    folder: Path | str | None = None, *, include_disabled: bool = False
+) -> dict[str, Scheme]:
     """Every `*.yml`/`*.yaml` scheme in `folder` (default: the project's schemes/), by name,
     in file-name order. All files are checked; one SchemeError lists every problem."""
     folder = Path(folder) if folder is not None else default_schemes_dir()

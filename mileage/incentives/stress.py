@@ -25,26 +25,45 @@ from mileage.incentives.facts import Facts, build_facts
 from mileage.incentives.schemes import Scheme, as_scheme
 
 STRESS_COLUMNS = [
-    "scheme", "scheme_kind", "tactic", "share_gamed", "gamers", "population",
-    "baseline_total_usd", "gamed_total_usd", "total_change_usd", "total_change_pct",
-    "moved_usd", "moved_share", "gamers_baseline_usd", "gamers_gamed_usd", "gamers_gain_usd",
-    "honest_change_usd", "gamers_share_baseline", "gamers_share_gamed", "people_gaining",
-    "people_losing", "honest_people_losing", "summary",
+    "scheme",
+    "scheme_kind",
+    "tactic",
+    "share_gamed",
+    "gamers",
+    "population",
+    "baseline_total_usd",
+    "gamed_total_usd",
+    "total_change_usd",
+    "total_change_pct",
+    "moved_usd",
+    "moved_share",
+    "gamers_baseline_usd",
+    "gamers_gamed_usd",
+    "gamers_gain_usd",
+    "honest_change_usd",
+    "gamers_share_baseline",
+    "gamers_share_gamed",
+    "people_gaining",
+    "people_losing",
+    "honest_people_losing",
+    "summary",
 ]
 DEFAULT_SHARE = 0.10
 DEFAULT_SEED = 7
 
 
-def _tokens_x10(members: pd.DataFrame, gamer: np.ndarray, facts: Facts, factor: float = 10.0
-                ) -> pd.DataFrame:
+def _tokens_x10(
+    members: pd.DataFrame, gamer: np.ndarray, facts: Facts, factor: float = 10.0
+) -> pd.DataFrame:
     m = members.copy()
     for col in ("total_tokens", "token_cost_usd"):
         m[col] = np.where(gamer, m[col] * factor, m[col])
     return m
 
 
-def _pr_split(members: pd.DataFrame, gamer: np.ndarray, facts: Facts, parts: int = 5
-              ) -> pd.DataFrame:
+def _pr_split(
+    members: pd.DataFrame, gamer: np.ndarray, facts: Facts, parts: int = 5
+) -> pd.DataFrame:
     m = members.copy()
     extra = np.where(gamer, m["merged_prs"] * (parts - 1), 0.0)
     m["merged_prs"] = m["merged_prs"] + extra
@@ -52,8 +71,13 @@ def _pr_split(members: pd.DataFrame, gamer: np.ndarray, facts: Facts, parts: int
     return m
 
 
-def _always_on(members: pd.DataFrame, gamer: np.ndarray, facts: Facts,
-               tokens_per_hour: float = 1_500_000, hours_per_day: float = 8.0) -> pd.DataFrame:
+def _always_on(
+    members: pd.DataFrame,
+    gamer: np.ndarray,
+    facts: Facts,
+    tokens_per_hour: float = 1_500_000,
+    hours_per_day: float = 8.0,
+) -> pd.DataFrame:
     m = members.copy()
     starts, ends = _month_days(m["month_start"])
     weekdays = np.busday_count(starts, ends) * m["person_months"].to_numpy(dtype=float)
@@ -62,8 +86,9 @@ def _always_on(members: pd.DataFrame, gamer: np.ndarray, facts: Facts,
     added = np.where(gamer, weekdays * hours_per_day * tokens_per_hour, 0.0)
     m["total_tokens"] = m["total_tokens"] + added
     m["token_cost_usd"] = m["token_cost_usd"] + added * cost_per_token
-    m["active_days"] = np.where(gamer, np.maximum(m["active_days"], np.round(weekdays)),
-                                m["active_days"])
+    m["active_days"] = np.where(
+        gamer, np.maximum(m["active_days"], np.round(weekdays)), m["active_days"]
+    )
     return m
 
 
@@ -73,7 +98,8 @@ def _month_days(month_start: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     if stamps.dt.tz is None:
         starts = stamps.to_numpy().astype("datetime64[D]")
         if (stamps.to_numpy() == starts).all() and (
-                starts == starts.astype("datetime64[M]").astype("datetime64[D]")).all():
+            starts == starts.astype("datetime64[M]").astype("datetime64[D]")
+        ).all():
             # midnight on the first of the month: the next month start is plain month arithmetic
             return starts, (starts.astype("datetime64[M]") + 1).astype("datetime64[D]")
     starts = stamps.dt.date.to_numpy().astype("datetime64[D]")
@@ -115,10 +141,14 @@ def _usd(x: float) -> str:
     return f"{sign}${abs(x):,.0f}"
 
 
-def stress_test(schemes, marts: dict[str, pd.DataFrame] | Facts,
-                tactics: Iterable[str] | dict[str, dict] | None = None,
-                share: float = DEFAULT_SHARE, seed: int = DEFAULT_SEED,
-                return_detail: bool = False):
+def stress_test(
+    schemes,
+    marts: dict[str, pd.DataFrame] | Facts,
+    tactics: Iterable[str] | dict[str, dict] | None = None,
+    share: float = DEFAULT_SHARE,
+    seed: int = DEFAULT_SEED,
+    return_detail: bool = False,
+):
     """How much each scheme's pay moves when `share` of people play each tactic, and to whom.
 
     `schemes`: dict or list of Scheme/dict. `tactics`: names (default all of TACTICS) or a dict
@@ -149,31 +179,53 @@ def stress_test(schemes, marts: dict[str, pd.DataFrame] | Facts,
             moved = float(delta.abs().sum())
             gaining, losing = int((delta > 0.005).sum()), int((delta < -0.005).sum())
             honest_losing = int(((delta < -0.005) & ~is_gamer).sum())
-            summary = (f"gamers {_usd(gg - gb)}, everyone else {_usd(honest)}"
-                       + (f" ({honest_losing} honest people lose pay)" if honest_losing else ""))
-            rows.append({
-                "scheme": scheme.name, "scheme_kind": scheme.kind, "tactic": tactic,
-                "share_gamed": share, "gamers": len(gamers), "population": len(people),
-                "baseline_total_usd": round(b_total, 2), "gamed_total_usd": round(g_total, 2),
-                "total_change_usd": round(g_total - b_total, 2),
-                "total_change_pct": (g_total - b_total) / b_total if b_total > 0 else (
-                    math.nan if g_total == 0 else math.inf),
-                "moved_usd": round(moved, 2),
-                "moved_share": moved / b_total if b_total > 0 else (
-                    0.0 if moved == 0 else math.inf),
-                "gamers_baseline_usd": round(gb, 2), "gamers_gamed_usd": round(gg, 2),
-                "gamers_gain_usd": round(gg - gb, 2), "honest_change_usd": round(honest, 2),
-                "gamers_share_baseline": gb / b_total if b_total > 0 else math.nan,
-                "gamers_share_gamed": gg / g_total if g_total > 0 else math.nan,
-                "people_gaining": gaining, "people_losing": losing,
-                "honest_people_losing": honest_losing, "summary": summary,
-            })
+            summary = f"gamers {_usd(gg - gb)}, everyone else {_usd(honest)}" + (
+                f" ({honest_losing} honest people lose pay)" if honest_losing else ""
+            )
+            rows.append(
+                {
+                    "scheme": scheme.name,
+                    "scheme_kind": scheme.kind,
+                    "tactic": tactic,
+                    "share_gamed": share,
+                    "gamers": len(gamers),
+                    "population": len(people),
+                    "baseline_total_usd": round(b_total, 2),
+                    "gamed_total_usd": round(g_total, 2),
+                    "total_change_usd": round(g_total - b_total, 2),
+                    "total_change_pct": (g_total - b_total) / b_total
+                    if b_total > 0
+                    else (math.nan if g_total == 0 else math.inf),
+                    "moved_usd": round(moved, 2),
+                    "moved_share": moved / b_total
+                    if b_total > 0
+                    else (0.0 if moved == 0 else math.inf),
+                    "gamers_baseline_usd": round(gb, 2),
+                    "gamers_gamed_usd": round(gg, 2),
+                    "gamers_gain_usd": round(gg - gb, 2),
+                    "honest_change_usd": round(honest, 2),
+                    "gamers_share_baseline": gb / b_total if b_total > 0 else math.nan,
+                    "gamers_share_gamed": gg / g_total if g_total > 0 else math.nan,
+                    "people_gaining": gaining,
+                    "people_losing": losing,
+                    "honest_people_losing": honest_losing,
+                    "summary": summary,
+                }
+            )
             if return_detail:
-                details.append(pd.DataFrame({
-                    "scheme": scheme.name, "tactic": tactic, "employee_key": people,
-                    "is_gamer": is_gamer, "baseline_usd": base.to_numpy(),
-                    "gamed_usd": gamed.to_numpy(), "change_usd": delta.to_numpy(),
-                }))
+                details.append(
+                    pd.DataFrame(
+                        {
+                            "scheme": scheme.name,
+                            "tactic": tactic,
+                            "employee_key": people,
+                            "is_gamer": is_gamer,
+                            "baseline_usd": base.to_numpy(),
+                            "gamed_usd": gamed.to_numpy(),
+                            "change_usd": delta.to_numpy(),
+                        }
+                    )
+                )
     table = pd.DataFrame(rows, columns=STRESS_COLUMNS)
     if return_detail:
         detail = pd.concat(details, ignore_index=True) if details else pd.DataFrame()

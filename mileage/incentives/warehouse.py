@@ -60,8 +60,10 @@ OPTIONAL = {
 def _exists(con, qualified: str, prefix: str = "") -> bool:
     schema, name = qualified.split(".")
     catalog = prefix.rstrip(".") or None
-    sql = ("select count(*) from information_schema.tables where table_schema = ? "
-           "and table_name = ?" + (" and table_catalog = ?" if catalog else ""))
+    sql = (
+        "select count(*) from information_schema.tables where table_schema = ? "
+        "and table_name = ?" + (" and table_catalog = ?" if catalog else "")
+    )
     params = [schema, name] + ([catalog] if catalog else [])
     return con.execute(sql, params).fetchone()[0] > 0
 
@@ -75,10 +77,13 @@ def load_marts(source, *, prefix: str = "") -> dict[str, pd.DataFrame]:
     own = not hasattr(source, "execute")
     con = duckdb.connect(str(Path(source)), read_only=True) if own else source
     try:
-        marts = {key: con.execute(f"select {', '.join(REQUIRED[key])} from {prefix}{table}").df()
-                 for key, table in TABLES.items()}
+        marts = {
+            key: con.execute(f"select {', '.join(REQUIRED[key])} from {prefix}{table}").df()
+            for key, table in TABLES.items()
+        }
         marts["fct_ai_usage_daily"] = con.execute(
-            USAGE_MONTHLY_SQL.format(table=f"{prefix}marts.fct_ai_usage_daily")).df()
+            USAGE_MONTHLY_SQL.format(table=f"{prefix}marts.fct_ai_usage_daily")
+        ).df()
         for key, table in OPTIONAL.items():
             if _exists(con, table, prefix):
                 marts[key] = con.execute(f"select * from {prefix}{table}").df()
@@ -88,8 +93,9 @@ def load_marts(source, *, prefix: str = "") -> dict[str, pd.DataFrame]:
             con.close()
 
 
-def write_incentive_marts(warehouse: Path, schemes_dir: Path | None = None,
-                          share: float | None = None) -> dict[str, int]:
+def write_incentive_marts(
+    warehouse: Path, schemes_dir: Path | None = None, share: float | None = None
+) -> dict[str, int]:
     """Compute the incentive marts outside dbt and write them into `warehouse` (schema marts).
     The dbt Python models are the normal path; this is for engines where they cannot run."""
     import duckdb
@@ -106,8 +112,11 @@ def write_incentive_marts(warehouse: Path, schemes_dir: Path | None = None,
     payouts = evaluate_all(schemes, facts)
     comparison = compare(payouts, facts, marts.get("fct_gaming_signals"))
     stress = stress_test(schemes, facts, share=share or DEFAULT_SHARE)
-    out = {"fct_bonus_payouts": payouts, "fct_scheme_comparison": comparison,
-           "fct_goodhart_stress_test": stress}
+    out = {
+        "fct_bonus_payouts": payouts,
+        "fct_scheme_comparison": comparison,
+        "fct_goodhart_stress_test": stress,
+    }
     con = duckdb.connect(str(warehouse))
     try:
         con.execute("create schema if not exists marts")

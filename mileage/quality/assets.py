@@ -152,19 +152,22 @@ PERIOD_SOURCES: tuple[tuple[str, str, str], ...] = (
     ("openai__usage_completions", _unix_s("start_time"), _unix_s("end_time")),
     ("anthropic__claude_code", _utc("date"), f"{_utc('date')} + interval 1 day"),
     ("cursor__usage_events", _epoch_ms("timestamp"), _epoch_ms("timestamp")),
-    ("copilot__users", "cast(try_cast(day as date) as timestamp)",
-     "cast(try_cast(day as date) as timestamp) + interval 1 day"),
+    (
+        "copilot__users",
+        "cast(try_cast(day as date) as timestamp)",
+        "cast(try_cast(day as date) as timestamp) + interval 1 day",
+    ),
 )
 
 _RAW_USAGE_SQL = f"""
 with usage as (
-    select 'anthropic__usage_report_messages' as source, {_utc('starting_at')} as usage_at,
+    select 'anthropic__usage_report_messages' as source, {_utc("starting_at")} as usage_at,
            coalesce(uncached_input_tokens, 0) + coalesce(cache_creation_5m_input_tokens, 0)
            + coalesce(cache_creation_1h_input_tokens, 0) + coalesce(cache_read_input_tokens, 0)
            + coalesce(output_tokens, 0) as tokens
     from landing.anthropic__usage_report_messages
     union all
-    select 'anthropic__claude_code_models', {_utc('records.date')},
+    select 'anthropic__claude_code_models', {_utc("records.date")},
            coalesce(models.input_tokens, 0) + coalesce(models.output_tokens, 0)
            + coalesce(models.cache_read_tokens, 0) + coalesce(models.cache_creation_tokens, 0)
     from landing.anthropic__claude_code_models as models
@@ -172,11 +175,11 @@ with usage as (
         on models._source_file = records._source_file and models._record_path = records._record_path
     union all
     -- input_tokens includes cached input
-    select 'openai__usage_completions', {_unix_s('start_time')},
+    select 'openai__usage_completions', {_unix_s("start_time")},
            coalesce(input_tokens, 0) + coalesce(output_tokens, 0)
     from landing.openai__usage_completions
     union all
-    select 'cursor__usage_events', {_epoch_ms('timestamp')},
+    select 'cursor__usage_events', {_epoch_ms("timestamp")},
            coalesce(input_tokens, 0) + coalesce(output_tokens, 0)
            + coalesce(cache_write_tokens, 0) + coalesce(cache_read_tokens, 0)
     from landing.cursor__usage_events
@@ -185,7 +188,7 @@ with usage as (
            coalesce(cli_prompt_tokens, 0) + coalesce(cli_output_tokens, 0)
     from landing.copilot__users
     union all
-    select 'telemetry__claude_code_events', {_utc('timestamp')},
+    select 'telemetry__claude_code_events', {_utc("timestamp")},
            coalesce(input_tokens, 0) + coalesce(output_tokens, 0)
            + coalesce(cache_read_tokens, 0) + coalesce(cache_creation_tokens, 0)
     from landing.telemetry__claude_code_events
@@ -230,9 +233,9 @@ RAW_DERIVED: tuple[Asset, ...] = (
     Asset(
         "raw_usage_months",
         "raw",
-        sql=_RAW_USAGE_SQL + ",\n" + Template(_MONTHLY_RATIO_SQL).safe_substitute(
-            group_columns="source"
-        ),
+        sql=_RAW_USAGE_SQL
+        + ",\n"
+        + Template(_MONTHLY_RATIO_SQL).safe_substitute(group_columns="source"),
         derived=True,
         description="Tokens per active day per raw usage source and month, with the ratio to "
         "the previous month (a sudden 10x jump is a broken export or telemetry inflation).",
@@ -267,18 +270,40 @@ MART_ASSETS: tuple[Asset, ...] = (
         ("usage_hourly_id",),
         description="Tokens and cost per person, hour, provider, tool and model.",
     ),
-    Asset("fct_pull_requests", "mart", "marts.fct_pull_requests", key=("pull_request_id",),
-          description="Pull requests with author, team at the time and cycle time."),
-    Asset("fct_bugs", "mart", "marts.fct_bugs", key=("bug_key",),
-          description="Bugs owned by teams."),
-    Asset("fct_roadmap_quarters", "mart", "marts.fct_roadmap_quarters", key=("team_id", "quarter"),
-          description="Roadmap attainment per team and quarter."),
-    Asset("fct_team_months", "mart", "marts.fct_team_months", key=("team_id", "month_start"),
-          description="Value per token per team and month."),
-    Asset("dim_employees", "mart", "marts.dim_employees", key=("employee_key",),
-          description="Pseudonymised people."),
-    Asset("dim_teams", "mart", "marts.dim_teams", key=("team_id",),
-          description="Teams of the roster."),
+    Asset(
+        "fct_pull_requests",
+        "mart",
+        "marts.fct_pull_requests",
+        key=("pull_request_id",),
+        description="Pull requests with author, team at the time and cycle time.",
+    ),
+    Asset(
+        "fct_bugs", "mart", "marts.fct_bugs", key=("bug_key",), description="Bugs owned by teams."
+    ),
+    Asset(
+        "fct_roadmap_quarters",
+        "mart",
+        "marts.fct_roadmap_quarters",
+        key=("team_id", "quarter"),
+        description="Roadmap attainment per team and quarter.",
+    ),
+    Asset(
+        "fct_team_months",
+        "mart",
+        "marts.fct_team_months",
+        key=("team_id", "month_start"),
+        description="Value per token per team and month.",
+    ),
+    Asset(
+        "dim_employees",
+        "mart",
+        "marts.dim_employees",
+        key=("employee_key",),
+        description="Pseudonymised people.",
+    ),
+    Asset(
+        "dim_teams", "mart", "marts.dim_teams", key=("team_id",), description="Teams of the roster."
+    ),
     Asset(
         "fct_source_accounting",
         "mart",
@@ -288,33 +313,71 @@ MART_ASSETS: tuple[Asset, ...] = (
         ("source",),
         description="Per source: raw records = staged + rejected.",
     ),
-    Asset("fct_rejected_records", "mart", "marts.fct_rejected_records",
-          key=("source", "source_file", "record_path"),
-          description="Every rejected raw record with its reason."),
+    Asset(
+        "fct_rejected_records",
+        "mart",
+        "marts.fct_rejected_records",
+        key=("source", "source_file", "record_path"),
+        description="Every rejected raw record with its reason.",
+    ),
     # the audit's marts (issue 5)
-    Asset("fct_usage_reconciliation", "mart", "marts.fct_usage_reconciliation",
-          key=("employee_key", "usage_date", "provider"),
-          description="Client telemetry against billed tokens per person, day and provider."),
-    Asset("fct_gaming_signals", "mart", "marts.fct_gaming_signals",
-          key=("employee_key", "month_start", "signal"),
-          description="Gaming signals per person and month."),
-    Asset("fct_token_leaderboard", "mart", "marts.fct_token_leaderboard",
-          key=("month_start", "employee_key"),
-          description="Token leaderboard per month with outcome ranks and flags."),
-    Asset("fct_leaderboard_summary", "mart", "marts.fct_leaderboard_summary",
-          key=("month_start",),
-          description="Per month: how token rank and outcome rank relate."),
-    Asset("fct_efficiency_audit", "mart", "marts.fct_efficiency_audit",
-          key=("team_id", "month_start"),
-          description="Spend per outcome point per team and month."),
+    Asset(
+        "fct_usage_reconciliation",
+        "mart",
+        "marts.fct_usage_reconciliation",
+        key=("employee_key", "usage_date", "provider"),
+        description="Client telemetry against billed tokens per person, day and provider.",
+    ),
+    Asset(
+        "fct_gaming_signals",
+        "mart",
+        "marts.fct_gaming_signals",
+        key=("employee_key", "month_start", "signal"),
+        description="Gaming signals per person and month.",
+    ),
+    Asset(
+        "fct_token_leaderboard",
+        "mart",
+        "marts.fct_token_leaderboard",
+        key=("month_start", "employee_key"),
+        description="Token leaderboard per month with outcome ranks and flags.",
+    ),
+    Asset(
+        "fct_leaderboard_summary",
+        "mart",
+        "marts.fct_leaderboard_summary",
+        key=("month_start",),
+        description="Per month: how token rank and outcome rank relate.",
+    ),
+    Asset(
+        "fct_efficiency_audit",
+        "mart",
+        "marts.fct_efficiency_audit",
+        key=("team_id", "month_start"),
+        description="Spend per outcome point per team and month.",
+    ),
     # the incentive lab's marts (issue 6)
-    Asset("fct_bonus_payouts", "mart", "marts.fct_bonus_payouts", key=("payout_id",),
-          description="Bonus payouts per scheme, period and recipient."),
-    Asset("fct_scheme_comparison", "mart", "marts.fct_scheme_comparison", key=("scheme",),
-          description="Incentive schemes side by side."),
-    Asset("fct_goodhart_stress_test", "mart", "marts.fct_goodhart_stress_test",
-          key=("scheme", "tactic"),
-          description="What each gaming tactic would move under each scheme."),
+    Asset(
+        "fct_bonus_payouts",
+        "mart",
+        "marts.fct_bonus_payouts",
+        key=("payout_id",),
+        description="Bonus payouts per scheme, period and recipient.",
+    ),
+    Asset(
+        "fct_scheme_comparison",
+        "mart",
+        "marts.fct_scheme_comparison",
+        key=("scheme",),
+        description="Incentive schemes side by side.",
+    ),
+    Asset(
+        "fct_goodhart_stress_test",
+        "mart",
+        "marts.fct_goodhart_stress_test",
+        key=("scheme", "tactic"),
+        description="What each gaming tactic would move under each scheme.",
+    ),
 )
 
 # Tables in schema marts that are plumbing, not published figures.
@@ -330,9 +393,9 @@ MART_DERIVED: tuple[Asset, ...] = (
     Asset(
         "usage_months",
         "mart",
-        sql=_MART_USAGE_SQL + ",\n" + Template(_MONTHLY_RATIO_SQL).safe_substitute(
-            group_columns="provider, tool"
-        ),
+        sql=_MART_USAGE_SQL
+        + ",\n"
+        + Template(_MONTHLY_RATIO_SQL).safe_substitute(group_columns="provider, tool"),
         derived=True,
         description="Tokens per active day per provider, tool and month in fct_ai_usage_daily, "
         "with the ratio to the previous month.",

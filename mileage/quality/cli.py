@@ -15,10 +15,14 @@ console = Console(stderr=True, soft_wrap=True)
 
 def validate_command(
     warehouse: Path = typer.Option(
-        None, "--warehouse", help="Warehouse to validate (default: $MILEAGE_WAREHOUSE or the demo's)."
+        None,
+        "--warehouse",
+        help="Warehouse to validate (default: $MILEAGE_WAREHOUSE or the demo's).",
     ),
     stage: list[str] = typer.Option(
-        ["raw", "mart"], "--stage", help="Stage(s) to validate: raw (landing tables), mart (public marts)."
+        ["raw", "mart"],
+        "--stage",
+        help="Stage(s) to validate: raw (landing tables), mart (public marts).",
     ),
     docs: bool = typer.Option(
         False, "--docs", help="Also build GX Data Docs (offline HTML) into artifacts/data_docs/."
@@ -31,11 +35,15 @@ def validate_command(
     if not path.exists():
         console.print(f"[bold red]mileage validate:[/] warehouse {path} does not exist")
         raise typer.Exit(code=1)
-    stages = tuple(dict.fromkeys(s.strip() for value in stage for s in value.split(",") if s.strip()))
+    stages = tuple(
+        dict.fromkeys(s.strip() for value in stage for s in value.split(",") if s.strip())
+    )
     bad = [s for s in stages if s not in ("raw", "mart")]
     if bad or not stages:
-        console.print(f"[bold red]mileage validate:[/] unknown stage {', '.join(bad) or '(none)'}"
-                      " (choose raw, mart)")
+        console.print(
+            f"[bold red]mileage validate:[/] unknown stage {', '.join(bad) or '(none)'}"
+            " (choose raw, mart)"
+        )
         raise typer.Exit(code=2)
     with console.status("Validating...") as status:
 

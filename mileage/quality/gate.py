@@ -318,8 +318,16 @@ def for_gx(frame: pd.DataFrame, placeholders: Iterable[str] = ()) -> pd.DataFram
 
 # DuckDB types whose Arrow form converts to the pandas dtype `.df()` + `for_gx` would give
 _NUMERIC_TYPES = {
-    "TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER",
-    "UBIGINT", "FLOAT", "DOUBLE",
+    "TINYINT",
+    "SMALLINT",
+    "INTEGER",
+    "BIGINT",
+    "UTINYINT",
+    "USMALLINT",
+    "UINTEGER",
+    "UBIGINT",
+    "FLOAT",
+    "DOUBLE",
 }
 
 
@@ -369,9 +377,7 @@ def _fetch(
         for name in by_duckdb:
             columns[name] = converted[name]
     del table
-    frame = pd.DataFrame(
-        {name: pd.Series(columns[name]).reset_index(drop=True) for name in names}
-    )
+    frame = pd.DataFrame({name: pd.Series(columns[name]).reset_index(drop=True) for name in names})
     return for_gx(frame, placeholders), dictionaries
 
 
@@ -662,7 +668,8 @@ def _decode_unexpected(body: dict, codes: dict[str, pa.Array]) -> None:
         return
     column = next(iter(codes)) if len(codes) == 1 else None
     body["partial_unexpected_list"] = [
-        {k: decode(k, v) for k, v in value.items()} if isinstance(value, dict)
+        {k: decode(k, v) for k, v in value.items()}
+        if isinstance(value, dict)
         else decode(column, value)
         for value in values
     ]
@@ -715,7 +722,9 @@ class _Merged:
         )
 
 
-def validate_suite(context, gx, suite_json: dict, frames: Frames, parameters: dict) -> list[Outcome]:
+def validate_suite(
+    context, gx, suite_json: dict, frames: Frames, parameters: dict
+) -> list[Outcome]:
     """Run one suite over every batch of its frames; one Outcome per expectation."""
     name = suite_json["name"]
     suite = gx.ExpectationSuite(
@@ -792,8 +801,13 @@ def persist(con, result: GateResult) -> None:
         "(run_id, run_at, stages, passed, critical_failures, warnings, summary) "
         "values (?, ?, ?, ?, ?, ?, ?)",
         [
-            result.run_id, result.run_at, ",".join(result.stages), result.passed,
-            len(result.critical_failures), len(result.warnings), result.summary(),
+            result.run_id,
+            result.run_at,
+            ",".join(result.stages),
+            result.passed,
+            len(result.critical_failures),
+            len(result.warnings),
+            result.summary(),
         ],
     )
     rows = pd.DataFrame(
@@ -887,9 +901,7 @@ def run_gate(
                 report(asset.suite_name, done, len(assets))
                 frames = reader.next_asset()
                 result.outcomes.extend(
-                    validate_suite(
-                        context, gx, suites[asset.suite_name], frames, result.parameters
-                    )
+                    validate_suite(context, gx, suites[asset.suite_name], frames, result.parameters)
                 )
                 result.suites_run.append(asset.suite_name)
         finally:

@@ -32,8 +32,9 @@ from mileage.incentives import (
 SCHEMES = load_schemes()
 
 
-def make_lab_warehouse(fixture: Fixture, path: Path, drop_from_marts: tuple[str, ...] = ()
-                       ) -> Fixture:
+def make_lab_warehouse(
+    fixture: Fixture, path: Path, drop_from_marts: tuple[str, ...] = ()
+) -> Fixture:
     """A copy of `fixture` with the lab's roster input and real incentive marts."""
     path.parent.mkdir(parents=True, exist_ok=True)
     shutil.copy(fixture.path, path)
@@ -54,10 +55,11 @@ def make_lab_warehouse(fixture: Fixture, path: Path, drop_from_marts: tuple[str,
     if drop_from_marts:
         con = duckdb.connect(str(path))
         try:
-            for table in ("fct_bonus_payouts", "fct_scheme_comparison",
-                          "fct_goodhart_stress_test"):
-                con.execute(f"delete from marts.{table} where scheme in (select unnest(?))",
-                            [list(drop_from_marts)])
+            for table in ("fct_bonus_payouts", "fct_scheme_comparison", "fct_goodhart_stress_test"):
+                con.execute(
+                    f"delete from marts.{table} where scheme in (select unnest(?))",
+                    [list(drop_from_marts)],
+                )
         finally:
             con.close()
     return replace(fixture, path=path)
@@ -108,8 +110,15 @@ def test_widget_keys_name_scheme_and_parameter():
     assert lab.widget_key("outcome_threshold", params["rule.tiers.1.multiplier"]) == (
         "lab-outcome_threshold-rule.tiers.1.multiplier"
     )
-    assert {"target", "rule.at_least", "rule.tiers.0.at", "gates.0.at_least",
-            "pool.per_head_usd", "pool.cap_usd", "period"} <= set(params)
+    assert {
+        "target",
+        "rule.at_least",
+        "rule.tiers.0.at",
+        "gates.0.at_least",
+        "pool.per_head_usd",
+        "pool.cap_usd",
+        "period",
+    } <= set(params)
     leaderboard = {p.name: p for p in lab.editable_params(file_dict("token_leaderboard"))}
     assert leaderboard["rule.tiers.0.top_n"].kind == "int"
     assert leaderboard["rule.tiers.1.top_share"].max_value == 1.0
@@ -118,26 +127,31 @@ def test_widget_keys_name_scheme_and_parameter():
 
 def test_apply_values_writes_nested_paths_and_optional_cap():
     original = file_dict("raised_goals")
-    edited = lab.apply_values(original, {"rule.points.1.0": 1.1, "pool.pct_of_salary": 0.06,
-                                         "pool.cap_usd": 20000})
+    edited = lab.apply_values(
+        original, {"rule.points.1.0": 1.1, "pool.pct_of_salary": 0.06, "pool.cap_usd": 20000}
+    )
     assert edited["rule"]["points"][1] == [1.1, 1.0]
     assert edited["pool"] == {"pct_of_salary": 0.06, "cap_usd": 20000.0}
     assert original["pool"] == {"pct_of_salary": 0.05}  # the file's dict is untouched
     assert lab.apply_values(edited, {"pool.cap_usd": None})["pool"] == {"pct_of_salary": 0.06}
     assert lab.changes(original, edited) == [
-        "rule.points.1.0: 1 -> 1.1", "pool.pct_of_salary: 0.05 -> 0.06",
+        "rule.points.1.0: 1 -> 1.1",
+        "pool.pct_of_salary: 0.05 -> 0.06",
         "pool.cap_usd: none -> 20000",
     ]
     board = lab.apply_values(file_dict("token_leaderboard"), {"rule.tiers.0.top_n": 3.0})
     assert board["rule"]["tiers"][0]["top_n"] == 3 and isinstance(
-        board["rule"]["tiers"][0]["top_n"], int)
+        board["rule"]["tiers"][0]["top_n"], int
+    )
     with pytest.raises(KeyError, match="not an editable parameter"):
         lab.apply_values(original, {"metric": "vibes"})
 
 
 def test_validate_names_the_fields_and_never_raises():
-    edited = lab.apply_values(file_dict("outcome_threshold"),
-                              {"target": 0.0, "rule.tiers.0.at": 1.0, "gates.0.at_least": 2})
+    edited = lab.apply_values(
+        file_dict("outcome_threshold"),
+        {"target": 0.0, "rule.tiers.0.at": 1.0, "gates.0.at_least": 2},
+    )
     scheme, problems = lab.validate(edited)
     assert scheme is None
     assert problems == [
@@ -157,20 +171,24 @@ def test_per_scheme_results_equal_the_whole_computation(marts, facts):
     flags = marts["fct_gaming_signals"]
     edited = lab.apply_values(file_dict("outcome_threshold"), {"pool.per_head_usd": 4000})
     schemes = {**{n: s.to_dict() for n, s in SCHEMES.items()}, "outcome_threshold": edited}
-    results = {n: lab.compute_scheme(d, facts, flags, share=0.2, seed=3)
-               for n, d in schemes.items()}
+    results = {
+        n: lab.compute_scheme(d, facts, flags, share=0.2, seed=3) for n, d in schemes.items()
+    }
     edits = {"outcome_threshold": lab.changes(file_dict("outcome_threshold"), edited)}
-    comparison, stress, payouts = lab.combine(results, {n: s.label for n, s in SCHEMES.items()},
-                                              edits)
+    comparison, stress, payouts = lab.combine(
+        results, {n: s.label for n, s in SCHEMES.items()}, edits
+    )
     whole_payouts = evaluate_all(schemes, facts)
     pd.testing.assert_frame_equal(payouts, whole_payouts)
     whole = compare(whole_payouts, facts, flags)
     pd.testing.assert_frame_equal(comparison.drop(columns=["label", "edited", "changes"]), whole)
     pd.testing.assert_frame_equal(stress, stress_test(schemes, facts, share=0.2, seed=3))
     assert comparison.set_index("scheme").edited.to_dict() == {
-        n: n == "outcome_threshold" for n in schemes}
+        n: n == "outcome_threshold" for n in schemes
+    }
     assert comparison.set_index("scheme").loc["outcome_threshold", "changes"] == (
-        "pool.per_head_usd: 3000 -> 4000")
+        "pool.per_head_usd: 3000 -> 4000"
+    )
 
 
 def test_outcome_threshold_total_by_hand(facts):
@@ -179,12 +197,14 @@ def test_outcome_threshold_total_by_hand(facts):
     sizes = {team: size for team, _name, _org, size in TEAMS}
     paid = [t for t, (_i, planned, done) in ROADMAP.items() if done / planned / 0.7 >= 1.15]
     assert sorted(paid) == ["t-plat", "t-search", TINY_TEAM]
-    assert all(done / planned / 0.7 >= 1.25 for t, (_i, planned, done) in ROADMAP.items()
-               if t in paid)
+    assert all(
+        done / planned / 0.7 >= 1.25 for t, (_i, planned, done) in ROADMAP.items() if t in paid
+    )
     edited = lab.apply_values(file_dict("outcome_threshold"), {"pool.per_head_usd": 4000})
     result = lab.compute_scheme(edited, facts)
     assert result.comparison.total_cost_usd.iloc[0] == pytest.approx(
-        1.5 * 4000 * sum(sizes[t] for t in paid))
+        1.5 * 4000 * sum(sizes[t] for t in paid)
+    )
 
 
 def test_built_marts_are_what_recomputing_the_files_gives(lab_wh, marts, facts):
@@ -193,12 +213,15 @@ def test_built_marts_are_what_recomputing_the_files_gives(lab_wh, marts, facts):
     payouts = marts_table(lab_wh, "fct_bonus_payouts")
     for name in SCHEMES:
         built = lab.built_result(name, comparison, stress, payouts)
-        fresh = lab.compute_scheme(file_dict(name), facts, marts["fct_gaming_signals"],
-                                   share=lab.gaming_share_of(stress))
+        fresh = lab.compute_scheme(
+            file_dict(name), facts, marts["fct_gaming_signals"], share=lab.gaming_share_of(stress)
+        )
         assert built.comparison.total_cost_usd.iloc[0] == pytest.approx(
-            fresh.comparison.total_cost_usd.iloc[0])
+            fresh.comparison.total_cost_usd.iloc[0]
+        )
         assert built.stress.gamers_gain_usd.tolist() == pytest.approx(
-            fresh.stress.gamers_gain_usd.tolist())
+            fresh.stress.gamers_gain_usd.tolist()
+        )
         assert len(built.payouts) == len(fresh.payouts)
     assert lab.built_result("no_such_scheme", comparison, stress, payouts) is None
     assert lab.built_result("outcome_threshold", comparison, None, payouts) is None
@@ -217,7 +240,8 @@ def test_payout_totals_and_gaming_share(facts):
     totals = lab.payout_totals(payouts)
     by_month = payouts.groupby("period_start").payout_usd.sum()
     assert totals.set_index("period_start").payout_usd.to_dict() == pytest.approx(
-        by_month.to_dict())
+        by_month.to_dict()
+    )
     assert lab.gaming_share_of(pd.DataFrame({"share_gamed": [0.25, 0.25]})) == 0.25
     assert lab.gaming_share_of(None) == 0.1
 
@@ -235,8 +259,9 @@ def test_hr_sees_people_and_leadership_team_totals_with_small_teams_hidden(lab_w
     assert "employee_key" not in hr.columns and len(hr) == len(payouts)
     assert hr.full_name.notna().all()
 
-    boss = lab.payouts_for_viewer(payouts, make_viewer("leadership", min_group_size=5),
-                                  identities, names)
+    boss = lab.payouts_for_viewer(
+        payouts, make_viewer("leadership", min_group_size=5), identities, names
+    )
     assert not {"person", "full_name", "email", "employee_key"} & set(boss.columns)
     month = boss[boss.period_start == boss.period_start.min()].set_index("team_id")
     first = payouts[payouts.period_start == payouts.period_start.min()]

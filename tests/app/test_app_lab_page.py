@@ -47,8 +47,11 @@ def open_lab(serve, fixture) -> AppTest:
 def recompute(at: AppTest, **values) -> AppTest:
     """Set widgets (by key) and press Recompute in the same run, as a browser's form does."""
     for key, value in values.items():
-        widget = at.slider(key=key) if key == lab.widget_key("gaming", "share") else (
-            at.number_input(key=key))
+        widget = (
+            at.slider(key=key)
+            if key == lab.widget_key("gaming", "share")
+            else (at.number_input(key=key))
+        )
         widget.set_value(value)
     at.button(key=RECOMPUTE).click().run()
     assert not at.exception, [e.value for e in at.exception]
@@ -78,7 +81,8 @@ def test_default_view_is_the_built_marts(serve, lab_wh):
     assert any("last build" in c.value for c in at.caption)
     assert not at.success  # nothing recomputed
     assert totals_shown(at)[LABELS["outcome_threshold"]] == fmt_usd(
-        built.set_index("scheme").total_cost_usd["outcome_threshold"])
+        built.set_index("scheme").total_cost_usd["outcome_threshold"]
+    )
     # one expander of widgets per selected scheme, keyed lab-<scheme>-<parameter>
     assert at.number_input(key="lab-outcome_threshold-pool.per_head_usd").value == 3000
     assert at.number_input(key="lab-raised_goals-rule.points.1.0").value == 1.0
@@ -87,11 +91,17 @@ def test_default_view_is_the_built_marts(serve, lab_wh):
 
 def test_edit_a_parameter_and_recompute(serve, lab_wh, facts):
     at = open_lab(serve, lab_wh)
-    at = recompute(at, **{"lab-outcome_threshold-pool.per_head_usd": 4500.0,
-                          "lab-outcome_threshold-rule.tiers.0.multiplier": 1.2})
+    at = recompute(
+        at,
+        **{
+            "lab-outcome_threshold-pool.per_head_usd": 4500.0,
+            "lab-outcome_threshold-rule.tiers.0.multiplier": 1.2,
+        },
+    )
 
-    edited = lab.apply_values(file_dict("outcome_threshold"),
-                              {"pool.per_head_usd": 4500, "rule.tiers.0.multiplier": 1.2})
+    edited = lab.apply_values(
+        file_dict("outcome_threshold"), {"pool.per_head_usd": 4500, "rule.tiers.0.multiplier": 1.2}
+    )
     expected = evaluate(edited, facts).payout_usd.sum()
     # by hand: Search (6), Tiny Tools (3) and Platform (5) reach the first tier (score >= 1.25)
     sizes = {team: size for team, _n, _o, size in TEAMS}
@@ -115,7 +125,8 @@ def test_edit_a_parameter_and_recompute(serve, lab_wh, facts):
     mine = stress[stress.scheme == "outcome_threshold"].set_index("tactic")
     expected_stress = stress_test([edited], facts, share=0.1, seed=7).set_index("tactic")
     assert mine.gamers_gain_usd.to_dict() == pytest.approx(
-        expected_stress.gamers_gain_usd.to_dict())
+        expected_stress.gamers_gain_usd.to_dict()
+    )
     assert mine.baseline_total_usd.to_dict() == pytest.approx({t: expected for t in mine.index})
 
     payouts = next(df.value for df in at.dataframe if "payout_usd" in df.value.columns)
@@ -138,8 +149,9 @@ def test_invalid_value_shows_an_error_and_keeps_the_built_figures(serve, lab_wh)
     assert totals_shown(at) == before  # nothing recomputed, nothing crashed
 
     # a cross-field mistake the widget bounds cannot prevent
-    at = recompute(at, **{"lab-outcome_threshold-target": 0.7,
-                          "lab-outcome_threshold-rule.tiers.0.at": 1.1})
+    at = recompute(
+        at, **{"lab-outcome_threshold-target": 0.7, "lab-outcome_threshold-rule.tiers.0.at": 1.1}
+    )
     errors = [e.value for e in at.error]
     assert any("rule.tiers[0].at" in e and "must lie above at_least" in e for e in errors)
 
@@ -165,7 +177,8 @@ def test_unbuilt_scheme_and_gaming_share_are_recomputed(serve, lab_wh, facts):
     expected_stress = stress_test([SCHEMES["token_leaderboard"]], facts, share=0.2, seed=7)
     mine = stress[stress.scheme == "token_leaderboard"].set_index("tactic").gamers_gain_usd
     assert mine.to_dict() == pytest.approx(
-        expected_stress.set_index("tactic").gamers_gain_usd.to_dict())
+        expected_stress.set_index("tactic").gamers_gain_usd.to_dict()
+    )
 
 
 def test_without_the_lab_inputs_editing_is_explained(serve, full_warehouse):

@@ -64,17 +64,22 @@ def people_table(tables: dict[str, pd.DataFrame], ground_truth: Path) -> pd.Data
     truth = pd.read_csv(ground_truth / "people.csv")
     ids = tables["identities"].drop_duplicates("employee_id")
     people = truth.merge(ids, on="employee_id", how="left")
-    fired = (tables["signals"].groupby(["employee_key", "signal"]).size().unstack(fill_value=0) > 0)
+    fired = tables["signals"].groupby(["employee_key", "signal"]).size().unstack(fill_value=0) > 0
     for signal in [*PERSONA_SIGNALS, "tokens_without_outcomes"]:
         col = fired[signal] if signal in fired else pd.Series(dtype=bool)
         people[f"flag_{signal}"] = people["employee_key"].map(col).fillna(False).astype(bool)
-    pm = tables["person_months"].groupby("employee_key").agg(
-        total_tokens=("total_tokens", "sum"),
-        nontrivial_merged_prs=("nontrivial_merged_prs", "sum"),
+    pm = (
+        tables["person_months"]
+        .groupby("employee_key")
+        .agg(
+            total_tokens=("total_tokens", "sum"),
+            nontrivial_merged_prs=("nontrivial_merged_prs", "sum"),
+        )
     )
     people = people.join(pm, on="employee_key")
     people[["total_tokens", "nontrivial_merged_prs"]] = people[
-        ["total_tokens", "nontrivial_merged_prs"]].fillna(0)
+        ["total_tokens", "nontrivial_merged_prs"]
+    ].fillna(0)
     people["flag_persona_signal"] = people[[f"flag_{s}" for s in PERSONA_SIGNALS]].any(axis=1)
     people["flag_any"] = people["flag_persona_signal"] | people["flag_tokens_without_outcomes"]
     people["is_gamer"] = people["persona"] != "normal"
@@ -86,8 +91,11 @@ def heavy_productive(people: pd.DataFrame) -> pd.DataFrame:
     eng = people[(people["role"] == "engineer") & (people["persona"] == "normal")]
     tokens_q = eng["total_tokens"].quantile(0.75)
     prs_q = eng["nontrivial_merged_prs"].quantile(0.75)
-    return eng[(eng["total_tokens"] >= tokens_q) & (eng["nontrivial_merged_prs"] >= prs_q)
-               & (eng["total_tokens"] > 0)]
+    return eng[
+        (eng["total_tokens"] >= tokens_q)
+        & (eng["nontrivial_merged_prs"] >= prs_q)
+        & (eng["total_tokens"] > 0)
+    ]
 
 
 def score(people: pd.DataFrame) -> pd.DataFrame:
@@ -97,31 +105,45 @@ def score(people: pd.DataFrame) -> pd.DataFrame:
         flagged = people[f"flag_{signal}"]
         truth = people["persona"] == persona
         tp = int((flagged & truth).sum())
-        rows.append({
-            "signal": signal, "persona": persona, "planted": int(truth.sum()),
-            "flagged": int(flagged.sum()), "true_positives": tp,
-            "precision": tp / flagged.sum() if flagged.sum() else float("nan"),
-            "recall": tp / truth.sum() if truth.sum() else float("nan"),
-        })
+        rows.append(
+            {
+                "signal": signal,
+                "persona": persona,
+                "planted": int(truth.sum()),
+                "flagged": int(flagged.sum()),
+                "true_positives": tp,
+                "precision": tp / flagged.sum() if flagged.sum() else float("nan"),
+                "recall": tp / truth.sum() if truth.sum() else float("nan"),
+            }
+        )
     flagged = people["flag_persona_signal"]
     tp = int((flagged & people["is_gamer"]).sum())
-    rows.append({
-        "signal": "any persona signal", "persona": "any gamer", "planted": int(people["is_gamer"].sum()),
-        "flagged": int(flagged.sum()), "true_positives": tp,
-        "precision": tp / flagged.sum() if flagged.sum() else float("nan"),
-        "recall": tp / people["is_gamer"].sum() if people["is_gamer"].sum() else float("nan"),
-    })
+    rows.append(
+        {
+            "signal": "any persona signal",
+            "persona": "any gamer",
+            "planted": int(people["is_gamer"].sum()),
+            "flagged": int(flagged.sum()),
+            "true_positives": tp,
+            "precision": tp / flagged.sum() if flagged.sum() else float("nan"),
+            "recall": tp / people["is_gamer"].sum() if people["is_gamer"].sum() else float("nan"),
+        }
+    )
     role_median = people.groupby("role")["latent_productivity"].transform("median")
     low = people["latent_productivity"] < role_median
     flagged = people["flag_tokens_without_outcomes"]
     ok = int((flagged & (people["is_gamer"] | low)).sum())
-    rows.append({
-        "signal": "tokens_without_outcomes", "persona": "gamer or below-median productivity",
-        "planted": int((people["is_gamer"] | low).sum()), "flagged": int(flagged.sum()),
-        "true_positives": ok,
-        "precision": ok / flagged.sum() if flagged.sum() else float("nan"),
-        "recall": float("nan"),
-    })
+    rows.append(
+        {
+            "signal": "tokens_without_outcomes",
+            "persona": "gamer or below-median productivity",
+            "planted": int((people["is_gamer"] | low).sum()),
+            "flagged": int(flagged.sum()),
+            "true_positives": ok,
+            "precision": ok / flagged.sum() if flagged.sum() else float("nan"),
+            "recall": float("nan"),
+        }
+    )
     return pd.DataFrame(rows)
 
 
@@ -146,7 +168,9 @@ def build(workdir: Path, employees: int, days: int, seed: int) -> tuple[Path, Pa
     from mileage.landing import land
     from mileage.simulate import SimulationOptions, simulate
 
-    summary = simulate(workdir / "raw", SimulationOptions(employees=employees, days=days, seed=seed))
+    summary = simulate(
+        workdir / "raw", SimulationOptions(employees=employees, days=days, seed=seed)
+    )
     warehouse = workdir / "warehouse.duckdb"
     land(workdir / "raw", warehouse)
     run_dbt(["build", "--select", *DBT_SELECTION], warehouse=warehouse)
@@ -175,12 +199,16 @@ def main(argv: list[str] | None = None) -> int:
     with pd.option_context("display.width", 200, "display.max_columns", 20):
         print(table.to_string(index=False, float_format=lambda x: f"{x:.3f}"))
     hp = heavy_productive(people)
-    print(f"heavy and productive normal engineers: {len(hp)}, flagged by any signal: "
-          f"{int(hp['flag_any'].sum())}")
+    print(
+        f"heavy and productive normal engineers: {len(hp)}, flagged by any signal: "
+        f"{int(hp['flag_any'].sum())}"
+    )
     summary = tables["summary"]
-    print("leaderboard: mean Spearman(tokens, outcomes) "
-          f"{summary['rank_correlation'].mean():.3f}; top-tier people {int(summary['top_tier_people'].sum())}, "
-          f"flagged {int(summary['top_tier_flagged_people'].sum())}")
+    print(
+        "leaderboard: mean Spearman(tokens, outcomes) "
+        f"{summary['rank_correlation'].mean():.3f}; top-tier people {int(summary['top_tier_people'].sum())}, "
+        f"flagged {int(summary['top_tier_flagged_people'].sum())}"
+    )
     return 0
 
 

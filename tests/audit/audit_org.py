@@ -45,5 +45,10 @@ class AuditOrg:
 def build_audit_org(workdir: Path, *, employees: int, days: int, seed: int) -> AuditOrg:
     warehouse, ground_truth = build(workdir, employees, days, seed)
     tables = read_warehouse(warehouse)
-    return AuditOrg(raw=workdir / "raw", ground_truth=ground_truth, warehouse=warehouse,
-                    tables=tables, people=people_table(tables, ground_truth))
+    return AuditOrg(
+        raw=workdir / "raw",
+        ground_truth=ground_truth,
+        warehouse=warehouse,
+        tables=tables,
+        people=people_table(tables, ground_truth),
+    )

@@ -41,7 +41,9 @@ def test_every_planted_persona_is_detected(org):
         row = table.loc[signal]
         assert row["planted"] >= 1, f"the simulation planted no {persona}"
         assert row["recall"] >= RECALL_BAR, f"{signal}: recall {row['recall']:.2f} for {persona}"
-        assert row["precision"] >= SIGNAL_PRECISION_BAR, f"{signal}: precision {row['precision']:.2f}"
+        assert row["precision"] >= SIGNAL_PRECISION_BAR, (
+            f"{signal}: precision {row['precision']:.2f}"
+        )
     overall = table.loc["any persona signal"]
     assert overall["precision"] >= OVERALL_PRECISION_BAR
     assert overall["recall"] >= RECALL_BAR
@@ -61,7 +63,9 @@ def test_every_signal_row_has_numbers_and_a_consistent_severity(org):
     assert set(signals["signal"]) >= set(SIGNAL_PERSONA)
     assert signals["evidence"].str.contains(r"\d").all()
     assert (signals["score"] >= 1).all()
-    np.testing.assert_allclose(signals["score"], signals["metric_value"] / signals["threshold_value"])
+    np.testing.assert_allclose(
+        signals["score"], signals["metric_value"] / signals["threshold_value"]
+    )
     seed = pd.read_csv(PROJECT_DIR / "seeds" / "audit_signal_thresholds.csv").set_index("parameter")
     high = signals["signal"].map(lambda s: seed.loc[f"{s}.high_score", "value"])
     assert ((signals["score"] >= high) == (signals["severity"] == "high")).all()
@@ -98,9 +102,15 @@ def _raw_claude_code_tokens(raw: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     for page in sorted((raw / "anthropic" / "claude_code").glob("*.json")):
         for record in json.loads(page.read_text())["data"]:
             actor = record["actor"]
-            email = (actor.get("email_address") or "").lower() or key_owner.get(actor.get("api_key_name"))
-            natural_key = (record["date"], actor.get("email_address"), actor.get("api_key_name"),
-                           record["terminal_type"])
+            email = (actor.get("email_address") or "").lower() or key_owner.get(
+                actor.get("api_key_name")
+            )
+            natural_key = (
+                record["date"],
+                actor.get("email_address"),
+                actor.get("api_key_name"),
+                record["terminal_type"],
+            )
             if natural_key in seen or not isinstance(email, str):
                 continue
             seen.add(natural_key)
@@ -114,10 +124,19 @@ def _raw_claude_code_tokens(raw: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
             if a["request_id"] in request_ids:
                 continue
             request_ids.add(a["request_id"])
-            tokens = (a["input_tokens"] + a["output_tokens"] + a["cache_read_tokens"]
-                      + a["cache_creation_tokens"])
-            reported.append({"email": a["user.email"].lower(), "day": event["timestamp"][:10],
-                             "reported": tokens})
+            tokens = (
+                a["input_tokens"]
+                + a["output_tokens"]
+                + a["cache_read_tokens"]
+                + a["cache_creation_tokens"]
+            )
+            reported.append(
+                {
+                    "email": a["user.email"].lower(),
+                    "day": event["timestamp"][:10],
+                    "reported": tokens,
+                }
+            )
     billed = pd.DataFrame(billed).groupby(["email", "day"], as_index=False)["billed"].sum()
     reported = pd.DataFrame(reported).groupby(["email", "day"], as_index=False)["reported"].sum()
     return billed, reported
@@ -132,9 +151,14 @@ def test_reconciliation_ratio_recomputed_from_raw_files(org):
     recon = recon[(recon["billed_tokens"] > 0) & (recon["reported_tokens"] > 0)]
     mart = recon.groupby("employee_key")[["reported_tokens", "billed_tokens"]].sum()
     mart = (mart["reported_tokens"] / mart["billed_tokens"]).rename("mart")
-    emails = org.query("select employee_key, lower(email) as email from restricted.employee_identities")
-    joined = emails.drop_duplicates("employee_key").join(mart, on="employee_key", how="inner").join(
-        expected, on="email", how="inner")
+    emails = org.query(
+        "select employee_key, lower(email) as email from restricted.employee_identities"
+    )
+    joined = (
+        emails.drop_duplicates("employee_key")
+        .join(mart, on="employee_key", how="inner")
+        .join(expected, on="email", how="inner")
+    )
     assert len(joined) >= 3
     np.testing.assert_allclose(joined["mart"], joined["expected"], rtol=1e-9)
 
@@ -149,13 +173,17 @@ def test_reconciliation_ratio_recomputed_from_raw_files(org):
 
 def test_reconciliation_statuses_follow_the_seed_tolerance(org):
     recon = org.tables["reconciliation"]
-    tolerance = pd.read_csv(PROJECT_DIR / "seeds" / "audit_signal_thresholds.csv").set_index(
-        "parameter").loc["reconciliation.tolerance", "value"]
+    tolerance = (
+        pd.read_csv(PROJECT_DIR / "seeds" / "audit_signal_thresholds.csv")
+        .set_index("parameter")
+        .loc["reconciliation.tolerance", "value"]
+    )
     b, r = recon["billed_tokens"], recon["reported_tokens"]
     expected = np.select(
         [(b == 0) & (r == 0), r == 0, b == 0, r > b * (1 + tolerance), r < b * (1 - tolerance)],
         ["matched", "billing-only", "telemetry-only", "over-reported", "under-reported"],
-        default="matched")
+        default="matched",
+    )
     assert (recon["status"] == expected).all()
     assert {"matched", "over-reported"} <= set(recon["status"])
 
@@ -164,9 +192,14 @@ def test_reconciliation_statuses_follow_the_seed_tolerance(org):
 def test_leaderboard_tiers_and_ranks_follow_the_seed(org):
     board = org.tables["leaderboard"]
     tiers = pd.read_csv(PROJECT_DIR / "seeds" / "audit_leaderboard_tiers.csv").sort_values(
-        "min_monthly_tokens")
-    position = np.searchsorted(tiers["min_monthly_tokens"].to_numpy(), board["total_tokens"].to_numpy(),
-                               side="right") - 1
+        "min_monthly_tokens"
+    )
+    position = (
+        np.searchsorted(
+            tiers["min_monthly_tokens"].to_numpy(), board["total_tokens"].to_numpy(), side="right"
+        )
+        - 1
+    )
     assert (board["tier"].to_numpy() == tiers["tier"].to_numpy()[position]).all()
     for _, month in board.groupby("month_start"):
         ordered = month.sort_values(["total_tokens", "employee_key"], ascending=[False, True])
@@ -184,14 +217,19 @@ def test_board_is_everyone_with_attributed_tokens(org):
     board = org.tables["leaderboard"]
     merged = usage.assign(month_start=pd.to_datetime(usage["month_start"])).merge(
         board.assign(month_start=pd.to_datetime(board["month_start"])),
-        on=["employee_key", "month_start"], how="outer", indicator=True)
+        on=["employee_key", "month_start"],
+        how="outer",
+        indicator=True,
+    )
     assert (merged["_merge"] == "both").all()
     assert (merged["tokens"] == merged["total_tokens"]).all()
 
 
 def test_rank_correlation_and_top_tier_share_match_pandas(org):
     board = org.tables["leaderboard"]
-    flags = org.tables["signals"][["employee_key", "month_start"]].drop_duplicates().assign(flag=True)
+    flags = (
+        org.tables["signals"][["employee_key", "month_start"]].drop_duplicates().assign(flag=True)
+    )
     board = board.merge(flags, on=["employee_key", "month_start"], how="left")
     board["flag"] = board["flag"].fillna(False).astype(bool)
     assert (board["flag"] == board["is_flagged"]).all()
@@ -223,7 +261,9 @@ def test_efficiency_audit_flagged_spend_and_medians(org):
     audit = org.query("select * from marts.fct_efficiency_audit")
     audit["month_start"] = pd.to_datetime(audit["month_start"])
     joined = audit.join(expected, on=["team_id", "month_start"], how="inner")
-    np.testing.assert_allclose(joined["flagged_spend_usd"], joined["flagged_cost"], rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(
+        joined["flagged_spend_usd"], joined["flagged_cost"], rtol=1e-9, atol=1e-9
+    )
     np.testing.assert_allclose(joined["spend_usd"], joined["cost"], rtol=1e-9, atol=1e-9)
     assert joined["flagged_spend_share"].max() > 0
     for _, month in audit.groupby("month_start"):

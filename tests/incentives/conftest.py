@@ -46,21 +46,45 @@ MONTHS = ["2026-01-01", "2026-02-01", "2026-03-01"]
 
 
 def hand_marts() -> dict[str, pd.DataFrame]:
-    assignments = pd.DataFrame([
-        {"employee_key": k, "team_id": t, "role": r, "level": lv, "salary_usd": s,
-         "valid_from": pd.Timestamp("2025-06-01"), "valid_to": pd.Timestamp("9999-12-31")}
-        for k, (t, r, lv, s) in PEOPLE.items()
-    ])
-    team_months = pd.DataFrame([
-        {"team_id": t, "month_start": pd.Timestamp(m), "bugs": 1 if t == "T1" else 0}
-        for t in ("T1", "T2") for m in MONTHS
-    ])
-    roadmap = pd.DataFrame([
-        {"team_id": "T1", "quarter": "2026-Q1", "quarter_start": pd.Timestamp("2026-01-01"),
-         "planned_points": 10.0, "delivered_points": 9.0},
-        {"team_id": "T2", "quarter": "2026-Q1", "quarter_start": pd.Timestamp("2026-01-01"),
-         "planned_points": 10.0, "delivered_points": 5.0},
-    ])
+    assignments = pd.DataFrame(
+        [
+            {
+                "employee_key": k,
+                "team_id": t,
+                "role": r,
+                "level": lv,
+                "salary_usd": s,
+                "valid_from": pd.Timestamp("2025-06-01"),
+                "valid_to": pd.Timestamp("9999-12-31"),
+            }
+            for k, (t, r, lv, s) in PEOPLE.items()
+        ]
+    )
+    team_months = pd.DataFrame(
+        [
+            {"team_id": t, "month_start": pd.Timestamp(m), "bugs": 1 if t == "T1" else 0}
+            for t in ("T1", "T2")
+            for m in MONTHS
+        ]
+    )
+    roadmap = pd.DataFrame(
+        [
+            {
+                "team_id": "T1",
+                "quarter": "2026-Q1",
+                "quarter_start": pd.Timestamp("2026-01-01"),
+                "planned_points": 10.0,
+                "delivered_points": 9.0,
+            },
+            {
+                "team_id": "T2",
+                "quarter": "2026-Q1",
+                "quarter_start": pd.Timestamp("2026-01-01"),
+                "planned_points": 10.0,
+                "delivered_points": 5.0,
+            },
+        ]
+    )
     usage, prs = [], []
     pr_id = 0
     for m in MONTHS:
@@ -69,24 +93,61 @@ def hand_marts() -> dict[str, pd.DataFrame]:
             if tokens:
                 # split over two days so daily rows are aggregated like the real mart's
                 for day, share in (("05", 0.25), ("20", 0.75)):
-                    usage.append({"employee_key": k, "team_id": team,
-                                  "usage_date": pd.Timestamp(m[:8] + day),
-                                  "total_tokens": int(tokens * share),
-                                  "list_cost_usd": cost * share})
+                    usage.append(
+                        {
+                            "employee_key": k,
+                            "team_id": team,
+                            "usage_date": pd.Timestamp(m[:8] + day),
+                            "total_tokens": int(tokens * share),
+                            "list_cost_usd": cost * share,
+                        }
+                    )
             for i in range(nontrivial + trivial):
                 pr_id += 1
-                prs.append({"pull_request_id": pr_id, "author_employee_key": k, "team_id": team,
-                            "merged_at": pd.Timestamp(m) + pd.Timedelta(days=3 + i, hours=10),
-                            "is_merged": True, "is_bot": False, "is_trivial": i >= nontrivial})
+                prs.append(
+                    {
+                        "pull_request_id": pr_id,
+                        "author_employee_key": k,
+                        "team_id": team,
+                        "merged_at": pd.Timestamp(m) + pd.Timedelta(days=3 + i, hours=10),
+                        "is_merged": True,
+                        "is_bot": False,
+                        "is_trivial": i >= nontrivial,
+                    }
+                )
     # a bot PR and an unmerged PR, which count for nobody
-    prs.append({"pull_request_id": 900, "author_employee_key": None, "team_id": None,
-                "merged_at": pd.Timestamp("2026-01-09"), "is_merged": True, "is_bot": True,
-                "is_trivial": False})
-    prs.append({"pull_request_id": 901, "author_employee_key": "A", "team_id": "T1",
-                "merged_at": pd.NaT, "is_merged": False, "is_bot": False, "is_trivial": False})
+    prs.append(
+        {
+            "pull_request_id": 900,
+            "author_employee_key": None,
+            "team_id": None,
+            "merged_at": pd.Timestamp("2026-01-09"),
+            "is_merged": True,
+            "is_bot": True,
+            "is_trivial": False,
+        }
+    )
+    prs.append(
+        {
+            "pull_request_id": 901,
+            "author_employee_key": "A",
+            "team_id": "T1",
+            "merged_at": pd.NaT,
+            "is_merged": False,
+            "is_bot": False,
+            "is_trivial": False,
+        }
+    )
     # usage nobody owns stays out of every scheme
-    usage.append({"employee_key": None, "team_id": None, "usage_date": pd.Timestamp("2026-01-07"),
-                  "total_tokens": 999_000_000, "list_cost_usd": 999.0})
+    usage.append(
+        {
+            "employee_key": None,
+            "team_id": None,
+            "usage_date": pd.Timestamp("2026-01-07"),
+            "total_tokens": 999_000_000,
+            "list_cost_usd": 999.0,
+        }
+    )
     return {
         "int_employee_assignments": assignments,
         "fct_team_months": team_months,

@@ -51,11 +51,22 @@ def test_degenerate_inputs():
 
 def test_comparison_on_hand_made_marts(marts):
     payouts = evaluate_all(load_schemes(), marts)
-    flags = pd.DataFrame({"employee_key": ["E", "E"], "month_start": ["2026-01-01", "2026-02-01"],
-                          "signal": ["tokens_without_outcomes"] * 2, "severity": ["high"] * 2})
+    flags = pd.DataFrame(
+        {
+            "employee_key": ["E", "E"],
+            "month_start": ["2026-01-01", "2026-02-01"],
+            "signal": ["tokens_without_outcomes"] * 2,
+            "severity": ["high"] * 2,
+        }
+    )
     c = compare(payouts, marts, flags).set_index("scheme")
-    assert list(c.index) == ["outcome_threshold", "raised_goals", "shipped_work", "token_budget",
-                             "token_leaderboard"]
+    assert list(c.index) == [
+        "outcome_threshold",
+        "raised_goals",
+        "shipped_work",
+        "token_budget",
+        "token_leaderboard",
+    ]
     assert (c["population"] == 6).all() and (c["delivered_points"] == 14).all()
 
     board = c.loc["token_leaderboard"]
@@ -68,8 +79,9 @@ def test_comparison_on_hand_made_marts(marts):
     assert board["flagged_people"] == 1
     assert board["flagged_share"] == pytest.approx(15_000 / 15_750)
     # pay vs non-trivial PRs per person (A..F): [750, 0, 0, 0, 15000, 0] vs [3, 9, 18, 6, 3, 12]
-    expected = np.corrcoef(average_ranks([750, 0, 0, 0, 15_000, 0]),
-                           average_ranks([3, 9, 18, 6, 3, 12]))[0, 1]
+    expected = np.corrcoef(
+        average_ranks([750, 0, 0, 0, 15_000, 0]), average_ranks([3, 9, 18, 6, 3, 12])
+    )[0, 1]
     assert board["spearman_person_outcome"] == pytest.approx(expected)
     assert math.isnan(board["spearman_team_outcome"])  # two teams: too few to rank
 

@@ -20,9 +20,13 @@ from mileage.incentives import apply_tactic, build_facts, choose_gamers, load_sc
 from mileage.incentives.dbt_models import lab_inputs
 from mileage.incentives.evaluate import _formatted, payout_by_person, payout_per_person
 
-TABLES = {"assignments": "int_employee_assignments", "team_months": "fct_team_months",
-          "roadmap": "fct_roadmap_quarters", "pull_requests": "fct_pull_requests",
-          "usage_daily": "fct_ai_usage_daily"}
+TABLES = {
+    "assignments": "int_employee_assignments",
+    "team_months": "fct_team_months",
+    "roadmap": "fct_roadmap_quarters",
+    "pull_requests": "fct_pull_requests",
+    "usage_daily": "fct_ai_usage_daily",
+}
 
 
 @pytest.fixture
@@ -38,8 +42,10 @@ def con(tmp_path, marts):
 
 def inputs(con, **kwargs):
     # what dbt-duckdb's dbt.ref() hands a Python model
-    return lab_inputs(**{arg: con.query(f'select * from "wh"."main"."{table}"')
-                         for arg, table in TABLES.items()}, **kwargs)
+    return lab_inputs(
+        **{arg: con.query(f'select * from "wh"."main"."{table}"') for arg, table in TABLES.items()},
+        **kwargs,
+    )
 
 
 def test_aggregated_inputs_give_the_row_level_facts(con, marts):
@@ -59,8 +65,8 @@ def test_aggregated_inputs_give_the_row_level_facts(con, marts):
 def test_built_once_per_invocation_when_cached(con):
     first = inputs(con, cache=True)
     assert inputs(con, cache=True) is first
-    assert inputs(con) is not first          # callers outside dbt always read afresh
-    reset_invocation_id()                    # what dbt does at the start of every command
+    assert inputs(con) is not first  # callers outside dbt always read afresh
+    reset_invocation_id()  # what dbt does at the start of every command
     again = inputs(con, cache=True)
     assert again is not first
     pd.testing.assert_frame_equal(again.members, first.members)
@@ -68,8 +74,10 @@ def test_built_once_per_invocation_when_cached(con):
 
 def test_recreated_input_is_read_again(con):
     first = inputs(con, cache=True)
-    con.execute("create or replace table fct_pull_requests as "
-                "select * from fct_pull_requests where author_employee_key <> 'C'")
+    con.execute(
+        "create or replace table fct_pull_requests as "
+        "select * from fct_pull_requests where author_employee_key <> 'C'"
+    )
     second = inputs(con, cache=True)
     assert second is not first
     c = second.members[second.members["employee_key"] == "C"]
@@ -90,8 +98,8 @@ def test_per_person_pay_on_positions_equals_the_plain_groupby(schemes, marts):
     facts = build_facts(marts)
     people = pd.Index(sorted(facts.members["employee_key"].unique()), name="employee_key")
     gamed = apply_tactic(facts, "pr_split", choose_gamers(facts, 0.5, seed=3))
-    assert gamed.structure is facts.structure      # activity edits share the groupings
-    for f in (gamed, facts, gamed):                 # cold, warm and cached mapping
+    assert gamed.structure is facts.structure  # activity edits share the groupings
+    for f in (gamed, facts, gamed):  # cold, warm and cached mapping
         for scheme in schemes.values():
             fast = payout_per_person(scheme, f, people)
             plain = payout_by_person(scheme, f).reindex(people, fill_value=0.0)
@@ -112,8 +120,20 @@ def test_moving_someone_does_not_reuse_the_groupings(marts):
 
 
 def test_formatted_matches_fstrings():
-    values = [0.0, -0.0, 1.0, 1 / 3, 2.5e-7, 1e16, 123456.789, -42.0, math.inf, -math.inf,
-              math.nan, 1 / 3]
+    values = [
+        0.0,
+        -0.0,
+        1.0,
+        1 / 3,
+        2.5e-7,
+        1e16,
+        123456.789,
+        -42.0,
+        math.inf,
+        -math.inf,
+        math.nan,
+        1 / 3,
+    ]
     got = _formatted(pd.Series(values), ".4g").tolist()
     assert got == ["n/a" if v != v else f"{v:.4g}" for v in values]
     assert _formatted(np.array([math.nan, 0.5]), ".3g", na=None).tolist() == ["nan", "0.5"]

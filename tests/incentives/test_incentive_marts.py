@@ -35,9 +35,10 @@ def marts_df(warehouse):
 def tables(warehouse):
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
-        return {name: con.execute(f"select * from marts.{name}").df()
-                for name in ("fct_bonus_payouts", "fct_scheme_comparison",
-                             "fct_goodhart_stress_test")}
+        return {
+            name: con.execute(f"select * from marts.{name}").df()
+            for name in ("fct_bonus_payouts", "fct_scheme_comparison", "fct_goodhart_stress_test")
+        }
     finally:
         con.close()
 
@@ -76,7 +77,8 @@ def test_flagged_share_matches_the_gaming_signals(tables, marts_df):
         share = rows.loc[rows["employee_key"].isin(flagged), "payout_usd"].sum() / total
         assert comparison.loc[scheme, "flagged_share"] == pytest.approx(share, abs=1e-6)
         assert comparison.loc[scheme, "flagged_people"] == len(
-            flagged & set(build_facts(marts_df).members["employee_key"]))
+            flagged & set(build_facts(marts_df).members["employee_key"])
+        )
 
 
 def assert_goodhart(stress: pd.DataFrame) -> None:
@@ -116,8 +118,9 @@ def test_stress_with_paying_outcome_schemes(marts_df):
     assert (table.loc[table["scheme_kind"] == "outcome", "baseline_total_usd"] > 0).all()
     assert_goodhart(table)
     cmp = compare(evaluate_all(edited, facts), facts, marts_df.get("fct_gaming_signals"))
-    assert (cmp.set_index("scheme").loc[["outcome_threshold", "raised_goals"], "total_cost_usd"]
-            > 0).all()
+    assert (
+        cmp.set_index("scheme").loc[["outcome_threshold", "raised_goals"], "total_cost_usd"] > 0
+    ).all()
 
 
 def test_optional_audit_marts_are_read_when_present(marts_df):
@@ -130,14 +133,22 @@ def test_token_ranks_match_the_leaderboard_replay(marts_df):
     """The token_leaderboard scheme ranks people exactly as the audit's fct_token_leaderboard."""
     facts = build_facts(marts_df)
     board = marts_df["fct_token_leaderboard"].assign(
-        month_start=lambda d: pd.to_datetime(d["month_start"]))
+        month_start=lambda d: pd.to_datetime(d["month_start"])
+    )
     board = board[board["month_start"].isin(set(facts.months))]  # months the lab evaluates
     people = facts.person_periods("month")
     people = people[people["total_tokens"] > 0].assign(
-        my_rank=lambda d: d.groupby("period_start")["total_tokens"].rank(method="min",
-                                                                       ascending=False))
-    joined = people.merge(board, left_on=["period_start", "employee_key"],
-                          right_on=["month_start", "employee_key"], how="outer", indicator=True)
+        my_rank=lambda d: d.groupby("period_start")["total_tokens"].rank(
+            method="min", ascending=False
+        )
+    )
+    joined = people.merge(
+        board,
+        left_on=["period_start", "employee_key"],
+        right_on=["month_start", "employee_key"],
+        how="outer",
+        indicator=True,
+    )
     assert (joined["_merge"] == "both").all()
     assert (joined["my_rank"] == joined["token_rank"]).all()
 
@@ -154,8 +165,10 @@ def test_write_incentive_marts_outside_dbt(warehouse, tables, tmp_path):
     assert counts["fct_bonus_payouts"] == len(tables["fct_bonus_payouts"])
     con = duckdb.connect(str(copy), read_only=True)
     try:
-        written = con.execute("select scheme, total_cost_usd, flagged_share "
-                              "from marts.fct_scheme_comparison order by scheme").df()
+        written = con.execute(
+            "select scheme, total_cost_usd, flagged_share "
+            "from marts.fct_scheme_comparison order by scheme"
+        ).df()
     finally:
         con.close()
     mart = tables["fct_scheme_comparison"].sort_values("scheme").reset_index(drop=True)

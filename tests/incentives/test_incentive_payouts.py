@@ -51,8 +51,10 @@ def test_outcome_threshold(schemes, marts):
     strict["gates"] = [{"metric": "ai_active_share", "at_least": 0.7}]
     p2 = evaluate(parse_scheme(strict), marts)
     assert p2["payout_usd"].sum() == 0
-    assert "gate failed: ai_active_share 0.667 not >= 0.7" in p2.set_index("team_id").loc[
-        "T1", "reason"]
+    assert (
+        "gate failed: ai_active_share 0.667 not >= 0.7"
+        in p2.set_index("team_id").loc["T1", "reason"]
+    )
 
 
 def test_raised_goals(schemes, marts):
@@ -76,7 +78,9 @@ def test_token_leaderboard(schemes, marts):
     # Six people: top 1% and 5% are ceil(0.06) = ceil(0.3) = 1 person, top 20% ceil(1.2) = 2.
     # E: top_n 1 -> x5 = $5,000; A: top 20% -> x0.25 = $250. Three months.
     assert p.groupby("employee_key")["payout_usd"].sum()[lambda s: s > 0].to_dict() == {
-        "A": 750.0, "E": 15_000.0}
+        "A": 750.0,
+        "E": 15_000.0,
+    }
     assert p["period"].unique().tolist() == ["2026-01", "2026-02", "2026-03"]
 
 
@@ -87,11 +91,23 @@ def test_token_budget(schemes, marts):
     # budget (utilisation 0 <= 1) and delivering -> paid. Everyone else is under 20% of budget
     # and ships >= 1 non-trivial PR a month -> $300 a month each.
     by_person = p.groupby("employee_key")["payout_usd"].sum()
-    assert by_person.to_dict() == {"A": 900.0, "B": 900.0, "C": 900.0, "D": 900.0, "E": 0.0,
-                                   "F": 900.0}
+    assert by_person.to_dict() == {
+        "A": 900.0,
+        "B": 900.0,
+        "C": 900.0,
+        "D": 900.0,
+        "E": 0.0,
+        "F": 900.0,
+    }
     status = p.groupby("employee_key")["budget_status"].first().to_dict()
-    assert status == {"A": "under", "B": "under", "C": "under", "D": "under", "E": "over",
-                      "F": "under"}
+    assert status == {
+        "A": "under",
+        "B": "under",
+        "C": "under",
+        "D": "under",
+        "E": "over",
+        "F": "under",
+    }
     e = p[p["employee_key"] == "E"].iloc[0]
     assert (e["budget_usd"], e["budget_utilisation"]) == (5000.0, pytest.approx(1.2))
 
@@ -110,25 +126,54 @@ def test_shipped_work_custom_scheme(schemes, marts):
 
 
 def test_fixed_pool_and_cap_share_money(marts):
-    base = {"name": "pool", "grain": "person", "period": "quarter",
-            "metric": "nontrivial_merged_prs", "rule": {"type": "threshold", "at_least": 10}}
+    base = {
+        "name": "pool",
+        "grain": "person",
+        "period": "quarter",
+        "metric": "nontrivial_merged_prs",
+        "rule": {"type": "threshold", "at_least": 10},
+    }
     p = evaluate(parse_scheme({**base, "pool": {"fixed_usd": 9000}}), marts)
     # C (18) and F (12) qualify and share the $9,000 equally
     assert paid(p) == {"C": 4500.0, "F": 4500.0}
-    capped = evaluate(parse_scheme({**base, "pool": {"per_head_usd": 5000, "cap_usd": 6000}}),
-                      marts)
+    capped = evaluate(
+        parse_scheme({**base, "pool": {"per_head_usd": 5000, "cap_usd": 6000}}), marts
+    )
     # two people x $5,000 = $10,000, scaled down to the $6,000 cap
     assert paid(capped) == {"C": 3000.0, "F": 3000.0}
 
 
 def test_a_trailing_month_with_a_day_of_data_is_left_out(schemes, marts):
     """Data ending on 1 April must not pay a whole April of leaderboard prizes."""
-    marts["fct_team_months"] = pd.concat([marts["fct_team_months"], pd.DataFrame([
-        {"team_id": t, "month_start": pd.Timestamp("2026-04-01"), "bugs": 0}
-        for t in ("T1", "T2")])], ignore_index=True)
-    marts["fct_ai_usage_daily"] = pd.concat([marts["fct_ai_usage_daily"], pd.DataFrame([
-        {"employee_key": "B", "team_id": "T1", "usage_date": pd.Timestamp("2026-04-01"),
-         "total_tokens": 5_000_000_000, "list_cost_usd": 5.0}])], ignore_index=True)
+    marts["fct_team_months"] = pd.concat(
+        [
+            marts["fct_team_months"],
+            pd.DataFrame(
+                [
+                    {"team_id": t, "month_start": pd.Timestamp("2026-04-01"), "bugs": 0}
+                    for t in ("T1", "T2")
+                ]
+            ),
+        ],
+        ignore_index=True,
+    )
+    marts["fct_ai_usage_daily"] = pd.concat(
+        [
+            marts["fct_ai_usage_daily"],
+            pd.DataFrame(
+                [
+                    {
+                        "employee_key": "B",
+                        "team_id": "T1",
+                        "usage_date": pd.Timestamp("2026-04-01"),
+                        "total_tokens": 5_000_000_000,
+                        "list_cost_usd": 5.0,
+                    }
+                ]
+            ),
+        ],
+        ignore_index=True,
+    )
     facts = build_facts(marts)
     assert facts.dropped_months == ["2026-04-01"]
     assert facts.span == (pd.Timestamp("2026-01-04"), pd.Timestamp("2026-04-01"))

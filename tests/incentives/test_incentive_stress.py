@@ -31,12 +31,16 @@ def test_tokens_x10_moves_the_leaderboard_not_the_outcome_schemes(schemes, marts
     b = gamed.members.set_index("employee_key").loc["B"]
     assert (b["total_tokens"] == 100_000_000).all() and (b["token_cost_usd"] == 100).all()
     # B ties A at 100M, rank 2: both in the top 20% (2 people) -> $250 a month each
-    before, after = by_person(schemes["token_leaderboard"], facts), by_person(
-        schemes["token_leaderboard"], gamed)
+    before, after = (
+        by_person(schemes["token_leaderboard"], facts),
+        by_person(schemes["token_leaderboard"], gamed),
+    )
     assert after["B"] - before["B"] == 750 and after["A"] == before["A"] == 750
     for name in ("outcome_threshold", "raised_goals", "shipped_work"):
-        assert evaluate(schemes[name], gamed)["payout_usd"].sum() == evaluate(
-            schemes[name], facts)["payout_usd"].sum()
+        assert (
+            evaluate(schemes[name], gamed)["payout_usd"].sum()
+            == evaluate(schemes[name], facts)["payout_usd"].sum()
+        )
     # x10 on E's $6,000 is still over budget; on A ($1,000 of $5,000) still within
     gamed_a = apply_tactic(facts, "tokens_x10", ["A"])
     assert by_person(schemes["token_budget"], gamed_a)["A"] == 900
@@ -53,8 +57,10 @@ def test_pr_split_adds_only_trivial_prs(schemes, marts):
     t1 = gamed.team_periods("quarter").set_index("team_id").loc["T1"]
     assert t1["merged_prs"] == 3 * (15 + 3 + 6)
     for name, scheme in schemes.items():
-        assert evaluate(scheme, gamed)["payout_usd"].sum() == evaluate(
-            scheme, facts)["payout_usd"].sum(), name
+        assert (
+            evaluate(scheme, gamed)["payout_usd"].sum()
+            == evaluate(scheme, facts)["payout_usd"].sum()
+        ), name
 
 
 def test_always_on_burns_working_hours(schemes, marts):
@@ -65,13 +71,15 @@ def test_always_on_burns_working_hours(schemes, marts):
     assert c["total_tokens"].tolist() == [22 * 8e6, 20 * 8e6, 22 * 8e6]
     assert c["active_days"].tolist() == [22, 20, 22]
     per_token = (100 + 10 + 50 + 6000) / 3_160_000_000  # the window's cost per token
-    assert c["token_cost_usd"].tolist() == pytest.approx([22 * 8e6 * per_token,
-                                                          20 * 8e6 * per_token,
-                                                          22 * 8e6 * per_token])
+    assert c["token_cost_usd"].tolist() == pytest.approx(
+        [22 * 8e6 * per_token, 20 * 8e6 * per_token, 22 * 8e6 * per_token]
+    )
     # C (176M in Jan) overtakes A (100M): C takes A's $250 in January and March (160M vs
     # 100M in February too)
-    before, after = by_person(schemes["token_leaderboard"], facts), by_person(
-        schemes["token_leaderboard"], gamed)
+    before, after = (
+        by_person(schemes["token_leaderboard"], facts),
+        by_person(schemes["token_leaderboard"], gamed),
+    )
     assert (after["C"], after["A"]) == (750, 0)
     assert before["A"] == 750 and before.get("C", 0) == 0
 
@@ -88,7 +96,8 @@ def test_stress_table_bookkeeping(schemes, marts):
         assert d["change_usd"].sum() == pytest.approx(row["total_change_usd"], abs=0.05)
         assert d["change_usd"].abs().sum() == pytest.approx(row["moved_usd"], abs=0.05)
         assert row["gamers_gain_usd"] + row["honest_change_usd"] == pytest.approx(
-            row["total_change_usd"], abs=0.05)
+            row["total_change_usd"], abs=0.05
+        )
     outcome = table[table["scheme_kind"] == "outcome"]
     assert np.allclose(outcome["moved_usd"], 0)
     assert choose_gamers(build_facts(marts), 0.5, seed=3) == sorted(gamers)  # reproducible

@@ -22,9 +22,7 @@ def test_python_outcome_score_equals_the_mart(pipeline_warehouse):
         con.close()
     mart["month_start"] = mart["month_start"].astype("datetime64[ns]")
     mart = mart.set_index(["team_id", "month_start"])["outcome_score"]
-    python.index = python.index.set_levels(
-        python.index.levels[1].astype("datetime64[ns]"), level=1
-    )
+    python.index = python.index.set_levels(python.index.levels[1].astype("datetime64[ns]"), level=1)
     common = mart.index.intersection(python.index)
     assert len(common) > 0
     assert python.loc[common].to_numpy() == pytest.approx(mart.loc[common].to_numpy(), abs=1e-6)

@@ -28,8 +28,13 @@ def test_lands_every_source_table_even_when_absent(raw, tmp_path):
     shutil.rmtree(raw / "cursor")
     warehouse = tmp_path / "wh.duckdb"
     result = land(raw, warehouse)
-    tables = {t for (t,) in _count(warehouse, "select table_name from information_schema.tables "
-                                              "where table_schema = 'landing'")}
+    tables = {
+        t
+        for (t,) in _count(
+            warehouse,
+            "select table_name from information_schema.tables where table_schema = 'landing'",
+        )
+    }
     assert set(SOURCE_NAMES) <= tables
     assert result.records_by_source["cursor__usage_events"] == 0
     assert result.records_by_source["github__pull_requests"] == 6
@@ -72,7 +77,9 @@ def test_missing_roster_stops_landing(raw, tmp_path):
 def test_roster_without_required_column_stops_landing(raw, tmp_path):
     roster = raw / "hr/roster.csv"
     lines = roster.read_text().splitlines()
-    roster.write_text("\n".join(line.rsplit(",", 2)[0] for line in lines) + "\n")  # drop valid_from/to
+    roster.write_text(
+        "\n".join(line.rsplit(",", 2)[0] for line in lines) + "\n"
+    )  # drop valid_from/to
     with pytest.raises(LandingError, match="missing required column"):
         land(raw, tmp_path / "wh.duckdb")
 
@@ -86,7 +93,9 @@ def test_optional_csv_with_missing_column_is_named_not_fatal(raw, tmp_path):
 def test_unknown_folder_is_reported(raw, tmp_path):
     (raw / "slack").mkdir()
     result = land(raw, tmp_path / "wh.duckdb")
-    assert any("slack" in p and "not part of the raw-directory contract" in p for p in result.problems)
+    assert any(
+        "slack" in p and "not part of the raw-directory contract" in p for p in result.problems
+    )
 
 
 def test_list_endpoint_pull_requests_land_with_null_sizes(raw, tmp_path):
@@ -100,19 +109,25 @@ def test_list_endpoint_pull_requests_land_with_null_sizes(raw, tmp_path):
     path.write_text(json.dumps(prs))
     warehouse = tmp_path / "wh.duckdb"
     land(raw, warehouse)
-    assert _count(warehouse, "select count(*), count(additions) from landing.github__pull_requests") == [
-        (6, 0)
-    ]
+    assert _count(
+        warehouse, "select count(*), count(additions) from landing.github__pull_requests"
+    ) == [(6, 0)]
 
 
 def _landed_state(warehouse) -> dict[str, list]:
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
-        tables = [t for (t,) in con.execute(
-            "select table_name from information_schema.tables where table_schema = 'landing' "
-            "order by 1").fetchall()]
-        return {t: sorted(con.execute(f"select * from landing.{t}").fetchall(), key=repr)
-                for t in tables}
+        tables = [
+            t
+            for (t,) in con.execute(
+                "select table_name from information_schema.tables where table_schema = 'landing' "
+                "order by 1"
+            ).fetchall()
+        ]
+        return {
+            t: sorted(con.execute(f"select * from landing.{t}").fetchall(), key=repr)
+            for t in tables
+        }
     finally:
         con.close()
 
@@ -130,12 +145,18 @@ def test_batches_of_files_land_exactly_what_one_batch_lands(raw, tmp_path, monke
     per_file = land(raw, tmp_path / "many.duckdb")
     assert _landed_state(tmp_path / "many.duckdb") == _landed_state(tmp_path / "one.duckdb")
     assert per_file.records_by_source == one_batch.records_by_source
-    rejects = _count(tmp_path / "many.duckdb",
-                     "select record_path, reason from landing.rejects "
-                     "where source = 'copilot__users' order by 1")
-    assert rejects == [("line 2", "bad JSON line: not a JSON object"),
-                       ("line 3", "bad JSON line: not a JSON object")]
-    manifest = _count(tmp_path / "many.duckdb",
-                      "select records, landed_records, rejected_records, status from "
-                      "landing.file_manifest where source_file like '%2026-01-09.ndjson'")
+    rejects = _count(
+        tmp_path / "many.duckdb",
+        "select record_path, reason from landing.rejects "
+        "where source = 'copilot__users' order by 1",
+    )
+    assert rejects == [
+        ("line 2", "bad JSON line: not a JSON object"),
+        ("line 3", "bad JSON line: not a JSON object"),
+    ]
+    manifest = _count(
+        tmp_path / "many.duckdb",
+        "select records, landed_records, rejected_records, status from "
+        "landing.file_manifest where source_file like '%2026-01-09.ndjson'",
+    )
     assert manifest == [(3, 1, 2, "loaded with rejects")]

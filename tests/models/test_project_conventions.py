@@ -16,7 +16,8 @@ def manifest(tiny_build) -> dict:
 
 def _models(manifest, folder: str):
     return [
-        node for node in manifest["nodes"].values()
+        node
+        for node in manifest["nodes"].values()
         if node["resource_type"] == "model" and node["path"].startswith(folder + "/")
     ]
 
@@ -42,7 +43,8 @@ def test_every_model_is_described(manifest, folder):
 
 def test_every_staging_model_has_a_primary_key_test(manifest):
     missing = [
-        m["name"] for m in _models(manifest, "staging")
+        m["name"]
+        for m in _models(manifest, "staging")
         if not (_tests_on(manifest, m["unique_id"]) & PK_TESTS)
     ]
     assert missing == []

@@ -21,12 +21,25 @@ def test_mf_query_value_per_token_by_team(tiny_build):
     # mf reads the semantic manifest from the project's target/ (git-ignored)
     target = config.PROJECT_DIR / "target"
     target.mkdir(exist_ok=True)
-    shutil.copy(tiny_build.dbt.target_path / "semantic_manifest.json", target / "semantic_manifest.json")
+    shutil.copy(
+        tiny_build.dbt.target_path / "semantic_manifest.json", target / "semantic_manifest.json"
+    )
     out = subprocess.run(
-        [str(mf), "query", "--metrics", "merged_prs_per_million_tokens,cost_per_merged_pr_usd",
-         "--group-by", "metric_time__month,team", "--csv", str(target / "mf_query.csv")],
-        cwd=config.PROJECT_DIR, env=dbt_env(tiny_build.warehouse), capture_output=True,
-        text=True, timeout=300,
+        [
+            str(mf),
+            "query",
+            "--metrics",
+            "merged_prs_per_million_tokens,cost_per_merged_pr_usd",
+            "--group-by",
+            "metric_time__month,team",
+            "--csv",
+            str(target / "mf_query.csv"),
+        ],
+        cwd=config.PROJECT_DIR,
+        env=dbt_env(tiny_build.warehouse),
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert out.returncode == 0, out.stdout + out.stderr
     import csv

@@ -14,9 +14,17 @@ import pytest
 from fixtures.tiny_raw import EXPECTED, T1_COST, T1_TOKENS
 
 TEAM_MONTH_COLUMNS = (
-    "headcount", "ai_active_people", "total_tokens", "token_cost_usd", "merged_prs",
-    "median_cycle_time_hours", "bugs", "bugs_per_merged_pr", "roadmap_attainment",
-    "merged_prs_per_million_tokens", "cost_per_merged_pr_usd",
+    "headcount",
+    "ai_active_people",
+    "total_tokens",
+    "token_cost_usd",
+    "merged_prs",
+    "median_cycle_time_hours",
+    "bugs",
+    "bugs_per_merged_pr",
+    "roadmap_attainment",
+    "merged_prs_per_million_tokens",
+    "cost_per_merged_pr_usd",
 )
 
 
@@ -112,7 +120,7 @@ def test_pull_request_rules(tiny_build):
             "from marts.fct_pull_requests"
         )
     }
-    assert rows[102] == ("T1", True, True, False, 12.0)   # 3 changed lines: trivial
+    assert rows[102] == ("T1", True, True, False, 12.0)  # 3 changed lines: trivial
     assert rows[103] == ("T2", True, False, False, 48.0)  # ben had moved to T2
     assert rows[104][3] is True and rows[104][0] is None  # the bot belongs to no team
     assert rows[105][1] is False and rows[105][4] is None  # closed unmerged
@@ -120,19 +128,24 @@ def test_pull_request_rules(tiny_build):
 
 def _raw_record_counts(raw) -> dict[str, int]:
     """Count records in the raw files with plain json/csv, independently of landing."""
+
     def pages(folder):
         return [json.loads(p.read_text()) for p in sorted((raw / folder).glob("*.json"))]
 
     def lines(folder, pattern):
         return [
-            line for p in sorted((raw / folder).glob(pattern))
-            for line in p.read_text().splitlines() if line.strip()
+            line
+            for p in sorted((raw / folder).glob(pattern))
+            for line in p.read_text().splitlines()
+            if line.strip()
         ]
 
     return {
         "hr__roster": len((raw / "hr/roster.csv").read_text().strip().splitlines()) - 1,
         "anthropic__usage_report_messages": sum(
-            len(b["results"]) for page in pages("anthropic/usage_report_messages") for b in page["data"]
+            len(b["results"])
+            for page in pages("anthropic/usage_report_messages")
+            for b in page["data"]
         ),
         "anthropic__claude_code": sum(len(p["data"]) for p in pages("anthropic/claude_code")),
         "cursor__usage_events": sum(len(p["usageEvents"]) for p in pages("cursor/usage_events")),
@@ -158,12 +171,16 @@ def test_accounting_raw_equals_staged_plus_rejected(tiny_build):
     # the overlapping page: one duplicate and one negative-token row rejected, with reasons
     assert accounting["anthropic__usage_report_messages"][2] == 2
     reasons = sorted(
-        r for (r,) in tiny_build.query(
+        r
+        for (r,) in tiny_build.query(
             "select reason from marts.fct_rejected_records "
             "where source = 'anthropic__usage_report_messages'"
         )
     )
-    assert reasons == ["duplicate of an earlier record with the same natural key", "negative tokens"]
+    assert reasons == [
+        "duplicate of an earlier record with the same natural key",
+        "negative tokens",
+    ]
 
 
 def test_no_emails_outside_the_restricted_schema(tiny_build):
@@ -173,7 +190,7 @@ def test_no_emails_outside_the_restricted_schema(tiny_build):
         "where table_schema in ('marts', 'intermediate') and data_type = 'VARCHAR'"
     ):
         (found,) = tiny_build.query(
-            f'select count(*) from {schema}.{table} where "{column}" like \'%@example.com%\''
+            f"select count(*) from {schema}.{table} where \"{column}\" like '%@example.com%'"
         )[0]
         if found:
             hits.append(f"{schema}.{table}.{column}")

@@ -49,9 +49,13 @@ def test_tiny_warehouse_passes_every_suite_and_reports_its_known_flaws(tiny_ware
         "from marts.fct_ai_usage_daily",
     )[0]
     assert unattributed == 2_000_000
-    share_warned = any(w.startswith("usage_shares.mart: expect_column_values_to_be_between"
-                                    "(unattributed_share)") for w in warnings)
-    assert share_warned == (unattributed / total > result.parameters["max_unattributed_token_share"])
+    share_warned = any(
+        w.startswith("usage_shares.mart: expect_column_values_to_be_between(unattributed_share)")
+        for w in warnings
+    )
+    assert share_warned == (
+        unattributed / total > result.parameters["max_unattributed_token_share"]
+    )
 
 
 def test_the_run_and_every_result_are_recorded_in_the_warehouse(tiny_warehouse, copy_of):
@@ -78,8 +82,9 @@ def test_the_run_and_every_result_are_recorded_in_the_warehouse(tiny_warehouse, 
             len(run.warnings),
             len([a for s in run.stages for a in assets_for(s)]),
         )
-    severities = {r[0] for r in query(warehouse,
-                                      "select distinct severity from quality.validation_results")}
+    severities = {
+        r[0] for r in query(warehouse, "select distinct severity from quality.validation_results")
+    }
     assert severities == {"critical", "warning"}
 
 
@@ -143,22 +148,38 @@ def test_batches_give_the_same_results_and_still_find_duplicate_keys(
     small = _thresholds_copy(tmp_path, batch_rows=max(rows // 7, 100))
     whole = run_gate(wh, ("mart",))
     seen = []
-    batched = run_gate(wh, ("mart",), lambda item, done, total: seen.append((item, done, total)),
-                       expectations=small)
+    batched = run_gate(
+        wh,
+        ("mart",),
+        lambda item, done, total: seen.append((item, done, total)),
+        expectations=small,
+    )
     assert whole.passed and batched.passed
-    key = [(o.suite, o.expectation_type, o.column_name, o.success, o.unexpected_count)
-           for o in whole.outcomes]
-    assert key == [(o.suite, o.expectation_type, o.column_name, o.success, o.unexpected_count)
-                   for o in batched.outcomes]
-    elements = {(o.suite, o.expectation_type, o.column_name): o.element_count
-                for o in batched.outcomes}
-    assert elements[("fct_ai_usage_hourly.mart", "expect_column_values_to_be_unique",
-                     "usage_hourly_id")] == rows
+    key = [
+        (o.suite, o.expectation_type, o.column_name, o.success, o.unexpected_count)
+        for o in whole.outcomes
+    ]
+    assert key == [
+        (o.suite, o.expectation_type, o.column_name, o.success, o.unexpected_count)
+        for o in batched.outcomes
+    ]
+    elements = {
+        (o.suite, o.expectation_type, o.column_name): o.element_count for o in batched.outcomes
+    }
+    assert (
+        elements[
+            ("fct_ai_usage_hourly.mart", "expect_column_values_to_be_unique", "usage_hourly_id")
+        ]
+        == rows
+    )
     assert ("fct_ai_usage_hourly.mart", 1, len(whole.suites_run)) in seen
 
     # a duplicated key lands in one batch with its original, wherever the batches split
-    execute(wh, "insert into marts.fct_ai_usage_hourly select * from marts.fct_ai_usage_hourly "
-                "order by usage_hourly_id desc limit 3")
+    execute(
+        wh,
+        "insert into marts.fct_ai_usage_hourly select * from marts.fct_ai_usage_hourly "
+        "order by usage_hourly_id desc limit 3",
+    )
     failed = run_gate(wh, ("mart",), expectations=small)
     assert failed.summary().startswith(
         "fct_ai_usage_hourly.mart: expect_column_values_to_be_unique(usage_hourly_id) "
@@ -173,10 +194,15 @@ def test_a_warehouse_open_elsewhere_is_validated_read_only(tiny_warehouse, copy_
 
     wh = copy_of(tiny_warehouse)
     holder = subprocess.Popen(
-        [sys.executable, "-c",
-         "import duckdb, sys, time; c = duckdb.connect(sys.argv[1], read_only=True); "
-         "print('open', flush=True); time.sleep(120)", str(wh)],
-        stdout=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys, time; c = duckdb.connect(sys.argv[1], read_only=True); "
+            "print('open', flush=True); time.sleep(120)",
+            str(wh),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert holder.stdout.readline().strip() == "open"
@@ -187,8 +213,9 @@ def test_a_warehouse_open_elsewhere_is_validated_read_only(tiny_warehouse, copy_
     assert result.passed
     assert not result.persisted
     assert any("validated read-only" in n for n in result.warnings_summary())
-    tables = query(wh, "select count(*) from information_schema.tables "
-                       "where table_schema = 'quality'")
+    tables = query(
+        wh, "select count(*) from information_schema.tables where table_schema = 'quality'"
+    )
     assert tables == [(0,)]
 
 

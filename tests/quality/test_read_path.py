@@ -23,21 +23,37 @@ from quality.conftest import execute, query
 
 
 def test_only_null_and_uniqueness_columns_are_coded():
-    suite = {"expectations": [
-        {"type": "expect_table_columns_to_match_set", "kwargs": {"column_set": ["a", "tool"]}},
-        {"type": "expect_column_values_to_be_unique", "kwargs": {"column": "id"}},
-        {"type": "expect_compound_columns_to_be_unique", "kwargs": {"column_list": ["f", "p"]}},
-        {"type": "expect_column_values_to_not_be_null", "kwargs": {
-            "column": "who", "row_condition": {"type": "comparison", "column": {"name": "flag"},
-                                               "operator": "==", "parameter": True}}},
-        # a value set, a pattern and a row condition each need the real strings
-        {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "tool"}},
-        {"type": "expect_column_values_to_be_in_set", "kwargs": {"column": "tool",
-                                                                 "value_set": ["x"]}},
-        {"type": "expect_column_values_to_be_unique", "kwargs": {"column": "p"}},
-        {"type": "expect_column_values_to_match_regex", "kwargs": {"column": "p", "regex": "^a"}},
-        {"type": "expect_column_values_to_be_null", "kwargs": {"column": "flag"}},
-    ]}
+    suite = {
+        "expectations": [
+            {"type": "expect_table_columns_to_match_set", "kwargs": {"column_set": ["a", "tool"]}},
+            {"type": "expect_column_values_to_be_unique", "kwargs": {"column": "id"}},
+            {"type": "expect_compound_columns_to_be_unique", "kwargs": {"column_list": ["f", "p"]}},
+            {
+                "type": "expect_column_values_to_not_be_null",
+                "kwargs": {
+                    "column": "who",
+                    "row_condition": {
+                        "type": "comparison",
+                        "column": {"name": "flag"},
+                        "operator": "==",
+                        "parameter": True,
+                    },
+                },
+            },
+            # a value set, a pattern and a row condition each need the real strings
+            {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "tool"}},
+            {
+                "type": "expect_column_values_to_be_in_set",
+                "kwargs": {"column": "tool", "value_set": ["x"]},
+            },
+            {"type": "expect_column_values_to_be_unique", "kwargs": {"column": "p"}},
+            {
+                "type": "expect_column_values_to_match_regex",
+                "kwargs": {"column": "p", "regex": "^a"},
+            },
+            {"type": "expect_column_values_to_be_null", "kwargs": {"column": "flag"}},
+        ]
+    }
     assert _coded_columns(suite) == {"id", "f", "who"}
 
 
@@ -50,8 +66,12 @@ def _plain_frames(con, asset, suite, settings) -> list[pd.DataFrame]:
     if len(frames) != 1:
         pytest.skip("reference comparison reads single-batch frames")
     select = ", ".join(_quote(c) for c in columns)
-    return [for_gx(con.execute(f"select {select} from ({sql})").df(),
-                   [c for c in available if c not in columns])]
+    return [
+        for_gx(
+            con.execute(f"select {select} from ({sql})").df(),
+            [c for c in available if c not in columns],
+        )
+    ]
 
 
 @pytest.mark.parametrize("stage", ["raw", "mart"])
@@ -74,8 +94,9 @@ def test_arrow_frames_equal_the_plain_frames(tiny_warehouse, stage):
                 want, have = expected[column], got[column]
                 if column in codes:
                     words = codes[column].to_pylist()
-                    have = pd.Series([None if pd.isna(v) else words[int(v)] for v in have],
-                                     dtype=object)
+                    have = pd.Series(
+                        [None if pd.isna(v) else words[int(v)] for v in have], dtype=object
+                    )
                     want = want.astype(object).where(want.notna(), None)
                     assert want.tolist() == have.tolist(), (asset.suite_name, column)
                     continue
@@ -113,8 +134,9 @@ def test_failing_coded_values_are_reported_as_their_strings(tiny_warehouse, copy
     assert unique.unexpected_count == 2
     assert unique.detail == f"e.g. {key}, {key}"
 
-    compound = failed[("hr__roster.raw", "expect_compound_columns_to_be_unique",
-                       "_source_file,_record_path")]
+    compound = failed[
+        ("hr__roster.raw", "expect_compound_columns_to_be_unique", "_source_file,_record_path")
+    ]
     assert compound.unexpected_count == 2
     assert f"'_source_file': '{source_file}'" in compound.detail
     assert f"'_record_path': '{record_path}'" in compound.detail

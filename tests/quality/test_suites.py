@@ -82,7 +82,8 @@ def test_great_expectations_loads_each_suite(name):
     import great_expectations as gx
 
     data = _committed()[name]
-    suite = gx.ExpectationSuite(name=data["name"], expectations=data["expectations"],
-                                meta=data["meta"])
+    suite = gx.ExpectationSuite(
+        name=data["name"], expectations=data["expectations"], meta=data["meta"]
+    )
     assert len(suite.expectations) == len(data["expectations"])
     assert {e.meta["severity"] for e in suite.expectations} <= {"critical", "warning"}

@@ -15,7 +15,8 @@ def model(dbt, session):
         cache=True,  # one build shared by the three lab models of this dbt invocation
     )
     return stress_test(
-        load_schemes(schemes_dir(dbt)), facts,
+        load_schemes(schemes_dir(dbt)),
+        facts,
         share=float_config(dbt, "gaming_share", 0.1),
         seed=int(float_config(dbt, "gaming_seed", 7)),
     )
