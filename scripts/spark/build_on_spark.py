@@ -47,6 +47,10 @@ def spark_session(work_dir: Path, catalog: str = "in-memory"):
         .config("spark.ui.enabled", "false")
         .config("spark.driver.memory", os.environ.get("MILEAGE_SPARK_DRIVER_MEMORY", "2g"))
     )
+    # any other setting, e.g. MILEAGE_SPARK_CONF="spark.sql.adaptive.enabled=false,k=v"
+    for setting in filter(None, os.environ.get("MILEAGE_SPARK_CONF", "").split(",")):
+        key, _, value = setting.partition("=")
+        builder = builder.config(key.strip(), value.strip())
     if catalog == "hive":
         # the embedded Derby metastore lives in the work dir, not in the caller's cwd
         builder = (

@@ -1,6 +1,7 @@
 """Warehouses for the gate's tests, each built once per session and only ever copied.
 
-- `tiny_warehouse`: the hand-made tiny raw directory (4 people, January 2026), landed and built.
+- `tiny_warehouse`: the hand-made tiny raw directory (4 people, January 2026), landed and built
+  once per session for every test area (`tiny_build` in tests/conftest.py).
 - `sim_warehouse`: a small simulated organisation over two full months (Nov-Dec 2025 plus
   1 January day), landed and built: enough months for the month-over-month band to bite.
 - `sim_landing`: the same simulation, landed only (raw-stage tests need no dbt).
@@ -17,7 +18,6 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from fixtures.tiny_raw import write_tiny_raw
 from mileage.dbt_runner import run_dbt
 from mileage.landing import land
 
@@ -61,9 +61,8 @@ def _build(base: Path, raw: Path, *, dbt: bool = True) -> Built:
 
 
 @pytest.fixture(scope="session")
-def tiny_warehouse(tmp_path_factory) -> Built:
-    base = tmp_path_factory.mktemp("quality-tiny")
-    return _build(base, write_tiny_raw(base / "raw"))
+def tiny_warehouse(tiny_build) -> Built:
+    return Built(raw=tiny_build.raw, warehouse=tiny_build.warehouse)
 
 
 @pytest.fixture(scope="session")

@@ -1,8 +1,9 @@
 """The same dbt project on Spark gives the same public marts as on DuckDB.
 
 Two organisations, each built on both engines: the tiny hand-made raw directory
-(tests/fixtures/tiny_raw.py: offsets, rejects, duplicates, team moves) and the session's small
-simulated organisation (the `pipeline_warehouse` fixture). The Spark side runs in its own
+(tests/fixtures/tiny_raw.py: offsets, rejects, duplicates, team moves; with every data test on
+Spark too) and the session's small simulated organisation (the `pipeline_warehouse` fixture;
+models and seeds only on Spark). The Spark side runs in its own
 environment (.venv-spark, created here if missing by scripts/install-spark-env.sh) from the
 DuckDB warehouse's landing tables exported as Parquet (mileage.spark). Every table in `marts`
 and `restricted` must have the same columns and rows on both engines: floats within 1e-9
@@ -17,9 +18,6 @@ import shutil
 import duckdb
 import pytest
 
-from fixtures.tiny_raw import write_tiny_raw
-from mileage.dbt_runner import run_dbt
-from mileage.landing import land
 from mileage.spark import SparkBuild, build_on_spark, compare_frames, ensure_spark_env, read_tables
 
 pytestmark = [pytest.mark.spark]
@@ -67,24 +65,26 @@ def disabled_on_spark(build: SparkBuild) -> set[str]:
 
 
 @pytest.fixture(scope="module")
-def tiny_pair(tmp_path_factory, spark_python):
+def tiny_pair(tmp_path_factory, tiny_build, spark_python):
     base = tmp_path_factory.mktemp("spark-tiny")
-    raw = write_tiny_raw(base / "raw")
-    warehouse = base / "warehouse.duckdb"
-    land(raw, warehouse)
-    # unit tests are engine-independent and run in tests/models; data tests run on both
-    run_dbt(
-        ["build", "--exclude-resource-type", "unit_test"],
-        warehouse=warehouse,
-        target_path=base / "target",
-    )
-    return warehouse, build_on_spark(warehouse, base / "spark-work")
+    return tiny_build.warehouse, build_on_spark(tiny_build.warehouse, base / "spark-work")
 
 
 @pytest.fixture(scope="module")
 def small_org_pair(tmp_path_factory, pipeline_warehouse, spark_python):
     base = tmp_path_factory.mktemp("spark-small-org")
-    return pipeline_warehouse, build_on_spark(pipeline_warehouse, base / "spark-work")
+    # models only: the tiny pair runs every data test on Spark, and marts equal to DuckDB's
+    # (where `mileage demo` ran those tests) pass them too; saves ~35 s of Spark queries
+    models_only = [
+        "build",
+        "--exclude-resource-type",
+        "unit_test",
+        "--exclude-resource-type",
+        "test",
+    ]
+    return pipeline_warehouse, build_on_spark(
+        pipeline_warehouse, base / "spark-work", dbt_args=models_only
+    )
 
 
 @pytest.fixture(params=["tiny", "small_org"])
