@@ -920,17 +920,13 @@ def _first_line(exc: BaseException) -> str:
     return text[0] if text else type(exc).__name__
 
 
-KNOWN_TOP_LEVEL = {
-    "hr",
-    "anthropic",
-    "openai",
-    "cursor",
-    "copilot",
-    "telemetry",
-    "github",
-    "jira",
-    "roadmap",
-}
+# The raw directory's top-level folders, from the sources above (the simulator writes these).
+RAW_TOP_LEVEL: tuple[str, ...] = tuple(
+    sorted(
+        {source.folder.split("/")[0] for source in JSON_SOURCES}
+        | {source.path.split("/")[0] for source in CSV_SOURCES}
+    )
+)
 
 
 def _note_unknown_paths(raw_dir: Path, result: LandingResult) -> None:
@@ -938,7 +934,7 @@ def _note_unknown_paths(raw_dir: Path, result: LandingResult) -> None:
     for child in sorted(raw_dir.iterdir()):
         if child.name.startswith("."):
             continue
-        if child.name not in KNOWN_TOP_LEVEL:
+        if child.name not in RAW_TOP_LEVEL:
             result.problems.append(f"{child}: not part of the raw-directory contract; ignored")
     for source in JSON_SOURCES:
         base = raw_dir / source.folder

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from mileage.landing import RAW_TOP_LEVEL
 from mileage.simulate import catalog as C
 from mileage.simulate.delivery import Delivery, roadmap
 from mileage.simulate.options import SimulationOptions, SimulationSummary
@@ -25,18 +26,9 @@ from mileage.simulate.writers import SOURCES, PageBuffer, RawWriter
 
 Progress = Callable[[str, int, int], None]
 
-# What a run owns inside the raw directory: removed before writing, so reruns are clean.
-RAW_FOLDERS = (
-    "hr",
-    "anthropic",
-    "openai",
-    "cursor",
-    "copilot",
-    "telemetry",
-    "github",
-    "jira",
-    "roadmap",
-)
+# What a run owns inside the raw directory (landing's contract): removed before writing, so
+# reruns are clean.
+RAW_FOLDERS = RAW_TOP_LEVEL
 GROUND_TRUTH_FILES = (
     "README.md",
     "people.csv",
