@@ -15,7 +15,10 @@ warehouse* instead of an empty one, then:
    and swaps their rows into the copy's landing tables;
 3. finds the first affected usage day: the earliest date of any usage row in those files (or
    in the rows of changed files they replace), one day earlier for safety;
-4. runs `dbt build` (data tests included; unit tests skipped: the code is unchanged) with
+4. runs `dbt build` on the models downstream of the landing tables whose rows changed (data
+   tests included; unit tests skipped: the code is unchanged; the models that read only
+   reference data and seeds are left as the live build made them, since the plan guarantees
+   their inputs did not change) with
    var mileage_incremental = {from_date, files}: the vendor staging models stage only the
    rows of those files, re-rank them with the earlier rows of any natural key they touch and
    replace those rows in place (staging_files_filter, staging_select and the staging_merge
@@ -54,6 +57,7 @@ STATE_TABLE = f"{STATE_SCHEMA}.build_state"
 # (see incremental_keys_in_files in macros/cross_db.sql).
 REPLACED_PULL_REQUESTS = f"{STATE_SCHEMA}.replaced_pull_requests"
 REFERENCE_FILES = ("hr/roster.csv", "hr/api_keys.csv", "roadmap/roadmap_items.csv")
+LANDING_SOURCE = "landing"  # the dbt source of the landing tables (models/staging/_sources.yml)
 CODE_PATHS = ("models", "macros", "seeds", "dbt_project.yml")
 SAFETY_DAYS = 1  # the window starts this many days before the earliest new usage row
 
@@ -89,9 +93,17 @@ class IncrementalResult:
     warehouse: Path
     plan: IncrementPlan
     from_date: date | None
+    # landing tables whose rows the increment added, replaced or removed
+    touched_sources: list[str] = field(default_factory=list)
     stage_seconds: dict[str, float] = field(default_factory=dict)
     landing: object | None = None
     dbt: object | None = None
+
+    @property
+    def dbt_args(self) -> list[str]:
+        """`dbt build` of what the touched landing tables feed; nothing else can change."""
+        selection = [f"source:{LANDING_SOURCE}.{table}+" for table in self.touched_sources]
+        return [*DBT_ARGS, "--select", *selection] if selection else list(DBT_ARGS)
 
     @property
     def dbt_vars(self) -> dict:
@@ -256,8 +268,9 @@ def first_affected_day(con, database: str, files: list[str]) -> date | None:
 
 def merge_increment(
     building: Path, scratch_warehouse: Path, scratch_raw: Path, raw_dir: Path, plan: IncrementPlan
-) -> date | None:
-    """Swap the increment's landing rows into `building`; return the first affected day."""
+) -> tuple[date | None, list[str]]:
+    """Swap the increment's landing rows into `building`; return the first affected day and
+    the landing tables whose rows changed."""
     from mileage.landing import CSV_SOURCES
 
     csv_tables = {s.name for s in CSV_SOURCES}
@@ -272,6 +285,11 @@ def merge_increment(
             return f"replace({column}, '{prefix}', '{real}')"
 
         changed = plan.files
+        touched: list[str] = []
+
+        def rows(sql: str, params=None) -> int:
+            return con.execute(sql, params or []).fetchone()[0]
+
         con.execute("begin")
         con.execute(f"create schema if not exists {STATE_SCHEMA}")
         con.execute(
@@ -284,33 +302,35 @@ def merge_increment(
             if table in csv_tables:
                 continue  # reference data is unchanged (the plan checked its fingerprint)
             if table in ("file_manifest", "rejects"):
-                con.execute(
+                deleted = rows(
                     f"delete from landing.{table} where source_file in (select unnest(?::varchar[]))",
                     [changed],
                 )
-                con.execute(
+                inserted = rows(
                     f"insert into landing.{table} by name "
                     f"select * replace ({mapped('source_file')} as source_file) "
                     f"from mileage_increment.landing.{table} where source not in "
                     f"({', '.join(repr(t) for t in sorted(csv_tables))})"
                 )
-                continue
-            con.execute(
-                f"delete from landing.{table} where _source_file in (select unnest(?::varchar[]))",
-                [changed],
-            )
-            con.execute(
-                f"insert into landing.{table} by name "
-                f"select * replace ({mapped('_source_file')} as _source_file) "
-                f"from mileage_increment.landing.{table}"
-            )
+            else:
+                deleted = rows(
+                    f"delete from landing.{table} where _source_file in (select unnest(?::varchar[]))",
+                    [changed],
+                )
+                inserted = rows(
+                    f"insert into landing.{table} by name "
+                    f"select * replace ({mapped('_source_file')} as _source_file) "
+                    f"from mileage_increment.landing.{table}"
+                )
+            if deleted or inserted:
+                touched.append(table)
         con.execute("commit")
         new_rows_day = first_affected_day(con, _db_name(con), changed)
         con.execute("detach mileage_increment")
     finally:
         con.close()
     days = [d for d in (old_rows_day, new_rows_day) if d is not None]
-    return min(days) if days else None
+    return (min(days) if days else None), sorted(touched)
 
 
 def _db_name(con) -> str:
@@ -333,7 +353,8 @@ def copy_warehouse(live: Path, building: Path) -> None:
 
 
 # Unit tests check model logic on fixed inputs; the plan guarantees the code is the code the
-# live build ran them on, so an incremental build skips them. Data tests all run.
+# live build ran them on, so an incremental build skips them. The data tests of every model it
+# rebuilds run (IncrementalResult.dbt_args adds the selection).
 DBT_ARGS = ("build", "--exclude-resource-type", "unit_test")
 
 
@@ -345,7 +366,8 @@ def prepare_incremental(
     plan: IncrementPlan | None = None,
 ) -> IncrementalResult:
     """Steps 1-3: copy the live warehouse to `building`, land the new files into it, and work
-    out the window. Then run `dbt <DBT_ARGS>` with `result.dbt_vars` (build_incremental does).
+    out the window. Then run `dbt <result.dbt_args>` with `result.dbt_vars` (build_incremental
+    does).
 
     Raises IncrementalNotPossible (with the reason) when a full build is needed.
     """
@@ -367,7 +389,9 @@ def prepare_incremental(
         _scratch_raw(raw_dir, plan.files, scratch_raw)
         scratch_warehouse = Path(tmp) / "increment.duckdb"
         result.landing = land(scratch_raw, scratch_warehouse)
-        first_day = merge_increment(Path(building), scratch_warehouse, scratch_raw, raw_dir, plan)
+        first_day, result.touched_sources = merge_increment(
+            Path(building), scratch_warehouse, scratch_raw, raw_dir, plan
+        )
     result.stage_seconds["land"] = time.perf_counter() - started
     result.from_date = first_day - timedelta(days=SAFETY_DAYS) if first_day else None
     return result
@@ -391,7 +415,7 @@ def build_incremental(
     result = prepare_incremental(raw_dir, live_warehouse, building, plan=plan)
     started = time.perf_counter()
     result.dbt = run_dbt(
-        list(DBT_ARGS),
+        result.dbt_args,
         warehouse=Path(building),
         dbt_vars=result.dbt_vars,
         on_node_done=on_dbt_node,
@@ -408,6 +432,7 @@ def describe(result: IncrementalResult) -> str:
             "new_files": len(plan.new_files),
             "changed_files": len(plan.changed_files),
             "from_date": result.from_date.isoformat() if result.from_date else None,
+            "touched_sources": result.touched_sources,
             "stage_seconds": {k: round(v, 2) for k, v in result.stage_seconds.items()},
         }
     )

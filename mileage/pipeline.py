@@ -108,7 +108,7 @@ def build(
                     lambda: inc.prepare_incremental(raw_dir, warehouse, building, plan=plan),
                 )
                 report.landing = report.increment.landing
-                dbt_args, dbt_vars = list(inc.DBT_ARGS), report.increment.dbt_vars
+                dbt_args, dbt_vars = report.increment.dbt_args, report.increment.dbt_vars
             else:
                 report.landing = timed(
                     "land", lambda: land(raw_dir, building, progress=on_progress)

@@ -71,6 +71,25 @@ def test_only_staging_reads_sources(manifest):
     assert offenders == []
 
 
+def test_every_landing_table_is_a_dbt_source(manifest, tiny_build):
+    """An incremental build selects `source:landing.<table>+` for each landing table whose rows
+    changed; a landing table dbt did not know would select nothing and leave its models stale."""
+    from mileage.incremental import LANDING_SOURCE
+
+    declared = {
+        node["name"]
+        for node in manifest["sources"].values()
+        if node["source_name"] == LANDING_SOURCE
+    }
+    landed = {
+        r[0]
+        for r in tiny_build.query(
+            "select table_name from duckdb_tables() where schema_name = 'landing'"
+        )
+    }
+    assert landed and landed == declared
+
+
 def test_dbt_docs_generate_offline(tiny_build, tmp_path):
     from mileage.dbt_runner import run_dbt
 

@@ -162,10 +162,45 @@ def test_the_facts_were_updated_incrementally(builds):
     # the vendor staging models staged only the delivered files, ranked them with the earlier
     # rows they may duplicate, and replaced those rows in place (no rewrite of the table)
     compiled = builds["report"].dbt.target_path / "compiled" / "mileage" / "models" / "staging"
-    for model in VENDOR_STAGING:
+    touched = builds["incremental"].touched_sources
+    staged = [m for m in VENDOR_STAGING if m.removeprefix("stg_") in touched]
+    assert {"stg_telemetry__claude_code_events", "stg_github__pull_requests"} <= set(staged)
+    for model in staged:
         sql = (compiled / f"{model}.sql").read_text()
         assert "_source_file in ('" in sql and "union all by name" in sql, model
         assert f'{model}\\" as p\\nwhere p._source_file in (' in log, model
+
+
+def test_only_what_the_touched_landing_tables_feed_is_rebuilt(builds):
+    """dbt builds the models downstream of the landing tables whose rows changed; models that
+    read only reference data and seeds keep the live build's tables (equal to a full rebuild's:
+    the test below compares them)."""
+    files = builds["plan"].files
+    con = duckdb.connect(str(builds["published"]), read_only=True)
+    try:
+        tables = [
+            (r[0], "source_file" if r[0] in ("file_manifest", "rejects") else "_source_file")
+            for r in con.execute(
+                "select table_name from duckdb_tables() where schema_name = 'landing'"
+            ).fetchall()
+        ]
+        with_rows = sorted(
+            table
+            for table, column in tables
+            if con.execute(
+                f"select count(*) from landing.{table} where {column} in (select unnest(?))",
+                [files],
+            ).fetchone()[0]
+        )
+    finally:
+        con.close()
+    assert builds["incremental"].touched_sources == with_rows
+    assert "hr__roster" not in with_rows and "telemetry__claude_code_events" in with_rows
+
+    results = json.loads((builds["report"].dbt.target_path / "run_results.json").read_text())
+    ran = {r["unique_id"].split(".")[-1] for r in results["results"]}
+    assert {"fct_ai_usage_daily", "fct_team_months", "int_incentive_payouts"} <= ran
+    assert not ran & {"stg_hr__roster", "dim_teams", "int_identities", "token_prices"}
 
 
 def test_every_table_equals_a_full_rebuild(builds):
