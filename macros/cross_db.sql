@@ -180,6 +180,17 @@
     {%- endif -%}
 {%- endmacro %}
 
+{#- incremental_month_window(date_expression): as incremental_window, widened to whole calendar
+    months (for models that aggregate by month: every month from the first affected day's on) -#}
+{% macro incremental_month_window(date_expression) -%}
+    {%- set window = var('mileage_incremental', none) -%}
+    {%- if in_incremental_run() and window and window.get('from_date') -%}
+        {{ date_expression }} >= cast({{ dbt.date_trunc('month', "cast('" ~ window['from_date'] ~ "' as date)") }} as date)
+    {%- else -%}
+        1 = 1
+    {%- endif -%}
+{%- endmacro %}
+
 {% macro incremental_delete(condition) -%}
     {%- if in_incremental_run() -%}
         delete from {{ this }} where {{ condition }}

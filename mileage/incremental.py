@@ -26,8 +26,9 @@ warehouse* instead of an empty one, then:
    (int_token_usage_attributed, fct_ai_usage_hourly, fct_ai_usage_daily: whole days from
    from_date on; fct_pull_requests: the pull requests the new files hold or the changed files
    held before) delete and recompute
-   only those rows (macros/cross_db.sql: incremental_window, incremental_delete); every other
-   model rebuilds as a table, as in a full build;
+   only those rows (macros/cross_db.sql: incremental_window, incremental_delete), the audit's
+   int_audit__usage_months whole months from from_date's month on (incremental_month_window);
+   every other model rebuilds as a table, as in a full build;
 5. records the build state (code and reference fingerprints, raw directory) in
    `_mileage.build_state`, for the next incremental build to check.
 

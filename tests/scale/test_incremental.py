@@ -35,7 +35,7 @@ from mileage.spark import compare_frames
 
 pytestmark = [pytest.mark.slow]
 
-START = date(2026, 3, 1)
+START = date(2026, 2, 20)  # February and March: a monthly model keeps February's rows
 DAYS = 20
 LAST_DAY = START + timedelta(days=DAYS - 1)
 LATE_DAYS = 2
@@ -159,6 +159,8 @@ def test_the_facts_were_updated_incrementally(builds):
     for model in ("int_token_usage_attributed", "fct_ai_usage_hourly", "fct_ai_usage_daily"):
         assert f'{model}\\" where {window}' in log, model
     assert 'fct_pull_requests\\" where pull_request_id in' in log
+    # the audit's usage months: whole months from the window's month on (March), February kept
+    assert "int_audit__usage_months\\\" where month_start >= cast(date_trunc('month', cast('" in log
     # the vendor staging models staged only the delivered files, ranked them with the earlier
     # rows they may duplicate, and replaced those rows in place (no rewrite of the table)
     compiled = builds["report"].dbt.target_path / "compiled" / "mileage" / "models" / "staging"

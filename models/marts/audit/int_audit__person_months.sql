@@ -1,11 +1,7 @@
 {{ config(schema='intermediate') }}
--- One row per person and month they were employed: the usage shape and delivery facts every
--- gaming signal and the leaderboard replay read. Times of day are local (the person's roster
--- timezone); only usage dated to the hour or the request ('1h', 'request') has a time of day,
--- daily buckets (Claude Code, Copilot, daily pulls) count in totals only. An hour bucket is
--- placed at its middle (start + 30 minutes), so half-hour timezones land in the right hour.
--- Per-request measures use the exports that count model requests (Cursor events, OpenAI
--- num_model_requests); Copilot's count is of IDE interactions, not of its CLI's token use.
+-- One row per person and month they were employed: the usage shape (int_audit__usage_months)
+-- and delivery facts every gaming signal and the leaderboard replay read. Times of day are
+-- local (the person's roster timezone).
 {%- set request_tools = {'cursor': "provider = 'cursor'", 'openai': "provider = 'openai'"} %}
 {%- set working_hours = audit_threshold('always_on.working_hour_end') ~ ' - ' ~ audit_threshold('always_on.working_hour_start') %}
 with months as (
@@ -44,113 +40,6 @@ people as (
     inner join {{ ref('dim_employees') }} as employees
         on assignments.employee_key = employees.employee_key
     where assignments.recency = 1
-),
-
-usage as (
-    select
-        usage.employee_key,
-        cast({{ dbt.date_trunc('month', 'usage.usage_date') }} as date) as month_start,
-        usage.bucket_width in ('1h', 'request') as is_timed,
-        usage.provider,
-        usage.tool,
-        usage.uncached_input_tokens,
-        usage.cache_write_tokens,
-        usage.cache_read_tokens,
-        usage.output_tokens,
-        usage.total_tokens,
-        usage.requests,
-        usage.list_cost_usd,
-        {{ to_local_timestamp(dbt.dateadd('minute', 30, 'usage.usage_hour'), 'employees.timezone') }} as local_hour
-    from {{ ref('fct_ai_usage_hourly') }} as usage
-    inner join {{ ref('dim_employees') }} as employees
-        on usage.employee_key = employees.employee_key
-    where usage.employee_key is not null
-),
-
-usage_local as (
-    select
-        *,
-        cast(local_hour as date) as local_date,
-        {{ hour_of('local_hour') }} as local_hour_of_day,
-        {{ iso_day_of_week('local_hour') }} as local_day_of_week
-    from usage
-),
-
-usage_months as (
-    select
-        employee_key,
-        month_start,
-        sum(total_tokens) as total_tokens,
-        sum(list_cost_usd) as list_cost_usd,
-        sum(uncached_input_tokens + cache_write_tokens + cache_read_tokens) as input_tokens,
-        sum(cache_read_tokens) as cache_read_tokens,
-        sum(output_tokens) as output_tokens,
-        sum(case when is_timed then total_tokens else 0 end) as timed_tokens,
-        sum(case when is_timed
-                  and (local_hour_of_day < {{ audit_threshold('unattended_agent.night_end_hour') }}
-                       or local_day_of_week >= 6)
-             then total_tokens else 0 end) as off_hours_tokens,
-        {%- for tool, condition in request_tools.items() %}
-        sum(case when {{ condition }} then coalesce(requests, 0) else 0 end) as {{ tool }}_requests,
-        sum(case when {{ condition }}
-             then uncached_input_tokens + cache_write_tokens + cache_read_tokens else 0 end)
-            as {{ tool }}_input_tokens,
-        sum(case when {{ condition }} then cache_read_tokens else 0 end) as {{ tool }}_cache_read_tokens,
-        sum(case when {{ condition }} then output_tokens else 0 end) as {{ tool }}_output_tokens,
-        {%- endfor %}
-        -- Anthropic API buckets (no request counts): the token-class mix
-        sum(case when provider = 'anthropic' and tool = 'api'
-             then uncached_input_tokens + cache_write_tokens + cache_read_tokens else 0 end)
-            as api_input_tokens,
-        sum(case when provider = 'anthropic' and tool = 'api' then uncached_input_tokens else 0 end)
-            as api_uncached_input_tokens,
-        sum(case when provider = 'anthropic' and tool = 'api' then output_tokens else 0 end)
-            as api_output_tokens
-    from usage_local
-    group by employee_key, month_start
-),
-
--- working-hour slots (local weekday x hour) with their tokens, on weekdays with timed usage
-slots as (
-    select
-        employee_key,
-        month_start,
-        local_date,
-        local_hour_of_day,
-        sum(total_tokens) as slot_tokens
-    from usage_local
-    where is_timed and local_day_of_week <= 5
-    group by employee_key, month_start, local_date, local_hour_of_day
-),
-
-active_weekdays as (
-    select employee_key, month_start, count(distinct local_date) as active_weekdays
-    from slots
-    group by employee_key, month_start
-),
-
-working_hours_of_day as (
-    select
-        employee_key,
-        month_start,
-        local_hour_of_day,
-        count(*) as days_with_usage
-    from slots
-    where local_hour_of_day >= {{ audit_threshold('always_on.working_hour_start') }}
-      and local_hour_of_day < {{ audit_threshold('always_on.working_hour_end') }}
-      and slot_tokens > 0
-    group by employee_key, month_start, local_hour_of_day
-),
-
-working_slots as (
-    select
-        employee_key,
-        month_start,
-        sum(days_with_usage) as covered_working_slots,
-        count(*) as working_hours_with_usage,
-        min(days_with_usage) as least_covered_hour_days
-    from working_hours_of_day
-    group by employee_key, month_start
 ),
 
 prs as (
@@ -223,10 +112,10 @@ joined as (
         cast(coalesce(u.api_uncached_input_tokens, 0) as {{ dbt.type_bigint() }})
             as api_uncached_input_tokens,
         cast(coalesce(u.api_output_tokens, 0) as {{ dbt.type_bigint() }}) as api_output_tokens,
-        cast(coalesce(aw.active_weekdays, 0) as {{ dbt.type_int() }}) as active_weekdays,
-        cast(coalesce(ws.covered_working_slots, 0) as {{ dbt.type_int() }}) as covered_working_slots,
-        coalesce(ws.working_hours_with_usage, 0) as working_hours_with_usage,
-        coalesce(ws.least_covered_hour_days, 0) as least_covered_hour_days,
+        cast(coalesce(u.active_weekdays, 0) as {{ dbt.type_int() }}) as active_weekdays,
+        cast(coalesce(u.covered_working_slots, 0) as {{ dbt.type_int() }}) as covered_working_slots,
+        coalesce(u.working_hours_with_usage, 0) as working_hours_with_usage,
+        coalesce(u.least_covered_hour_days, 0) as least_covered_hour_days,
         cast(coalesce(m.merged_prs, 0) as {{ dbt.type_int() }}) as merged_prs,
         cast(coalesce(m.trivial_merged_prs, 0) as {{ dbt.type_int() }}) as trivial_merged_prs,
         cast(coalesce(m.merged_prs, 0) - coalesce(m.trivial_merged_prs, 0) as {{ dbt.type_int() }})
@@ -236,12 +125,8 @@ joined as (
         cast(coalesce(o.opened_prs_off_hours, 0) as {{ dbt.type_int() }}) as opened_prs_off_hours,
         cast(coalesce(b.bugs_caused, 0) as {{ dbt.type_int() }}) as bugs_caused
     from people
-    left join usage_months as u
+    left join {{ ref('int_audit__usage_months') }} as u
         on people.employee_key = u.employee_key and people.month_start = u.month_start
-    left join active_weekdays as aw
-        on people.employee_key = aw.employee_key and people.month_start = aw.month_start
-    left join working_slots as ws
-        on people.employee_key = ws.employee_key and people.month_start = ws.month_start
     left join merged as m
         on people.employee_key = m.employee_key and people.month_start = m.month_start
     left join opened as o
