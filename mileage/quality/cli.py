@@ -24,6 +24,11 @@ def validate_command(
         "--stage",
         help="Stage(s) to validate: raw (landing tables), mart (public marts).",
     ),
+    suite: list[str] = typer.Option(
+        [],
+        "--suite",
+        help="Only these suites of the stages (e.g. fct_bugs.mart); repeat or comma-separate.",
+    ),
     docs: bool = typer.Option(
         False, "--docs", help="Also build GX Data Docs (offline HTML) into artifacts/data_docs/."
     ),
@@ -45,12 +50,25 @@ def validate_command(
             " (choose raw, mart)"
         )
         raise typer.Exit(code=2)
+    suites = tuple(
+        dict.fromkeys(s.strip() for value in suite for s in value.split(",") if s.strip())
+    )
     with console.status("Validating...") as status:
 
         def progress(item: str, done: int, total: int) -> None:
             status.update(f"Validating {item} ({done}/{total})")
 
-        result = run_gate(path, stages, progress, docs_dir=default_docs_dir() if docs else None)
+        try:
+            result = run_gate(
+                path,
+                stages,
+                progress,
+                docs_dir=default_docs_dir() if docs else None,
+                suites=suites,
+            )
+        except ValueError as exc:  # an unknown suite
+            console.print(f"[bold red]mileage validate:[/] {escape(str(exc))}")
+            raise typer.Exit(code=2) from exc
     for line in result.warnings_summary():
         console.print(f"[yellow]warning:[/] {escape(line)}")
     if result.docs_index:

@@ -96,6 +96,14 @@ class GateResult:
     parameters: dict = field(default_factory=dict)
     docs_index: Path | None = None
     suites_run: list[str] = field(default_factory=list)
+    # only these suites of the stages ran (run_gate(suites=...)); empty: all of them
+    only_suites: tuple[str, ...] = ()
+
+    @property
+    def scope(self) -> str:
+        """What ran, as recorded: the stages, and the suites when only some of them ran."""
+        stages = ",".join(self.stages)
+        return f"{stages} ({', '.join(self.only_suites)})" if self.only_suites else stages
 
     @property
     def critical_failures(self) -> list[Outcome]:
@@ -119,7 +127,7 @@ class GateResult:
             return line
         return (
             f"passed: {len(self.outcomes)} expectations in {len(self.suites_run)} suites "
-            f"({', '.join(self.stages)}), {len(self.warnings)} warnings"
+            f"({self.scope}), {len(self.warnings)} warnings"
         )
 
     def warnings_summary(self) -> list[str]:
@@ -803,7 +811,7 @@ def persist(con, result: GateResult) -> None:
         [
             result.run_id,
             result.run_at,
-            ",".join(result.stages),
+            result.scope,
             result.passed,
             len(result.critical_failures),
             len(result.warnings),
@@ -862,11 +870,14 @@ def run_gate(
     docs_dir: Path | None = None,
     expectations: Path | None = None,
     now: datetime | None = None,
+    suites: tuple[str, ...] = (),
 ) -> GateResult:
     """Validate `warehouse` stage by stage; record the run; return the result.
 
-    `docs_dir` also builds GX Data Docs there (offline HTML). `expectations` overrides the
-    suites' folder and `now` the clock (tests).
+    `suites` (names such as "fct_bugs.mart") runs only those suites of the stages, e.g. while
+    working on one mart's expectations; the recorded run says which. `docs_dir` also builds GX
+    Data Docs there (offline HTML). `expectations` overrides the suites' folder and `now` the
+    clock (tests).
     """
     started = time.perf_counter()
     warehouse = Path(warehouse)
@@ -881,9 +892,20 @@ def run_gate(
     parameters, settings = load_thresholds(directory)
     run_at = (now or datetime.now(UTC)).replace(tzinfo=None)
     result = GateResult(
-        run_id=f"{run_at:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}", run_at=run_at, stages=stages
+        run_id=f"{run_at:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}",
+        run_at=run_at,
+        stages=stages,
+        only_suites=tuple(dict.fromkeys(suites)),
     )
     assets = [a for stage in stages for a in assets_for(stage)]
+    if suites:
+        known = [a.suite_name for a in assets]
+        unknown = [s for s in suites if s not in known]
+        if unknown:
+            raise ValueError(
+                f"unknown suite(s) {unknown} in stage(s) {list(stages)}: choose from {known}"
+            )
+        assets = [a for a in assets if a.suite_name in suites]
     suites = {a.suite_name: load_suite(a.suite_name, directory) for a in assets}
     report("great_expectations", 0, len(assets))
     con, note = _connect(warehouse)

@@ -48,6 +48,30 @@ def test_validate_passes_prints_warnings_and_builds_data_docs(
     assert runs == 1
 
 
+def test_validate_runs_only_the_named_suites_and_records_which(tiny_warehouse, copy_of):
+    from mileage.quality.gate import expectations_dir
+
+    suite = json.loads((expectations_dir() / "fct_bugs.mart.json").read_text())
+    wh = copy_of(tiny_warehouse)
+    result = CliRunner().invoke(
+        app, ["validate", "--warehouse", str(wh), "--stage", "mart", "--suite", "fct_bugs.mart"]
+    )
+    assert result.exit_code == 0, result.output
+    scope = "mart (fct_bugs.mart)"
+    assert f"passed: {len(suite['expectations'])} expectations in 1 suites ({scope})" in (
+        _words(result.output)
+    )
+    assert query(wh, "select stages from quality.validation_runs") == [(scope,)]
+    (suites,) = query(wh, "select count(distinct suite) from quality.validation_results")[0]
+    assert suites == 1
+
+    unknown = CliRunner().invoke(
+        app, ["validate", "--warehouse", str(wh), "--stage", "raw", "--suite", "fct_bugs.mart"]
+    )
+    assert unknown.exit_code == 2
+    assert "unknown suite(s) ['fct_bugs.mart'] in stage(s) ['raw']" in _words(unknown.output)
+
+
 def test_validate_rejects_an_unknown_stage(tiny_warehouse):
     result = CliRunner().invoke(
         app, ["validate", "--warehouse", str(tiny_warehouse.warehouse), "--stage", "gold"]
