@@ -11,29 +11,15 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import subprocess
-import sys
 import time
 import urllib.request
 from pathlib import Path
 
+from mileage.app.serve import CHROMIUM, CHROMIUM_ARGS, free_port, streamlit_command
+
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def wait_idle(page) -> None:
@@ -50,21 +36,7 @@ def main() -> None:
     port = free_port()
     env = {**os.environ, "MILEAGE_WAREHOUSE": str(args.warehouse.resolve())}
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            "app.py",
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-            "--server.headless",
-            "true",
-            "--browser.gatherUsageStats",
-            "false",
-        ],
+        streamlit_command(port, address="127.0.0.1"),
         cwd=PROJECT_DIR,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -84,7 +56,7 @@ def main() -> None:
                     raise SystemExit("streamlit did not become healthy") from None
                 time.sleep(0.2)
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=list(CHROMIUM_ARGS))
             page = browser.new_page(viewport={"width": 1400, "height": 2200})
             start = time.monotonic()
             page.goto(url)

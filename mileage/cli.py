@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import typer
@@ -167,20 +166,10 @@ def build_command(
 def serve_app(warehouse: Path, port: int, headless: bool = True) -> int:
     if not warehouse.exists():
         raise _fail("app", f"warehouse {warehouse} does not exist: run `mileage build` first")
+    from mileage.app.serve import streamlit_command
+
     env = dict(os.environ, **{config.ENV_WAREHOUSE: str(warehouse)})
-    cmd = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        str(config.PROJECT_DIR / "app.py"),
-        "--server.port",
-        str(port),
-        "--server.headless",
-        "true" if headless else "false",
-        "--browser.gatherUsageStats",
-        "false",
-    ]
+    cmd = streamlit_command(port, headless=headless)
     console.print(f"Serving Mileage on [bold]http://localhost:{port}[/] (Ctrl+C to stop)")
     try:
         return subprocess.call(cmd, env=env, cwd=config.PROJECT_DIR)

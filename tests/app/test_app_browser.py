@@ -11,7 +11,6 @@ import json
 import os
 import socket
 import subprocess
-import sys
 import time
 import urllib.request
 from pathlib import Path
@@ -19,18 +18,10 @@ from pathlib import Path
 import pytest
 
 from app_warehouse import PROJECT_DIR, build_warehouse
+from mileage.app.serve import CHROMIUM, CHROMIUM_ARGS, free_port, streamlit_command
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 SCREENSHOTS = PROJECT_DIR / "artifacts" / "screenshots"
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 PAGES = {  # url path -> page title
@@ -42,12 +33,6 @@ PAGES = {  # url path -> page title
     "data-quality": "Data quality",
 }
 timings: dict[str, float] = {}
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def port_is_free(port: int) -> bool:
@@ -65,21 +50,7 @@ def server(tmp_path_factory):
     env.pop("MILEAGE_MIN_GROUP_SIZE", None)
     with open(log_path, "w") as log:
         proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "streamlit",
-                "run",
-                "app.py",
-                "--server.port",
-                str(port),
-                "--server.address",
-                "127.0.0.1",
-                "--server.headless",
-                "true",
-                "--browser.gatherUsageStats",
-                "false",
-            ],
+            streamlit_command(port, address="127.0.0.1"),
             cwd=PROJECT_DIR,
             env=env,
             stdout=log,
@@ -118,7 +89,7 @@ def browser():
         pytest.fail(f"{CHROMIUM} is missing: run ./scripts/install-browser.sh (make test does)")
     sync_api = pytest.importorskip("playwright.sync_api")
     with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=list(CHROMIUM_ARGS))
         yield browser
         browser.close()
 
