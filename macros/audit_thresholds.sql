@@ -40,3 +40,10 @@
     (cast(extract(year from {{ expression }}) as {{ dbt.type_int() }}) * 12
      + cast(extract(month from {{ expression }}) as {{ dbt.type_int() }}))
 {%- endmacro %}
+
+{#- audit_request_tools(): the providers whose exports count model requests (Cursor events,
+    OpenAI num_model_requests), by provider value with a display label; the per-request
+    measures and signals are computed for these only (Copilot counts IDE interactions) -#}
+{% macro audit_request_tools() -%}
+    {{ return({'cursor': 'Cursor', 'openai': 'OpenAI'}) }}
+{%- endmacro %}

@@ -171,21 +171,16 @@
     {{ return(this is not none and is_incremental()) }}
 {%- endmacro %}
 
-{% macro incremental_window(date_expression) -%}
+{#- grain 'month' widens the window to whole calendar months, for models that aggregate by
+    month: every month from the first affected day's on -#}
+{% macro incremental_window(date_expression, grain='day') -%}
     {%- set window = var('mileage_incremental', none) -%}
     {%- if in_incremental_run() and window and window.get('from_date') -%}
-        {{ date_expression }} >= cast('{{ window["from_date"] }}' as date)
-    {%- else -%}
-        1 = 1
-    {%- endif -%}
-{%- endmacro %}
-
-{#- incremental_month_window(date_expression): as incremental_window, widened to whole calendar
-    months (for models that aggregate by month: every month from the first affected day's on) -#}
-{% macro incremental_month_window(date_expression) -%}
-    {%- set window = var('mileage_incremental', none) -%}
-    {%- if in_incremental_run() and window and window.get('from_date') -%}
-        {{ date_expression }} >= cast({{ dbt.date_trunc('month', "cast('" ~ window['from_date'] ~ "' as date)") }} as date)
+        {%- set from_date = "cast('" ~ window['from_date'] ~ "' as date)" -%}
+        {%- if grain == 'month' -%}
+            {%- set from_date = 'cast(' ~ dbt.date_trunc('month', from_date) ~ ' as date)' -%}
+        {%- endif -%}
+        {{ date_expression }} >= {{ from_date }}
     {%- else -%}
         1 = 1
     {%- endif -%}

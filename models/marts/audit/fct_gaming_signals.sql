@@ -4,7 +4,7 @@
 -- audit_signal_thresholds (read through macro audit_threshold). Where it makes sense the
 -- threshold is relative to peers: the same role and level that month, falling back to the
 -- role and then to everyone when fewer than peers.min_group_size people have the metric.
-{%- set request_tools = {'cursor': 'Cursor', 'openai': 'OpenAI'} %}
+{%- set request_tools = audit_request_tools() %}
 {%- set peer_metrics = [
     'trivial_merged_prs',
     'nontrivial_merged_prs',

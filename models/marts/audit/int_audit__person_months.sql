@@ -2,7 +2,7 @@
 -- One row per person and month they were employed: the usage shape (int_audit__usage_months)
 -- and delivery facts every gaming signal and the leaderboard replay read. Times of day are
 -- local (the person's roster timezone).
-{%- set request_tools = {'cursor': "provider = 'cursor'", 'openai': "provider = 'openai'"} %}
+{%- set request_tools = audit_request_tools() %}
 {%- set working_hours = audit_threshold('always_on.working_hour_end') ~ ' - ' ~ audit_threshold('always_on.working_hour_start') %}
 with months as (
     select distinct

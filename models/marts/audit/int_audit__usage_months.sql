@@ -2,7 +2,7 @@
     schema='intermediate',
     materialized=incremental_materialization(),
     incremental_strategy='append',
-    pre_hook="{{ incremental_delete(incremental_month_window('month_start')) }}",
+    pre_hook="{{ incremental_delete(incremental_window('month_start', 'month')) }}",
     on_schema_change='fail',
 ) }}
 -- One row per person and month with attributed usage: the usage shape int_audit__person_months
@@ -15,7 +15,7 @@
 -- 30 minutes), so half-hour timezones land in the right hour. Per-request measures use the
 -- exports that count model requests (Cursor events, OpenAI num_model_requests); Copilot's
 -- count is of IDE interactions, not of its CLI's token use.
-{%- set request_tools = {'cursor': "provider = 'cursor'", 'openai': "provider = 'openai'"} %}
+{%- set request_tools = audit_request_tools() %}
 with usage as (
     select
         usage.employee_key,
@@ -35,7 +35,7 @@ with usage as (
     inner join {{ ref('dim_employees') }} as employees
         on usage.employee_key = employees.employee_key
     where usage.employee_key is not null
-      and {{ incremental_month_window('usage.usage_date') }}
+      and {{ incremental_window('usage.usage_date', 'month') }}
 ),
 
 usage_local as (
@@ -61,7 +61,8 @@ usage_months as (
                   and (local_hour_of_day < {{ audit_threshold('unattended_agent.night_end_hour') }}
                        or local_day_of_week >= 6)
              then total_tokens else 0 end) as off_hours_tokens,
-        {%- for tool, condition in request_tools.items() %}
+        {%- for tool in request_tools %}
+        {%- set condition = "provider = '" ~ tool ~ "'" %}
         sum(case when {{ condition }} then coalesce(requests, 0) else 0 end) as {{ tool }}_requests,
         sum(case when {{ condition }}
              then uncached_input_tokens + cache_write_tokens + cache_read_tokens else 0 end)
