@@ -27,7 +27,7 @@ warehouse* instead of an empty one, then:
    from_date on; fct_pull_requests: the pull requests the new files hold or the changed files
    held before) delete and recompute
    only those rows (macros/cross_db.sql: incremental_window, incremental_delete), the audit's
-   int_audit__usage_months whole months from from_date's month on (incremental_month_window);
+   int_audit__usage_months whole months from from_date's month on (incremental_window, grain 'month');
    every other model rebuilds as a table, as in a full build;
 5. records the build state (code and reference fingerprints, raw directory) in
    `_mileage.build_state`, for the next incremental build to check.
@@ -59,6 +59,8 @@ STATE_TABLE = f"{STATE_SCHEMA}.build_state"
 REPLACED_PULL_REQUESTS = f"{STATE_SCHEMA}.replaced_pull_requests"
 REFERENCE_FILES = ("hr/roster.csv", "hr/api_keys.csv", "roadmap/roadmap_items.csv")
 LANDING_SOURCE = "landing"  # the dbt source of the landing tables (models/staging/_sources.yml)
+# Landing's bookkeeping tables (one row per file, or per rejected record, of every source)
+BOOKKEEPING_TABLES = ("file_manifest", "rejects")
 CODE_PATHS = ("models", "macros", "seeds", "dbt_project.yml")
 SAFETY_DAYS = 1  # the window starts this many days before the earliest new usage row
 
@@ -302,27 +304,22 @@ def merge_increment(
         for table in _landing_tables(con, "mileage_increment"):
             if table in csv_tables:
                 continue  # reference data is unchanged (the plan checked its fingerprint)
-            if table in ("file_manifest", "rejects"):
-                deleted = rows(
-                    f"delete from landing.{table} where source_file in (select unnest(?::varchar[]))",
-                    [changed],
-                )
-                inserted = rows(
-                    f"insert into landing.{table} by name "
-                    f"select * replace ({mapped('source_file')} as source_file) "
-                    f"from mileage_increment.landing.{table} where source not in "
-                    f"({', '.join(repr(t) for t in sorted(csv_tables))})"
-                )
-            else:
-                deleted = rows(
-                    f"delete from landing.{table} where _source_file in (select unnest(?::varchar[]))",
-                    [changed],
-                )
-                inserted = rows(
-                    f"insert into landing.{table} by name "
-                    f"select * replace ({mapped('_source_file')} as _source_file) "
-                    f"from mileage_increment.landing.{table}"
-                )
+            column = file_column(table)
+            # the scratch landing's bookkeeping also lists the reference files, not re-landed
+            vendor_only = (
+                f" where source not in ({', '.join(repr(t) for t in sorted(csv_tables))})"
+                if table in BOOKKEEPING_TABLES
+                else ""
+            )
+            deleted = rows(
+                f"delete from landing.{table} where {column} in (select unnest(?::varchar[]))",
+                [changed],
+            )
+            inserted = rows(
+                f"insert into landing.{table} by name "
+                f"select * replace ({mapped(column)} as {column}) "
+                f"from mileage_increment.landing.{table}{vendor_only}"
+            )
             if deleted or inserted:
                 touched.append(table)
         con.execute("commit")
@@ -332,6 +329,11 @@ def merge_increment(
         con.close()
     days = [d for d in (old_rows_day, new_rows_day) if d is not None]
     return (min(days) if days else None), sorted(touched)
+
+
+def file_column(table: str) -> str:
+    """The column of a landing table naming the raw file each row came from."""
+    return "source_file" if table in BOOKKEEPING_TABLES else "_source_file"
 
 
 def _db_name(con) -> str:

@@ -13,6 +13,13 @@ from mileage import config
 console = Console(stderr=True, soft_wrap=True)
 
 
+def _listed(values: list[str]) -> tuple[str, ...]:
+    """A repeatable option's values, each possibly comma-separated, in order, once each."""
+    return tuple(
+        dict.fromkeys(v.strip() for value in values for v in value.split(",") if v.strip())
+    )
+
+
 def validate_command(
     warehouse: Path = typer.Option(
         None,
@@ -40,9 +47,7 @@ def validate_command(
     if not path.exists():
         console.print(f"[bold red]mileage validate:[/] warehouse {path} does not exist")
         raise typer.Exit(code=1)
-    stages = tuple(
-        dict.fromkeys(s.strip() for value in stage for s in value.split(",") if s.strip())
-    )
+    stages = _listed(stage)
     bad = [s for s in stages if s not in ("raw", "mart")]
     if bad or not stages:
         console.print(
@@ -50,9 +55,7 @@ def validate_command(
             " (choose raw, mart)"
         )
         raise typer.Exit(code=2)
-    suites = tuple(
-        dict.fromkeys(s.strip() for value in suite for s in value.split(",") if s.strip())
-    )
+    suites = _listed(suite)
     with console.status("Validating...") as status:
 
         def progress(item: str, done: int, total: int) -> None:

@@ -26,6 +26,7 @@ from mileage.dbt_runner import run_dbt
 from mileage.incremental import (
     IncrementalNotPossible,
     build_incremental,
+    file_column,
     plan_increment,
 )
 from mileage.landing import land
@@ -181,16 +182,17 @@ def test_only_what_the_touched_landing_tables_feed_is_rebuilt(builds):
     con = duckdb.connect(str(builds["published"]), read_only=True)
     try:
         tables = [
-            (r[0], "source_file" if r[0] in ("file_manifest", "rejects") else "_source_file")
+            r[0]
             for r in con.execute(
                 "select table_name from duckdb_tables() where schema_name = 'landing'"
             ).fetchall()
         ]
         with_rows = sorted(
             table
-            for table, column in tables
+            for table in tables
             if con.execute(
-                f"select count(*) from landing.{table} where {column} in (select unnest(?))",
+                f"select count(*) from landing.{table} "
+                f"where {file_column(table)} in (select unnest(?))",
                 [files],
             ).fetchone()[0]
         )
