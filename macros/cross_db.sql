@@ -143,19 +143,24 @@
     The incremental models append what they recompute after a pre-hook has deleted exactly
     what they recompute, so a day (or pull request) that has fewer rows than before, or none,
     cannot leave stale rows behind, which delete+insert by unique_key would:
+      incremental_request(): the running incremental build's request, which mileage.incremental
+        passes as the JSON environment variable MILEAGE_INCREMENTAL: from_date, files_table (the
+        table listing the newly landed or re-landed raw files) and replaced_keys. None outside
+        one, and always none while dbt parses: the request is read at run time only, so it is
+        no part of the parsed project and dbt's partial parsing carries over between builds
+        (a dbt var would force a full re-parse of the project whenever it changed).
       incremental_window(date_expression): the WHERE condition limiting a run to the affected
-        days. mileage.incremental passes the first affected day as
-        var('mileage_incremental')['from_date'], computed from the dates of the rows in the
-        newly landed (or re-landed) files, so late-arriving and overlapping pages are covered.
-        Outside an incremental run, or without that var, it is `1 = 1`: everything is
-        recomputed, which is always correct.
+        days, from the request's from_date: the first affected day, computed from the dates of
+        the rows in the newly landed (or re-landed) files, so late-arriving and overlapping
+        pages are covered. Outside an incremental run it is `1 = 1`: everything is recomputed,
+        which is always correct.
       incremental_delete(condition): the pre-hook; `delete from <this> where <condition>` in an
         incremental run, nothing otherwise.
       incremental_keys_in_files(key_column, relation): the condition "key_column is one of the
-        keys that `relation` (a staging model) holds in the newly landed files", from
-        var('mileage_incremental')['files'], or one of the keys the changed files held before,
-        from the table var('mileage_incremental')['replaced_keys'][key_column] names (written by
-        mileage.incremental); `1 = 1` outside an incremental run. -#}
+        keys that `relation` (a staging model) holds in the newly landed files", or one of the
+        keys the changed files held before, from the table the request's
+        replaced_keys[key_column] names (written by mileage.incremental); `1 = 1` outside an
+        incremental run. -#}
 {% macro incremental_materialization() -%}
     {{ return(adapter.dispatch('incremental_materialization', 'mileage')()) }}
 {%- endmacro %}
@@ -166,6 +171,11 @@
     {{ return('table') }}
 {%- endmacro %}
 
+{% macro incremental_request() -%}
+    {%- set request = env_var('MILEAGE_INCREMENTAL', '') if execute else '' -%}
+    {{ return(fromjson(request) if request else none) }}
+{%- endmacro %}
+
 {#- in_incremental_run(): is_incremental(), false where dbt has no relation (unit tests) -#}
 {% macro in_incremental_run() -%}
     {{ return(this is not none and is_incremental()) }}
@@ -174,7 +184,7 @@
 {#- grain 'month' widens the window to whole calendar months, for models that aggregate by
     month: every month from the first affected day's on -#}
 {% macro incremental_window(date_expression, grain='day') -%}
-    {%- set window = var('mileage_incremental', none) -%}
+    {%- set window = incremental_request() -%}
     {%- if in_incremental_run() and window and window.get('from_date') -%}
         {%- set from_date = "cast('" ~ window['from_date'] ~ "' as date)" -%}
         {%- if grain == 'month' -%}
@@ -193,8 +203,8 @@
 {%- endmacro %}
 
 {% macro incremental_keys_in_files(key_column, relation) -%}
-    {%- set window = var('mileage_incremental', none) -%}
-    {%- if in_incremental_run() and window and window.get('files') is not none -%}
+    {%- set window = incremental_request() -%}
+    {%- if in_incremental_run() and window and window.get('files_table') -%}
         {%- set replaced = (window.get('replaced_keys') or {}).get(key_column) -%}
         {{ key_column }} in (
             select {{ key_column }} from {{ relation }}
@@ -223,7 +233,7 @@
 
 {#- Incremental staging (DuckDB; see mileage/incremental.py). A vendor staging model is
     configured with staging_config(natural_key): materialised incrementally on DuckDB with the
-    strategy below, a plain table on Spark. In a run with var mileage_incremental.files, a
+    strategy below, a plain table on Spark. In an incremental request's run (with files_table), a
     staging model whose table already exists reads only the rows of those new or changed files
     (staging_files_filter in its `source` CTE); staging_select ranks them together with the
     earlier rows they may duplicate (any row sharing a natural key with a new row, or with an
@@ -240,17 +250,19 @@
 {%- endmacro %}
 
 {% macro staging_previous() -%}
-    {%- set window = var('mileage_incremental', none) -%}
-    {%- if execute and target.type == 'duckdb' and window and window.get('files') is not none -%}
+    {%- set window = incremental_request() -%}
+    {%- if execute and target.type == 'duckdb' and window and window.get('files_table') -%}
         {{ return(adapter.get_relation(this.database, this.schema, this.identifier)) }}
     {%- endif -%}
     {{ return(none) }}
 {%- endmacro %}
 
-{#- incremental_files_list(): var mileage_incremental.files as a quoted SQL list ('' if none) -#}
+{#- incremental_files_list(): the request's files as a quoted SQL list ('' if none). Literals,
+    not a subquery: a constant filter DuckDB pushes into the landing table's scan. -#}
 {% macro incremental_files_list() -%}
     {%- set quoted = [] -%}
-    {%- for file in var('mileage_incremental')['files'] -%}
+    {%- set listed = run_query('select source_file from ' ~ incremental_request()['files_table'] ~ ' order by 1') -%}
+    {%- for file in listed.columns[0].values() -%}
         {%- do quoted.append("'" ~ (file | replace("'", "''")) ~ "'") -%}
     {%- endfor -%}
     {{ quoted | join(', ') if quoted else "''" }}

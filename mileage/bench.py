@@ -643,7 +643,11 @@ def run_incremental_bench(
         say("incremental build...")
         sampler.reset_window()
         started = time.perf_counter()
-        inc = build_incremental(raw, live, work_dir / "incremental.duckdb")
+        # each build in a folder of its own under the live warehouse's file name, as the
+        # pipeline builds (dbt's partial-parse state carries over between them)
+        incremental = work_dir / "incremental" / live.name
+        incremental.parent.mkdir()
+        inc = build_incremental(raw, live, incremental)
         result.incremental = StageResult(
             "incremental",
             time.perf_counter() - started,
@@ -654,7 +658,8 @@ def run_incremental_bench(
         result.from_date = inc.from_date.isoformat() if inc.from_date else None
 
         say("full rebuild...")
-        full = work_dir / "full.duckdb"
+        full = work_dir / "full" / live.name
+        full.parent.mkdir()
         sampler.reset_window()
         started = time.perf_counter()
         land(raw, full)
@@ -667,7 +672,7 @@ def run_incremental_bench(
     for label, target in (("incremental", inc.dbt.target_path), ("full", work_dir / "target-full")):
         timings = _node_seconds(target)
         result.model_seconds[label] = {m: timings.get(m, 0.0) for m in INCREMENTAL_FACTS}
-    result.facts_equal = _facts_agree(work_dir / "incremental.duckdb", full)
+    result.facts_equal = _facts_agree(incremental, full)
     return result
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -20,6 +21,16 @@ from pathlib import Path
 from mileage import config
 
 HMAC_BLOCK_SIZE = 64  # bytes, for SHA-256
+
+# dbt re-parses the whole project (~8 s here) unless it finds its partial-parse state in the
+# target directory. Every run gets a fresh target directory (see run_dbt), so the state of the
+# last run is kept here and copied into the next run's directory; dbt checks it against the
+# project's files and re-parses whatever changed. The state holds the profile's connection
+# values (the warehouse's path and database name), so it is kept per dbt target and warehouse
+# file name, and run_dbt names the warehouse relative to its folder (the pipeline builds into
+# a folder of its own under the live warehouse's name: mileage.pipeline.building_path).
+PARSE_STATE_DIR = config.PROJECT_DIR / "target" / "parse-state"
+PARSE_STATE_FILE = "partial_parse.msgpack"
 
 
 class DbtError(RuntimeError):
@@ -50,6 +61,8 @@ def hmac_pads(key: bytes) -> tuple[str, str]:
 
 
 def dbt_env(warehouse: Path | None, target: str = "duckdb") -> dict[str, str]:
+    """The environment of a dbt run: warehouse, target and the pseudonymisation pads (read by
+    mileage/dbt_plugin.py on DuckDB and by profiles.yml on Spark, never rendered into SQL)."""
     env = dict(os.environ)
     env.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
     env["MILEAGE_DBT_TARGET"] = target
@@ -73,7 +86,7 @@ def run_dbt(
     args: Sequence[str],
     *,
     warehouse: Path | None,
-    dbt_vars: dict | None = None,
+    extra_env: dict[str, str | None] | None = None,
     target: str = "duckdb",
     target_path: Path | None = None,
     on_node_done: Callable[[str, str], None] | None = None,
@@ -82,12 +95,23 @@ def run_dbt(
     """Run `dbt <args>` against this project.
 
     `target_path` defaults to a fresh temporary directory so that concurrent runs never share
-    dbt's target/ and partial-parse state. `on_node_done(node_name, status)` is called as
-    each node finishes (for progress bars).
+    dbt's target/; the partial-parse state of the last run on a warehouse of the same file name
+    is copied into it (see PARSE_STATE_DIR). `extra_env` adds to the environment (an
+    incremental build's request); a None value removes the variable. `on_node_done(node_name, status)` is called as each node
+    finishes (for progress bars).
     """
     if target_path is None:
         target_path = Path(tempfile.mkdtemp(prefix="mileage-dbt-"))
     target_path = Path(target_path)
+    env = {**dbt_env(warehouse, target), **(extra_env or {})}
+    env = {name: value for name, value in env.items() if value is not None}
+    cwd = config.PROJECT_DIR
+    if warehouse is not None:
+        # the same profile values for every warehouse of this name, wherever it is
+        warehouse = Path(warehouse).resolve()
+        env["MILEAGE_DBT_DUCKDB_PATH"], cwd = warehouse.name, warehouse.parent
+    parse_state = _parse_state_path(target, warehouse)
+    restore_parse_state(target_path, parse_state)
     cmd = [
         *dbt_executable(),
         "--log-format",
@@ -103,13 +127,11 @@ def run_dbt(
         "--log-path",
         str(target_path / "logs"),
     ]
-    if dbt_vars:
-        cmd += ["--vars", json.dumps(dbt_vars)]
     result = DbtResult(returncode=0, target_path=target_path)
     proc = subprocess.Popen(
         cmd,
-        env=dbt_env(warehouse, target),
-        cwd=config.PROJECT_DIR,
+        env=env,
+        cwd=cwd,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -124,10 +146,41 @@ def run_dbt(
             continue
         _handle_event(event, result, on_node_done)
     result.returncode = proc.wait()
+    save_parse_state(target_path, parse_state)
     if result.returncode != 0 and check:
         reasons = result.failures or plain_lines[-5:] or [f"dbt exited {result.returncode}"]
         raise DbtError("; ".join(reasons[:5]) + (" ..." if len(reasons) > 5 else ""))
     return result
+
+
+def _parse_state_path(target: str, warehouse: Path | None) -> Path:
+    return PARSE_STATE_DIR / target / (warehouse.name if warehouse else "-") / PARSE_STATE_FILE
+
+
+def restore_parse_state(target_path: Path, kept: Path) -> bool:
+    """Copy the kept partial-parse state into `target_path`; whether there was one."""
+    wanted = target_path / PARSE_STATE_FILE
+    if wanted.exists() or not kept.is_file():
+        return False
+    target_path.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(kept, wanted)
+    return True
+
+
+def save_parse_state(target_path: Path, kept: Path) -> None:
+    """Keep the partial-parse state dbt wrote in `target_path` for the next run. Written to a
+    temporary file and renamed, so a concurrent run reads either the old state or the new one."""
+    produced = target_path / PARSE_STATE_FILE
+    if not produced.is_file():
+        return
+    folder = kept.parent
+    folder.mkdir(parents=True, exist_ok=True)
+    with (
+        tempfile.NamedTemporaryFile(dir=folder, prefix=".partial_parse-", delete=False) as tmp,
+        produced.open("rb") as source,
+    ):
+        shutil.copyfileobj(source, tmp)
+    os.replace(tmp.name, kept)
 
 
 def _handle_event(event: dict, result: DbtResult, on_node_done) -> None:
@@ -149,8 +202,3 @@ def _handle_event(event: dict, result: DbtResult, on_node_done) -> None:
         result.failures.append(" ".join(info.get("msg", "").split()))
     elif name == "RunResultWarning" or (name == "LogTestResult" and data.get("status") == "warn"):
         result.warnings.append(" ".join(info.get("msg", "").split()))
-
-
-def count_nodes(select: str | None = None) -> int | None:
-    """How many nodes `dbt build` would run (for a progress bar total); None if unknown."""
-    return None

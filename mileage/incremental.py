@@ -19,7 +19,9 @@ warehouse* instead of an empty one, then:
    tests included; unit tests skipped: the code is unchanged; the models that read only
    reference data and seeds are left as the live build made them, since the plan guarantees
    their inputs did not change) with
-   var mileage_incremental = {from_date, files}: the vendor staging models stage only the
+   the request {from_date, files_table, replaced_keys} in the environment variable
+   MILEAGE_INCREMENTAL (read at run time only, so dbt's partial parsing survives; the files are
+   listed in the table _mileage.increment_files): the vendor staging models stage only the
    rows of those files, re-rank them with the earlier rows of any natural key they touch and
    replace those rows in place (staging_files_filter, staging_select and the staging_merge
    strategy in macros/cross_db.sql); the large facts
@@ -54,9 +56,17 @@ STATE_SCHEMA = "_mileage"
 STATE_TABLE = f"{STATE_SCHEMA}.build_state"
 # The pull request ids of the rows a re-delivered (changed) file had before: the file's new
 # version may lack a pull request, or no longer hold the record staging kept, and fct_pull_requests
-# (recomputed by id) must recompute those ids too. Passed to dbt as mileage_incremental.replaced_keys
+# (recomputed by id) must recompute those ids too. Named in the request's replaced_keys
 # (see incremental_keys_in_files in macros/cross_db.sql).
 REPLACED_PULL_REQUESTS = f"{STATE_SCHEMA}.replaced_pull_requests"
+# The raw files an incremental build lands (new or changed); the request's files_table. A table,
+# not a list in the request: a delivery may hold more file names than one environment variable
+# (or command-line argument) can.
+INCREMENT_FILES = f"{STATE_SCHEMA}.increment_files"
+# Both tables are written for one build and dropped by record_build_state.
+SCRATCH_TABLES = (REPLACED_PULL_REQUESTS, INCREMENT_FILES)
+# The environment variable carrying the request to dbt (incremental_request in macros/cross_db.sql)
+REQUEST_ENV = "MILEAGE_INCREMENTAL"
 REFERENCE_FILES = ("hr/roster.csv", "hr/api_keys.csv", "roadmap/roadmap_items.csv")
 LANDING_SOURCE = "landing"  # the dbt source of the landing tables (models/staging/_sources.yml)
 # Landing's bookkeeping tables (one row per file, or per rejected record, of every source)
@@ -109,16 +119,16 @@ class IncrementalResult:
         return [*DBT_ARGS, "--select", *selection] if selection else list(DBT_ARGS)
 
     @property
-    def dbt_vars(self) -> dict:
-        """The dbt vars of the incremental run (see incremental_window in macros/cross_db.sql)."""
-        return {
-            "mileage_incremental": {
-                # no usage in the increment: no usage day needs recomputing
-                "from_date": (self.from_date or date(9999, 1, 1)).isoformat(),
-                "files": self.plan.files,
-                "replaced_keys": {"pull_request_id": REPLACED_PULL_REQUESTS},
-            }
+    def dbt_env(self) -> dict[str, str]:
+        """The environment of the incremental dbt run: the request incremental_request() in
+        macros/cross_db.sql reads."""
+        request = {
+            # no usage in the increment: no usage day needs recomputing
+            "from_date": (self.from_date or date(9999, 1, 1)).isoformat(),
+            "files_table": INCREMENT_FILES,
+            "replaced_keys": {"pull_request_id": REPLACED_PULL_REQUESTS},
         }
+        return {REQUEST_ENV: json.dumps(request)}
 
 
 # --- fingerprints and state -----------------------------------------------------------------
@@ -159,7 +169,8 @@ def record_build_state(warehouse: Path, raw_dir: Path) -> None:
     con = duckdb.connect(str(warehouse))
     try:
         con.execute(f"create schema if not exists {STATE_SCHEMA}")
-        con.execute(f"drop table if exists {REPLACED_PULL_REQUESTS}")  # used by this build only
+        for table in SCRATCH_TABLES:  # used by one build only
+            con.execute(f"drop table if exists {table}")
         con.execute(f"create or replace table {STATE_TABLE} (key varchar, value varchar)")
         con.executemany(f"insert into {STATE_TABLE} values (?, ?)", list(state.items()))
     finally:
@@ -301,6 +312,11 @@ def merge_increment(
             "where _source_file in (select unnest(?::varchar[]))",
             [plan.changed_files],
         )
+        con.execute(
+            f"create or replace table {INCREMENT_FILES} as "
+            "select unnest(?::varchar[]) as source_file",
+            [changed],
+        )
         for table in _landing_tables(con, "mileage_increment"):
             if table in csv_tables:
                 continue  # reference data is unchanged (the plan checked its fingerprint)
@@ -369,7 +385,7 @@ def prepare_incremental(
     plan: IncrementPlan | None = None,
 ) -> IncrementalResult:
     """Steps 1-3: copy the live warehouse to `building`, land the new files into it, and work
-    out the window. Then run `dbt <result.dbt_args>` with `result.dbt_vars` (build_incremental
+    out the window. Then run `dbt <result.dbt_args>` with `result.dbt_env` (build_incremental
     does).
 
     Raises IncrementalNotPossible (with the reason) when a full build is needed.
@@ -420,7 +436,7 @@ def build_incremental(
     result.dbt = run_dbt(
         result.dbt_args,
         warehouse=Path(building),
-        dbt_vars=result.dbt_vars,
+        extra_env=result.dbt_env,
         on_node_done=on_dbt_node,
     )
     result.stage_seconds["dbt build"] = time.perf_counter() - started

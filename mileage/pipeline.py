@@ -8,6 +8,7 @@ serving the previous numbers until the new ones are vouched for.
 from __future__ import annotations
 
 import os
+import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -41,8 +42,11 @@ class BuildReport:
 
 
 def building_path(warehouse: Path) -> Path:
-    """Where a build is written before it is published (same folder: os.replace stays atomic)."""
-    return warehouse.with_name(f".{warehouse.stem}.building-{os.getpid()}{warehouse.suffix}")
+    """Where a build is written before it is published: a folder of its own beside the live
+    warehouse (same file system: os.replace stays atomic), under the live warehouse's file name
+    (dbt's partial-parse state carries over only between warehouses of one name:
+    mileage.dbt_runner.PARSE_STATE_DIR)."""
+    return warehouse.parent / f".{warehouse.stem}.building-{os.getpid()}" / warehouse.name
 
 
 def failed_path(warehouse: Path) -> Path:
@@ -80,6 +84,7 @@ def build(
     warehouse.parent.mkdir(parents=True, exist_ok=True)
     building = building_path(warehouse)
     _remove_duckdb_file(building)
+    building.parent.mkdir(exist_ok=True)
     report = BuildReport(warehouse=warehouse)
     notify = on_stage or (lambda stage, status: None)
 
@@ -99,7 +104,7 @@ def build(
         if report.mode == "incremental" and not plan.files:
             report.mode = "current"
             return report
-    dbt_args, dbt_vars = ["build"], None
+    dbt_args, dbt_extra_env = ["build"], None
     try:
         try:
             if report.mode == "incremental":
@@ -108,7 +113,7 @@ def build(
                     lambda: inc.prepare_incremental(raw_dir, warehouse, building, plan=plan),
                 )
                 report.landing = report.increment.landing
-                dbt_args, dbt_vars = report.increment.dbt_args, report.increment.dbt_vars
+                dbt_args, dbt_extra_env = report.increment.dbt_args, report.increment.dbt_env
             else:
                 report.landing = timed(
                     "land", lambda: land(raw_dir, building, progress=on_progress)
@@ -123,7 +128,10 @@ def build(
             report.dbt = timed(
                 "dbt build",
                 lambda: run_dbt(
-                    dbt_args, warehouse=building, dbt_vars=dbt_vars, on_node_done=on_dbt_node
+                    dbt_args,
+                    warehouse=building,
+                    extra_env=dbt_extra_env,
+                    on_node_done=on_dbt_node,
                 ),
             )
         except DbtError as exc:
@@ -137,6 +145,7 @@ def build(
         timed("publish", lambda: os.replace(building, warehouse))
     finally:
         _remove_duckdb_file(building)
+        shutil.rmtree(building.parent, ignore_errors=True)
     return report
 
 

@@ -93,7 +93,10 @@ def builds(tmp_path_factory):
     live = base / "live.duckdb"
     # asked for incremental with no live warehouse yet: built in full, saying why
     first = build(raw, live, run_gate=False, incremental=True)
-    published = base / "incremental.duckdb"  # the live warehouse, updated in place below
+    # the live warehouse, updated in place below; each warehouse in a folder of its own under
+    # one file name, as the pipeline builds (dbt's partial-parse state carries over)
+    published = base / "published" / live.name
+    published.parent.mkdir()
     shutil.copy(live, published)
 
     for file in split.increment_files:  # the delivery arrives in the raw directory
@@ -103,7 +106,8 @@ def builds(tmp_path_factory):
     plan = plan_increment(raw, published)
     report = build(raw, published, incremental=True)
 
-    full = base / "full.duckdb"
+    full = base / "full" / live.name
+    full.parent.mkdir()
     _build_full(raw, full, base / "target-full")
     return {
         "base": base,
@@ -283,3 +287,12 @@ def test_a_warehouse_without_build_state_is_never_built_incrementally(builds, tm
     live = tmp_path / "live.duckdb"
     shutil.copy(builds["full"], live)  # built in full, state never recorded
     assert "no recorded build state" in plan_increment(builds["raw"], live).full_reason
+
+
+def test_the_request_leaves_dbt_partial_parsing_intact(builds):
+    """The request reaches dbt in the environment, read at run time, not as dbt vars (which
+    force a full re-parse whenever they change): the incremental run reuses the partial-parse
+    state the live build of the same warehouse name left (mileage.dbt_runner.PARSE_STATE_DIR)."""
+    log = (builds["report"].dbt.target_path / "logs" / "dbt.log").read_text()
+    assert "PartialParsingEnabled" in log
+    assert "UnableToPartialParse" not in log
