@@ -8,32 +8,53 @@
   outer padded keys from it (mileage/dbt_runner.py::hmac_pads) and passes them as
   MILEAGE_PSEUDONYM_IPAD_HEX / MILEAGE_PSEUDONYM_OPAD_HEX, because SQL engines offer
   sha256 but not HMAC. The result equals Python's hmac.new(key, value, sha256).hexdigest().
+
+  The pads never appear in the SQL text (dbt writes that to target/ and its logs): on DuckDB
+  the plugin mileage/dbt_plugin.py sets them as the session variables read below; on Spark
+  profiles.yml sets them as session settings, substituted by Spark (`${...}`). Without them
+  the model fails, saying so, instead of hashing with an empty key.
 -#}
 {% macro pseudonymise(expression) -%}
     {{ return(adapter.dispatch('pseudonymise', 'mileage')(expression)) }}
 {%- endmacro %}
 
 {% macro default__pseudonymise(expression) -%}
-    {%- set ipad = env_var('MILEAGE_PSEUDONYM_IPAD_HEX') -%}
-    {%- set opad = env_var('MILEAGE_PSEUDONYM_OPAD_HEX') -%}
     case when {{ expression }} is not null then
         sha256(
-            unhex('{{ opad }}')
-            || unhex(sha256(unhex('{{ ipad }}') || encode(cast({{ expression }} as varchar))))
+            {{ pseudonym_pad('opad') }}
+            || unhex(sha256({{ pseudonym_pad('ipad') }} || encode(cast({{ expression }} as varchar))))
         )
     end
 {%- endmacro %}
 
 {% macro spark__pseudonymise(expression) -%}
-    {%- set ipad = env_var('MILEAGE_PSEUDONYM_IPAD_HEX') -%}
-    {%- set opad = env_var('MILEAGE_PSEUDONYM_OPAD_HEX') -%}
     case when {{ expression }} is not null then
         sha2(
             concat(
-                unhex('{{ opad }}'),
-                unhex(sha2(concat(unhex('{{ ipad }}'), cast(cast({{ expression }} as string) as binary)), 256))
+                {{ pseudonym_pad('opad') }},
+                unhex(sha2(concat({{ pseudonym_pad('ipad') }}, cast(cast({{ expression }} as string) as binary)), 256))
             ),
             256
         )
+    end
+{%- endmacro %}
+
+{#- pseudonym_pad('ipad' | 'opad'): the padded key as a 64-byte binary, read at run time -#}
+{% macro pseudonym_pad(name) -%}
+    {{ return(adapter.dispatch('pseudonym_pad', 'mileage')(name)) }}
+{%- endmacro %}
+
+{% macro default__pseudonym_pad(name) -%}
+    {%- set variable = 'mileage_pseudonym_' ~ name -%}
+    coalesce(
+        getvariable('{{ variable }}')::blob,
+        error('no pseudonymisation key: DuckDB variable {{ variable }} is unset. Run dbt through `mileage build`, which sets MILEAGE_PSEUDONYM_{{ name | upper }}_HEX for the profile plugin mileage.dbt_plugin')::blob
+    )
+{%- endmacro %}
+
+{% macro spark__pseudonym_pad(name) -%}
+    {%- set setting = '${mileage.pseudonym.' ~ name ~ '}' -%}
+    case when length(unhex('{{ setting }}')) = 64 then unhex('{{ setting }}')
+    else cast(raise_error('Spark setting mileage.pseudonym.{{ name }} is not 64 bytes of hex: set it from MILEAGE_PSEUDONYM_{{ name | upper }}_HEX (profiles.yml)') as binary)
     end
 {%- endmacro %}

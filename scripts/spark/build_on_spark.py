@@ -12,7 +12,8 @@ never inside Mileage's own .venv (pyspark there breaks Great Expectations). Step
    as Parquet, for comparison with a DuckDB build.
 
 The pseudonymisation pads (MILEAGE_PSEUDONYM_IPAD_HEX / _OPAD_HEX) come from the environment,
-as for any dbt run (mileage/dbt_runner.py::dbt_env sets them). Exit code: dbt's.
+as for any dbt run (mileage/dbt_runner.py::dbt_env sets them); profiles.yml hands them to Spark
+as session settings, never as SQL text. Exit code: dbt's.
 
 Usage:
   .venv-spark/bin/python scripts/spark/build_on_spark.py --landing DIR --work-dir DIR \

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
 
 import pytest
 
@@ -211,3 +212,19 @@ def test_employee_key_is_hmac_of_employee_id(tiny_build):
         "select employee_key from restricted.employee_identities where employee_id = 'E1'"
     )[0]
     assert found == expected
+
+
+def test_pseudonym_key_never_reaches_dbt_files(tiny_build):
+    """The HMAC pads reach DuckDB as session variables (mileage/dbt_plugin.py), so neither the
+    key nor the pads appear in what dbt writes: compiled and run SQL, logs, manifest, the
+    partial-parse state."""
+    from mileage import config
+    from mileage.dbt_runner import hmac_pads
+
+    key, _ = config.pseudonym_key()
+    secrets = [key, *(pad.encode() for pad in hmac_pads(key))]
+    files = [p for p in Path(tiny_build.dbt.target_path).rglob("*") if p.is_file()]
+    assert any(p.name == "partial_parse.msgpack" for p in files)
+    assert any("stg_hr__roster" in str(p) and p.suffix == ".sql" for p in files)
+    leaks = [str(p) for p in files for s in secrets if s in p.read_bytes()]
+    assert leaks == []
