@@ -242,9 +242,8 @@ def plan_increment(raw_dir: Path, live_warehouse: Path) -> IncrementPlan:
 
 
 def _scratch_raw(raw_dir: Path, files: list[str], scratch: Path) -> None:
-    """A raw folder of symlinks: the increment's files plus the reference CSVs land needs."""
-    wanted = [*files, *(str(raw_dir / name) for name in REFERENCE_FILES)]
-    for file in wanted:
+    """A raw folder of symlinks to the increment's files."""
+    for file in files:
         source = Path(file)
         if not source.is_file():
             continue
@@ -264,16 +263,17 @@ def _landing_tables(con, database: str) -> list[str]:
     ]
 
 
-def first_affected_day(con, database: str, files: list[str]) -> date | None:
-    """Earliest usage day among the rows of `files` in `database`.landing (None if no usage)."""
-    if not files:
+def first_affected_day(con, database: str, files: list[str] | None = None) -> date | None:
+    """Earliest usage day among the rows of `files` in `database`.landing, or among all its
+    rows when `files` is None (None if no usage)."""
+    if files is not None and not files:
         return None
     days = []
     for table, expression in USAGE_DATES.items():
+        where = "" if files is None else " where _source_file in (select unnest(?::varchar[]))"
         row = con.execute(
-            f"select min({expression}) from {database}.landing.{table} "
-            "where _source_file in (select unnest(?::varchar[]))",
-            [files],
+            f"select min({expression}) from {database}.landing.{table}{where}",
+            [] if files is None else [files],
         ).fetchone()
         if row and row[0] is not None:
             days.append(row[0])
@@ -285,9 +285,6 @@ def merge_increment(
 ) -> tuple[date | None, list[str]]:
     """Swap the increment's landing rows into `building`; return the first affected day and
     the landing tables whose rows changed."""
-    from mileage.landing import CSV_SOURCES
-
-    csv_tables = {s.name for s in CSV_SOURCES}
     con = duckdb.connect(str(building))
     try:
         quoted = str(scratch_warehouse).replace("'", "''")
@@ -298,7 +295,6 @@ def merge_increment(
         def mapped(column: str) -> str:
             return f"replace({column}, '{prefix}', '{real}')"
 
-        changed = plan.files
         touched: list[str] = []
 
         def rows(sql: str, params=None) -> int:
@@ -315,31 +311,26 @@ def merge_increment(
         con.execute(
             f"create or replace table {INCREMENT_FILES} as "
             "select unnest(?::varchar[]) as source_file",
-            [changed],
+            [plan.files],
         )
+        # the scratch landing holds vendor tables and bookkeeping only (land(reference=False))
         for table in _landing_tables(con, "mileage_increment"):
-            if table in csv_tables:
-                continue  # reference data is unchanged (the plan checked its fingerprint)
             column = file_column(table)
-            # the scratch landing's bookkeeping also lists the reference files, not re-landed
-            vendor_only = (
-                f" where source not in ({', '.join(repr(t) for t in sorted(csv_tables))})"
-                if table in BOOKKEEPING_TABLES
-                else ""
-            )
-            deleted = rows(
+            # only a changed file has rows to replace (a new one is in no landing table)
+            deleted = plan.changed_files and rows(
                 f"delete from landing.{table} where {column} in (select unnest(?::varchar[]))",
-                [changed],
+                [plan.changed_files],
             )
             inserted = rows(
                 f"insert into landing.{table} by name "
                 f"select * replace ({mapped(column)} as {column}) "
-                f"from mileage_increment.landing.{table}{vendor_only}"
+                f"from mileage_increment.landing.{table}"
             )
             if deleted or inserted:
                 touched.append(table)
         con.execute("commit")
-        new_rows_day = first_affected_day(con, _db_name(con), changed)
+        # the increment's own rows: the scratch landing holds nothing else (and is small)
+        new_rows_day = first_affected_day(con, "mileage_increment")
         con.execute("detach mileage_increment")
     finally:
         con.close()
@@ -407,7 +398,8 @@ def prepare_incremental(
         scratch_raw.mkdir()
         _scratch_raw(raw_dir, plan.files, scratch_raw)
         scratch_warehouse = Path(tmp) / "increment.duckdb"
-        result.landing = land(scratch_raw, scratch_warehouse)
+        # vendor files only: the reference CSVs are unchanged (the plan checked)
+        result.landing = land(scratch_raw, scratch_warehouse, reference=False)
         first_day, result.touched_sources = merge_increment(
             Path(building), scratch_warehouse, scratch_raw, raw_dir, plan
         )

@@ -565,12 +565,16 @@ SOURCE_NAMES: tuple[str, ...] = tuple(
 )
 
 
-def land(raw_dir: Path, warehouse: Path, progress: Progress | None = None) -> LandingResult:
-    """Land every source of `raw_dir` into `warehouse` (created if missing)."""
+def land(
+    raw_dir: Path, warehouse: Path, progress: Progress | None = None, *, reference: bool = True
+) -> LandingResult:
+    """Land every source of `raw_dir` into `warehouse` (created if missing). With `reference`
+    False the company CSVs (roster, API keys, roadmap) are neither required nor landed: an
+    incremental build lands only a delivery of vendor files (mileage/incremental.py)."""
     raw_dir = Path(raw_dir)
     warehouse = Path(warehouse)
     roster = raw_dir / "hr" / "roster.csv"
-    if not roster.is_file():
+    if reference and not roster.is_file():
         raise LandingError(f"{roster} is missing: hr/roster.csv is the one required raw file")
     warehouse.parent.mkdir(parents=True, exist_ok=True)
     result = LandingResult(warehouse=warehouse)
@@ -579,9 +583,10 @@ def land(raw_dir: Path, warehouse: Path, progress: Progress | None = None) -> La
     try:
         con.execute("set enable_progress_bar = false")  # progress is ours to report
         _create_bookkeeping(con)
-        steps = len(CSV_SOURCES) + len(JSON_SOURCES)
+        csv_sources = CSV_SOURCES if reference else ()
+        steps = len(csv_sources) + len(JSON_SOURCES)
         done = 0
-        for source in CSV_SOURCES:
+        for source in csv_sources:
             report(source.name, done, steps)
             _land_csv(con, raw_dir, source, result)
             done += 1

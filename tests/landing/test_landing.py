@@ -74,6 +74,30 @@ def test_missing_roster_stops_landing(raw, tmp_path):
         land(raw, tmp_path / "wh.duckdb")
 
 
+def test_vendor_files_only_land_without_the_company_csvs(raw, tmp_path):
+    """reference=False (an incremental delivery): no roster needed, no CSV table or
+    bookkeeping row, every vendor file landed as in a full landing."""
+    import shutil
+
+    shutil.rmtree(raw / "hr")
+    shutil.rmtree(raw / "roadmap")
+    warehouse = tmp_path / "wh.duckdb"
+    result = land(raw, warehouse, reference=False)
+    assert result.records_by_source["github__pull_requests"] == 6
+    tables = {
+        t
+        for (t,) in _count(
+            warehouse,
+            "select table_name from information_schema.tables where table_schema = 'landing'",
+        )
+    }
+    assert not tables & {"hr__roster", "hr__api_keys", "roadmap__roadmap_items"}
+    sources = {s for (s,) in _count(warehouse, "select distinct source from landing.file_manifest")}
+    assert "github__pull_requests" in sources and not any(
+        s.startswith(("hr__", "roadmap__")) for s in sources
+    )
+
+
 def test_roster_without_required_column_stops_landing(raw, tmp_path):
     roster = raw / "hr/roster.csv"
     lines = roster.read_text().splitlines()
