@@ -97,8 +97,8 @@ def run_dbt(
     `target_path` defaults to a fresh temporary directory so that concurrent runs never share
     dbt's target/; the partial-parse state of the last run on a warehouse of the same file name
     is copied into it (see PARSE_STATE_DIR). `extra_env` adds to the environment (an
-    incremental build's request); a None value removes the variable. `on_node_done(node_name, status)` is called as each node
-    finishes (for progress bars).
+    incremental build's request); a None value removes the variable. `on_node_done(node_name,
+    status)` is called as each node finishes (for progress bars).
     """
     if target_path is None:
         target_path = Path(tempfile.mkdtemp(prefix="mileage-dbt-"))

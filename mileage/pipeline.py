@@ -83,8 +83,6 @@ def build(
         raise StageFailed("land", f"raw directory {raw_dir} does not exist")
     warehouse.parent.mkdir(parents=True, exist_ok=True)
     building = building_path(warehouse)
-    _remove_duckdb_file(building)
-    building.parent.mkdir(exist_ok=True)
     report = BuildReport(warehouse=warehouse)
     notify = on_stage or (lambda stage, status: None)
 
@@ -104,6 +102,8 @@ def build(
         if report.mode == "incremental" and not plan.files:
             report.mode = "current"
             return report
+    shutil.rmtree(building.parent, ignore_errors=True)  # what a crashed build of this pid left
+    building.parent.mkdir()
     dbt_args, dbt_extra_env = ["build"], None
     try:
         try:
@@ -144,8 +144,7 @@ def build(
             _gate(report, building, warehouse, ("mart",), "expectations (marts)", timed)
         timed("publish", lambda: os.replace(building, warehouse))
     finally:
-        _remove_duckdb_file(building)
-        shutil.rmtree(building.parent, ignore_errors=True)
+        shutil.rmtree(building.parent, ignore_errors=True)  # the build's file, WAL, spill files
     return report
 
 

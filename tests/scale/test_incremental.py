@@ -132,6 +132,7 @@ def test_the_pipeline_built_incrementally_and_published(builds):
     # what it landed is what the plan found; the built file is gone, published in its place
     assert report.increment.plan.files == builds["plan"].files
     assert not report.increment.warehouse.exists() and builds["published"].exists()
+    assert not report.increment.warehouse.parent.exists()  # the build's own folder too
 
 
 def test_without_a_live_warehouse_the_first_build_is_full(builds):
@@ -281,6 +282,7 @@ def test_nothing_new_leaves_the_live_warehouse_as_it_is(builds, tmp_path):
     assert result.exit_code == 0, result.output
     assert "nothing new" in " ".join(result.output.split())
     assert live.stat().st_mtime_ns == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["live.duckdb"]  # nothing left behind
 
 
 def test_a_warehouse_without_build_state_is_never_built_incrementally(builds, tmp_path):
