@@ -647,7 +647,7 @@ def run_incremental_bench(
         # pipeline builds (dbt's partial-parse state carries over between them)
         incremental = work_dir / "incremental" / live.name
         incremental.parent.mkdir()
-        inc = build_incremental(raw, live, incremental)
+        inc = build_incremental(raw, live, incremental, target_path=work_dir / "target-incremental")
         result.incremental = StageResult(
             "incremental",
             time.perf_counter() - started,

@@ -415,6 +415,7 @@ def build_incremental(
     *,
     plan: IncrementPlan | None = None,
     on_dbt_node=None,
+    target_path: Path | None = None,
 ) -> IncrementalResult:
     """Build `building` from the live warehouse plus what is new in `raw_dir` (steps 1-5).
 
@@ -429,6 +430,7 @@ def build_incremental(
         result.dbt_args,
         warehouse=Path(building),
         extra_env=result.dbt_env,
+        target_path=target_path,
         on_node_done=on_dbt_node,
     )
     result.stage_seconds["dbt build"] = time.perf_counter() - started

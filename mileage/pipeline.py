@@ -49,6 +49,12 @@ def building_path(warehouse: Path) -> Path:
     return warehouse.parent / f".{warehouse.stem}.building-{os.getpid()}" / warehouse.name
 
 
+def dbt_run_path(warehouse: Path) -> Path:
+    """Where the last build's dbt artefacts are kept (its logs, run_results.json, compiled SQL),
+    failed or not: each build replaces them, so daily builds leave one copy, not one each."""
+    return warehouse.parent / f".{warehouse.stem}.dbt-run"
+
+
 def failed_path(warehouse: Path) -> Path:
     """Where a build that failed the gate is kept for inspection."""
     return warehouse.with_name(f"{warehouse.stem}.failed{warehouse.suffix}")
@@ -131,11 +137,13 @@ def build(
                     dbt_args,
                     warehouse=building,
                     extra_env=dbt_extra_env,
+                    target_path=building.parent / "dbt",
                     on_node_done=on_dbt_node,
                 ),
             )
         except DbtError as exc:
-            raise StageFailed("dbt build", str(exc)) from exc
+            log = dbt_run_path(warehouse) / "logs" / "dbt.log"
+            raise StageFailed("dbt build", f"{exc} (dbt's log: {log})") from exc
         # what the next incremental build checks its raw files and code against
         inc.record_build_state(building, raw_dir)
         report.warnings.extend(report.dbt.warnings)
@@ -144,8 +152,20 @@ def build(
             _gate(report, building, warehouse, ("mart",), "expectations (marts)", timed)
         timed("publish", lambda: os.replace(building, warehouse))
     finally:
+        _keep_dbt_run(building.parent / "dbt", warehouse, report)
         shutil.rmtree(building.parent, ignore_errors=True)  # the build's file, WAL, spill files
     return report
+
+
+def _keep_dbt_run(produced: Path, warehouse: Path, report: BuildReport) -> None:
+    """Move this build's dbt artefacts to dbt_run_path, replacing the previous build's."""
+    if not produced.is_dir():
+        return
+    kept = dbt_run_path(warehouse)
+    shutil.rmtree(kept, ignore_errors=True)
+    os.replace(produced, kept)
+    if report.dbt is not None:
+        report.dbt.target_path = kept
 
 
 def _gate(report: BuildReport, building: Path, warehouse: Path, stages, label: str, timed) -> None:

@@ -50,6 +50,11 @@ def test_demo_command_publishes_a_warehouse(pipeline_run):
     # The build file is swapped in, never left beside the live warehouse.
     leftovers = [p.name for p in paths["warehouse"].parent.iterdir() if "building" in p.name]
     assert leftovers == []
+    # dbt's artefacts of this build are kept beside it (one copy, replaced by the next build)
+    from mileage.pipeline import dbt_run_path
+
+    kept = dbt_run_path(paths["warehouse"])
+    assert (kept / "run_results.json").is_file() and (kept / "logs" / "dbt.log").is_file()
 
 
 def test_team_months_cover_every_team_with_plausible_numbers(pipeline_warehouse):
@@ -102,3 +107,21 @@ def test_openai_tokens_match_the_raw_usage_pages(pipeline_run, pipeline_warehous
         "select sum(total_tokens) from marts.fct_ai_usage_daily where provider = 'openai'",
     )[0]
     assert actual == expected
+
+
+def test_a_failed_dbt_build_names_its_log_and_keeps_it(tmp_path, monkeypatch):
+    """dbt fails (here: a memory limit DuckDB rejects): the stage error points at dbt's log,
+    which is kept beside the warehouse; the live warehouse is not created."""
+    from fixtures.tiny_raw import write_tiny_raw
+    from mileage.pipeline import StageFailed, build, dbt_run_path
+
+    raw = write_tiny_raw(tmp_path / "raw")
+    warehouse = tmp_path / "wh" / "mileage.duckdb"
+    monkeypatch.setenv("MILEAGE_DUCKDB_MEMORY_LIMIT", "not-a-size")
+    with pytest.raises(StageFailed) as failed:
+        build(raw, warehouse, run_gate=False)
+    log = dbt_run_path(warehouse) / "logs" / "dbt.log"
+    assert failed.value.stage == "dbt build" and str(log) in failed.value.reason
+    assert log.is_file() and "MainEncounteredError" in log.read_text()  # the error is in it
+    assert not warehouse.exists()
+    assert sorted(p.name for p in warehouse.parent.iterdir()) == [dbt_run_path(warehouse).name]

@@ -30,7 +30,7 @@ from mileage.incremental import (
     plan_increment,
 )
 from mileage.landing import land
-from mileage.pipeline import build
+from mileage.pipeline import build, dbt_run_path
 from mileage.simulate import SimulationOptions, simulate
 from mileage.spark import compare_frames
 
@@ -133,6 +133,9 @@ def test_the_pipeline_built_incrementally_and_published(builds):
     assert report.increment.plan.files == builds["plan"].files
     assert not report.increment.warehouse.exists() and builds["published"].exists()
     assert not report.increment.warehouse.parent.exists()  # the build's own folder too
+    # dbt's artefacts kept in one place beside the warehouse, replacing the live build's
+    assert report.dbt.target_path == dbt_run_path(builds["published"])
+    assert (report.dbt.target_path / "run_results.json").is_file()
 
 
 def test_without_a_live_warehouse_the_first_build_is_full(builds):
