@@ -426,7 +426,7 @@ def read_asset(con, asset: Asset, suite: dict, settings: dict) -> Frames:
             frames.codes[id(frame)] = dictionaries
         return frames
     rows = con.execute(f"select count(*) from ({sql})").fetchone()[0]
-    batch_rows = int(settings.get("batch_rows") or 1_000_000)
+    batch_rows = int(settings.get("batch_rows") or 4_000_000)  # thresholds.yml's default
     if rows <= batch_rows:
         queries = [f"select {select} from ({sql})"]
     else:
