@@ -18,16 +18,16 @@ import os
 
 from dbt.adapters.duckdb.plugins import BasePlugin
 
+from mileage.dbt_runner import HMAC_BLOCK_SIZE, PAD_ENV
+
 # environment variable -> DuckDB variable (macros/pseudonymise.sql reads the variables)
-PAD_VARIABLES = {
-    "MILEAGE_PSEUDONYM_IPAD_HEX": "mileage_pseudonym_ipad",
-    "MILEAGE_PSEUDONYM_OPAD_HEX": "mileage_pseudonym_opad",
-}
-PAD_BYTES = 64  # HMAC-SHA256 block size
+PAD_VARIABLES = dict(
+    zip(PAD_ENV, ("mileage_pseudonym_ipad", "mileage_pseudonym_opad"), strict=True)
+)
 
 
 class MalformedPseudonymPad(ValueError):
-    """A pseudonymisation pad in the environment is not 64 bytes of hex."""
+    """A pseudonymisation pad in the environment is not HMAC_BLOCK_SIZE bytes of hex."""
 
 
 def pads_from_environment() -> dict[str, bytes]:
@@ -41,9 +41,9 @@ def pads_from_environment() -> dict[str, bytes]:
             pad = bytes.fromhex(value)
         except ValueError:
             pad = b""
-        if len(pad) != PAD_BYTES:
+        if len(pad) != HMAC_BLOCK_SIZE:
             raise MalformedPseudonymPad(
-                f"{env_name} is not {PAD_BYTES} bytes of hex: let `mileage build` (or "
+                f"{env_name} is not {HMAC_BLOCK_SIZE} bytes of hex: let `mileage build` (or "
                 "mileage.dbt_runner.dbt_env) derive it from MILEAGE_PSEUDONYM_KEY"
             )
         pads[variable] = pad

@@ -21,6 +21,9 @@ from pathlib import Path
 from mileage import config
 
 HMAC_BLOCK_SIZE = 64  # bytes, for SHA-256
+# The environment variables carrying the inner and outer HMAC pads to dbt (read by
+# mileage/dbt_plugin.py on DuckDB and by profiles.yml on Spark)
+PAD_ENV = ("MILEAGE_PSEUDONYM_IPAD_HEX", "MILEAGE_PSEUDONYM_OPAD_HEX")
 
 # dbt re-parses the whole project (~8 s here) unless it finds its partial-parse state in the
 # target directory. Every run gets a fresh target directory (see run_dbt), so the state of the
@@ -69,9 +72,7 @@ def dbt_env(warehouse: Path | None, target: str = "duckdb") -> dict[str, str]:
     if warehouse is not None:
         env["MILEAGE_DBT_DUCKDB_PATH"] = str(Path(warehouse).resolve())
     key, _is_demo = config.pseudonym_key()
-    ipad, opad = hmac_pads(key)
-    env["MILEAGE_PSEUDONYM_IPAD_HEX"] = ipad
-    env["MILEAGE_PSEUDONYM_OPAD_HEX"] = opad
+    env.update(zip(PAD_ENV, hmac_pads(key), strict=True))
     return env
 
 
@@ -157,14 +158,13 @@ def _parse_state_path(target: str, warehouse: Path | None) -> Path:
     return PARSE_STATE_DIR / target / (warehouse.name if warehouse else "-") / PARSE_STATE_FILE
 
 
-def restore_parse_state(target_path: Path, kept: Path) -> bool:
-    """Copy the kept partial-parse state into `target_path`; whether there was one."""
+def restore_parse_state(target_path: Path, kept: Path) -> None:
+    """Copy the kept partial-parse state, if any, into `target_path`."""
     wanted = target_path / PARSE_STATE_FILE
     if wanted.exists() or not kept.is_file():
-        return False
+        return
     target_path.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(kept, wanted)
-    return True
 
 
 def save_parse_state(target_path: Path, kept: Path) -> None:
