@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -753,10 +754,39 @@ def _batches(files: list[Path], limit: int = BATCH_BYTES) -> list[list[Path]]:
     return groups
 
 
+# DuckDB parses a document (one row of read_text) on one thread, and numbers the lines of one
+# statement's files on one thread, so batches are landed by this many connections at once,
+# each holding its share of BATCH_BYTES.
+LANDING_WORKERS = 2
+
+
+def _land_batches(con, land_batch: Callable, files: list[Path]) -> list:
+    """`land_batch(connection, batch)` for each batch of `files`, on LANDING_WORKERS
+    connections of their own (temp tables are per connection; appends to one landing table do
+    not conflict); returns the results of all batches."""
+    batches = _batches(files, max(1, BATCH_BYTES // LANDING_WORKERS))
+    cursors = [con.cursor() for _ in range(max(1, min(LANDING_WORKERS, len(batches))))]
+    try:
+        with ThreadPoolExecutor(max_workers=len(cursors)) as pool:
+            jobs = [
+                pool.submit(
+                    lambda cursor, share: [land_batch(cursor, batch) for batch in share],
+                    cursor,
+                    batches[i :: len(cursors)],
+                )
+                for i, cursor in enumerate(cursors)
+            ]
+            return [outcome for job in jobs for outcome in job.result()]
+    finally:
+        for cursor in cursors:
+            cursor.close()
+
+
 def _land_documents(con, source: JsonSource, files: list[Path], structure: str, result) -> None:
     """One JSON value per file: a malformed file is one reject naming the file."""
-    for batch in _batches(files):
-        _land_document_batch(con, source, batch, structure)
+    _land_batches(
+        con, lambda cursor, batch: _land_document_batch(cursor, source, batch, structure), files
+    )
     _summarise(con, source, result)
 
 
@@ -830,47 +860,21 @@ def _lines_sql(files: list[Path]) -> str:
 def _land_lines(con, source: JsonSource, files: list[Path], structure: str, result) -> None:
     """One JSON object per line: a bad line is one reject naming the file and line number.
 
-    A batch of files is split into lines once (held as text, bounded by BATCH_BYTES) and each
-    line is parsed once: try() gives NULL for a line that is not a JSON object. Only files with
-    more non-empty lines than landed records are parsed again, to name their bad lines.
+    Each batch goes first through DuckDB's own NDJSON reader (`_land_clean_line_files`), which
+    lands it if every line is a record of the format; a batch with a bad or blank line takes
+    the text path (`_land_line_text`), which names each bad line.
     """
-    parse = f"try(from_json(line, {_sql_str(structure)}))"
+
+    def land_batch(cursor, batch: list[Path]) -> list[tuple[str, int, int]]:
+        counts = _land_clean_line_files(cursor, source, batch, structure)
+        return counts if counts is not None else _land_line_text(cursor, source, batch, structure)
+
+    counts = [row for rows in _land_batches(con, land_batch, files) for row in rows]
     con.execute(
         "create or replace temp table _line_counts "
         "(_source_file varchar, records bigint, landed bigint)"
     )
-    for batch in _batches(files):
-        names = [str(f) for f in batch]
-        con.execute(f"create or replace temp table _lines as {_lines_sql(batch)}")
-        con.execute(
-            f"""create or replace temp view parsed as
-                select _source_file, 'line ' || line_number as _record_path, p
-                from (select _source_file, line_number,
-                             case when {_OBJECT_START} then {parse} end as p
-                      from _lines)
-                where p is not null"""
-        )
-        con.execute(f"insert into {SCHEMA}.{source.name} {source.select}")
-        con.execute("drop view parsed")
-        con.execute(
-            f"""
-            insert into _line_counts
-            select l._source_file, l.records, coalesce(x.landed, 0)
-            from (select _source_file, count(*) as records from _lines group by _source_file) l
-            left join (select _source_file, count(*) as landed from {SCHEMA}.{source.name}
-                       where _source_file in (select unnest(?::varchar[]))
-                       group by _source_file) x on x._source_file = l._source_file
-            """,
-            [names],
-        )
-        dirty = con.execute(
-            "select list(_source_file) from _line_counts where records > landed "
-            "and _source_file in (select unnest(?::varchar[]))",
-            [names],
-        ).fetchone()[0]
-        if dirty:
-            _reject_bad_lines(con, source, dirty, parse)
-        con.execute("drop table _lines")
+    con.executemany("insert into _line_counts values (?, ?, ?)", counts)
     con.execute(
         f"""
         insert into {SCHEMA}.file_manifest
@@ -884,6 +888,133 @@ def _land_lines(con, source: JsonSource, files: list[Path], structure: str, resu
     )
     con.execute("drop table _line_counts")
     _summarise(con, source, result)
+
+
+def _land_line_text(
+    con, source: JsonSource, batch: list[Path], structure: str
+) -> list[tuple[str, int, int]]:
+    """Land `batch` split into lines as text, so each record keeps its physical line number and
+    each bad line its reason and text; returns (file, non-empty lines, records landed).
+
+    The lines are held as text (bounded by BATCH_BYTES) and each is parsed once: try() gives
+    NULL for a line that is not a JSON object. Only files with more non-empty lines than
+    landed records are parsed again, to name their bad lines.
+    """
+    parse = f"try(from_json(line, {_sql_str(structure)}))"
+    names = [str(f) for f in batch]
+    con.execute(f"create or replace temp table _lines as {_lines_sql(batch)}")
+    con.execute(
+        f"""create or replace temp view parsed as
+            select _source_file, 'line ' || line_number as _record_path, p
+            from (select _source_file, line_number,
+                         case when {_OBJECT_START} then {parse} end as p
+                  from _lines)
+            where p is not null"""
+    )
+    con.execute(f"insert into {SCHEMA}.{source.name} {source.select}")
+    con.execute("drop view parsed")
+    counts = con.execute(
+        f"""
+        select l._source_file, l.records, coalesce(x.landed, 0)
+        from (select _source_file, count(*) as records from _lines group by _source_file) l
+        left join (select _source_file, count(*) as landed from {SCHEMA}.{source.name}
+                   where _source_file in (select unnest(?::varchar[]))
+                   group by _source_file) x on x._source_file = l._source_file
+        """,
+        [names],
+    ).fetchall()
+    dirty = [file for file, records, landed in counts if records > landed]
+    if dirty:
+        _reject_bad_lines(con, source, dirty, parse)
+    con.execute("drop table _lines")
+    return counts
+
+
+# A line longer than this is not a record of any vendor's export; the NDJSON reader fails the
+# batch on it and the batch takes the text path, which rejects the line with its number.
+MAX_LINE_BYTES = 64 * 1024 * 1024
+_BYTE_ORDER_MARK = b"\xef\xbb\xbf"
+
+
+def _physical_lines(path: Path) -> tuple[int, bool]:
+    """The file's number of lines as the text path counts them, and whether it starts with a
+    byte-order mark (which the text path rejects and DuckDB's reader accepts)."""
+    lines, last, first = 0, b"", b""
+    with path.open("rb") as f:
+        while chunk := f.read(16 * 1024 * 1024):
+            first = first or chunk[:3]
+            lines += chunk.count(b"\n")
+            last = chunk[-1:]
+    return lines + (1 if last not in (b"", b"\n") else 0), first == _BYTE_ORDER_MARK
+
+
+def _reader_columns(con, structure: dict) -> str:
+    """`structure`'s top-level keys as read_json's `columns` map (DuckDB type names)."""
+    types = {}
+    for key, shape in structure.items():
+        if isinstance(shape, str):
+            types[key] = shape
+        else:
+            empty = "{}" if isinstance(shape, dict) else "[]"
+            types[key] = con.execute(
+                "select typeof(from_json(?::json, ?))", [empty, json.dumps(shape)]
+            ).fetchone()[0]
+    return "{" + ", ".join(f"{_sql_str(k)}: {_sql_str(t)}" for k, t in types.items()) + "}"
+
+
+def _land_clean_line_files(
+    con, source: JsonSource, files: list[Path], structure: str
+) -> list[tuple[str, int, int]] | None:
+    """Land `files` with DuckDB's NDJSON reader if every line of each is a record of the
+    format, returning (file, lines, records landed); None, with nothing landed, if not.
+
+    The reader (strict: a line that does not parse or fit the format fails the statement)
+    skips blank lines and cannot give a bad line's text, so its n-th record of a file is the
+    file's line n only when it read as many records as the files have lines. Line n of each
+    file is found from the files' line counts, in order (an empty OVER () numbers rows in the
+    files' order: DuckDB's order guarantee; file_index is the file's place in the list).
+    Where a value has the wrong type, from_json (the text path) gives NULL and the reader
+    fails, so such a batch goes to the text path whole.
+    """
+    counted = [(path, *_physical_lines(path)) for path in files]
+    if not counted or any(bom for _, _, bom in counted):
+        return None
+    expected = sum(lines for _, lines, _ in counted)
+    first_rows, first_row = [], 1
+    for _, lines, _ in counted:
+        first_rows.append(first_row)
+        first_row += lines
+    keys = json.loads(structure)
+    record = "{" + ", ".join(f'{_sql_str(k)}: t."{k}"' for k in keys) + "}"
+    con.execute(
+        f"""
+        create or replace temp view parsed as
+        select _source_file,
+               'line ' || (row_in_batch - {first_rows}[file_index::bigint + 1] + 1) as _record_path, p
+        from (
+            select t.filename as _source_file, file_index,
+                   row_number() over () as row_in_batch, {record} as p
+            from read_json({_file_list(files)}, format = 'newline_delimited',
+                           columns = {_reader_columns(con, keys)}, filename = true,
+                           maximum_object_size = {MAX_LINE_BYTES}) t
+        )
+        """
+    )
+    try:
+        landed = con.execute(f"insert into {SCHEMA}.{source.name} {source.select}").fetchone()[0]
+    except duckdb.Error:
+        landed = None  # a line that is not a record of the format: the text path names it
+    finally:
+        con.execute("drop view parsed")
+    if landed != expected:
+        if landed:
+            con.execute(
+                f"delete from {SCHEMA}.{source.name} "
+                "where _source_file in (select unnest(?::varchar[]))",
+                [[str(f) for f in files]],
+            )
+        return None
+    return [(str(path), lines, lines) for path, lines, _ in counted]
 
 
 def _reject_bad_lines(con, source: JsonSource, dirty: list[str], parse: str) -> None:

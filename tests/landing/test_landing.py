@@ -184,3 +184,111 @@ def test_batches_of_files_land_exactly_what_one_batch_lands(raw, tmp_path, monke
         "landing.file_manifest where source_file like '%2026-01-09.ndjson'",
     )
     assert manifest == [(3, 1, 2, "loaded with rejects")]
+
+
+def test_the_ndjson_reader_lands_what_the_line_by_line_text_path_lands(raw, tmp_path, monkeypatch):
+    """Clean NDJSON files land through DuckDB's reader, the rest through the text path; every
+    record's line number, every reject and every manifest row must be what the text path
+    alone gives, whichever way each file's lines end."""
+    import json
+
+    import mileage.landing as landing
+    from fixtures.tiny_raw import TELEMETRY_LINES
+
+    first, second = (json.dumps(line) for line in TELEMETRY_LINES)
+    overflow = json.dumps(TELEMETRY_LINES[0]).replace("300000", "99999999999999999999")
+    files = {
+        "crlf.jsonl": f"{first}\r\n{second}\r\n",  # Windows line ends
+        "no-final-newline.jsonl": f"{first}\n{second}",
+        "blank-line.jsonl": f"{first}\n\n{second}\n",  # the record after is on line 3
+        "byte-order-mark.jsonl": f"\ufeff{first}\n{second}\n",  # line 1 is not an object
+        "overflow.jsonl": f"{second}\n{overflow}\n",  # a value too big for BIGINT: NULL
+        "empty.jsonl": "",
+    }
+    for name, text in files.items():
+        (raw / "telemetry/claude_code" / name).write_text(text, encoding="utf-8")
+    monkeypatch.setattr(landing, "BATCH_BYTES", 1)  # one file per batch, both paths in one run
+
+    reader_outcomes = []
+    reader = landing._land_clean_line_files
+
+    def spy(con, source, batch, structure):
+        counts = reader(con, source, batch, structure)
+        reader_outcomes.append((batch[0].name, counts is not None))
+        return counts
+
+    monkeypatch.setattr(landing, "_land_clean_line_files", spy)
+    land(raw, tmp_path / "mixed.duckdb")
+    monkeypatch.setattr(landing, "_land_clean_line_files", lambda *args: None)
+    land(raw, tmp_path / "text.duckdb")
+
+    assert _landed_state(tmp_path / "mixed.duckdb") == _landed_state(tmp_path / "text.duckdb")
+    by_reader = {name for name, landed in reader_outcomes if landed}
+    assert by_reader == {
+        "crlf.jsonl",
+        "no-final-newline.jsonl",
+        "empty.jsonl",
+        "events.jsonl",
+        "2026-01-09.ndjson",
+    }
+    paths = _count(
+        tmp_path / "mixed.duckdb",
+        "select regexp_extract(_source_file, '[^/]+$'), list(_record_path order by _record_path) "
+        "from landing.telemetry__claude_code_events group by 1 order by 1",
+    )
+    assert paths == [
+        ("blank-line.jsonl", ["line 1", "line 3"]),
+        ("byte-order-mark.jsonl", ["line 2"]),
+        ("crlf.jsonl", ["line 1", "line 2"]),
+        ("events.jsonl", ["line 1", "line 2"]),
+        ("no-final-newline.jsonl", ["line 1", "line 2"]),
+        ("overflow.jsonl", ["line 1", "line 2"]),
+    ]
+    assert _count(
+        tmp_path / "mixed.duckdb",
+        "select input_tokens from landing.telemetry__claude_code_events "
+        "where _source_file like '%overflow.jsonl' and _record_path = 'line 2'",
+    ) == [(None,)]
+
+
+def test_the_ndjson_reader_numbers_lines_file_by_file_in_one_batch(raw, tmp_path, monkeypatch):
+    """Several clean files in one batch: each record's line number counts from its own file's
+    first line, whatever the files before it held."""
+    import json
+
+    import mileage.landing as landing
+    from fixtures.tiny_raw import TELEMETRY_LINES
+
+    line = json.dumps(TELEMETRY_LINES[0])
+    folder = raw / "telemetry/claude_code"
+    (folder / "a-three.jsonl").write_text(f"{line}\n{line}\n{line}\n")
+    (folder / "b-empty.jsonl").write_text("")
+    (folder / "c-one-crlf.jsonl").write_text(f"{line}\r\n")
+    (folder / "d-four-no-final-newline.jsonl").write_text("\n".join([line] * 4))
+    batches = []
+    reader = landing._land_clean_line_files
+
+    def spy(con, source, batch, structure):
+        counts = reader(con, source, batch, structure)
+        batches.append(([f.name for f in batch], counts is not None))
+        return counts
+
+    monkeypatch.setattr(landing, "_land_clean_line_files", spy)
+    land(raw, tmp_path / "wh.duckdb")
+    telemetry_files = sorted(f.name for f in folder.iterdir())
+    assert (telemetry_files, True) in batches
+    assert _count(
+        tmp_path / "wh.duckdb",
+        "select regexp_extract(_source_file, '[^/]+$'), list(_record_path order by _record_path) "
+        "from landing.telemetry__claude_code_events group by 1 order by 1",
+    ) == [
+        ("a-three.jsonl", ["line 1", "line 2", "line 3"]),
+        ("c-one-crlf.jsonl", ["line 1"]),
+        ("d-four-no-final-newline.jsonl", ["line 1", "line 2", "line 3", "line 4"]),
+        ("events.jsonl", ["line 1", "line 2"]),
+    ]
+    assert _count(
+        tmp_path / "wh.duckdb",
+        "select records, landed_records, status from landing.file_manifest "
+        "where source_file like '%b-empty.jsonl'",
+    ) == [(0, 0, "loaded")]
