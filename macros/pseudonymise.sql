@@ -58,3 +58,14 @@
     else cast(raise_error('Spark setting mileage.pseudonym.{{ name }} is not 64 bytes of hex: set it from MILEAGE_PSEUDONYM_{{ name | upper }}_HEX (profiles.yml)') as binary)
     end
 {%- endmacro %}
+
+{#- pseudonym_lookup(expression, relation='source'): each distinct non-NULL value of
+    `expression` over `relation` (`identity_value`) with its pseudonym (`pseudonym`). The
+    large vendor staging models left-join it on identity_value instead of calling
+    pseudonymise() per row: a few thousand people make millions of rows, and the HMAC, two
+    SHA-256 per value, was most of those models' build time. -#}
+{% macro pseudonym_lookup(expression, relation='source') -%}
+    select identity_value, {{ pseudonymise('identity_value') }} as pseudonym
+    from (select distinct {{ expression }} as identity_value from {{ relation }}) as identities
+    where identity_value is not null
+{%- endmacro %}

@@ -8,12 +8,15 @@ with source as (
     where {{ staging_files_filter() }}
 ),
 
+-- one pseudonym per identity, not per row (see pseudonym_lookup)
+actor_email_keys as ({{ pseudonym_lookup('lower(actor_email_address)') }}),
+
 renamed as (
     select
         -- ids
         {{ dbt.concat(["_source_file", "'#'", "_record_path"]) }} as record_id,
         actor_type,
-        {{ pseudonymise('lower(actor_email_address)') }} as actor_email_key,
+        actor_email_keys.pseudonym as actor_email_key,
         actor_api_key_name,
         organization_id,
         lower(customer_type) as customer_type,
@@ -32,6 +35,7 @@ renamed as (
         _source_file,
         _record_path
     from source
+    left join actor_email_keys on actor_email_keys.identity_value = lower(source.actor_email_address)
 ),
 
 validated as (

@@ -7,11 +7,14 @@ with source as (
     where {{ staging_files_filter() }}
 ),
 
+-- one pseudonym per identity, not per row (see pseudonym_lookup)
+github_login_keys as ({{ pseudonym_lookup('lower(user_login)') }}),
+
 renamed as (
     select
         -- ids
         user_id as copilot_user_id,
-        {{ pseudonymise('lower(user_login)') }} as github_login_key,
+        github_login_keys.pseudonym as github_login_key,
         -- dates
         {{ dbt.safe_cast('day', 'date') }} as activity_date,
         -- activity
@@ -29,6 +32,7 @@ renamed as (
         _source_file,
         _record_path
     from source
+    left join github_login_keys on github_login_keys.identity_value = lower(source.user_login)
 ),
 
 validated as (

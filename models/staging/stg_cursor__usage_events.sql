@@ -7,10 +7,13 @@ with source as (
     where {{ staging_files_filter() }}
 ),
 
+-- one pseudonym per identity, not per row (see pseudonym_lookup)
+user_email_keys as ({{ pseudonym_lookup('lower(user_email)') }}),
+
 renamed as (
     select
         -- ids
-        {{ pseudonymise('lower(user_email)') }} as user_email_key,
+        user_email_keys.pseudonym as user_email_key,
         model,
         kind,
         coalesce(max_mode, false) as is_max_mode,
@@ -27,6 +30,7 @@ renamed as (
         _source_file,
         _record_path
     from source
+    left join user_email_keys on user_email_keys.identity_value = lower(source.user_email)
 ),
 
 validated as (

@@ -6,13 +6,16 @@ with source as (
     where {{ staging_files_filter() }}
 ),
 
+-- one pseudonym per identity, not per row (see pseudonym_lookup)
+author_login_keys as ({{ pseudonym_lookup('lower(user_login)') }}),
+
 renamed as (
     select
         -- ids
         id as pull_request_id,
         number as pr_number,
         repository,
-        {{ pseudonymise('lower(user_login)') }} as author_login_key,
+        author_login_keys.pseudonym as author_login_key,
         coalesce(user_type = 'Bot', false) as is_bot,
         state,
         coalesce(draft, false) as is_draft,
@@ -31,6 +34,7 @@ renamed as (
         _source_file,
         _record_path
     from source
+    left join author_login_keys on author_login_keys.identity_value = lower(source.user_login)
 ),
 
 validated as (

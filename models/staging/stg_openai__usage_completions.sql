@@ -8,11 +8,14 @@ with source as (
     where {{ staging_files_filter() }}
 ),
 
+-- one pseudonym per identity, not per row (see pseudonym_lookup)
+openai_user_keys as ({{ pseudonym_lookup('user_id') }}),
+
 renamed as (
     select
         -- ids
         project_id,
-        {{ pseudonymise('user_id') }} as openai_user_key,
+        openai_user_keys.pseudonym as openai_user_key,
         api_key_id,
         model,
         service_tier,
@@ -29,6 +32,7 @@ renamed as (
         _source_file,
         _record_path
     from source
+    left join openai_user_keys on openai_user_keys.identity_value = source.user_id
 ),
 
 validated as (

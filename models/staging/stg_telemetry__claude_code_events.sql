@@ -8,14 +8,19 @@ with source as (
     where {{ staging_files_filter() }}
 ),
 
+-- one pseudonym per identity, not per row (see pseudonym_lookup)
+install_keys as ({{ pseudonym_lookup('user_install_id') }}),
+
+user_email_keys as ({{ pseudonym_lookup('lower(user_email)') }}),
+
 renamed as (
     select
         -- ids
         request_id,
         event_name,
         session_id,
-        {{ pseudonymise('user_install_id') }} as install_key,
-        {{ pseudonymise('lower(user_email)') }} as user_email_key,
+        install_keys.pseudonym as install_key,
+        user_email_keys.pseudonym as user_email_key,
         terminal_type,
         model,
         -- timestamps
@@ -30,6 +35,8 @@ renamed as (
         _source_file,
         _record_path
     from source
+    left join install_keys on install_keys.identity_value = source.user_install_id
+    left join user_email_keys on user_email_keys.identity_value = lower(source.user_email)
 ),
 
 validated as (
