@@ -53,7 +53,7 @@ def build_org(employees: int, days: int, seed: int, start: date, folder: Path) -
         raw, SimulationOptions(employees=employees, days=days, seed=seed, start=start)
     )
     land(raw, warehouse)
-    run_dbt(["build"], warehouse=warehouse)
+    run_dbt(["build"], warehouse=warehouse, target_path=folder / "dbt-target")
     print(f"_built {employees} people x {days} days (seed {seed}) in {time.time() - t:.0f} s_\n")
     return warehouse, Path(summary.ground_truth_dir)
 

@@ -173,7 +173,11 @@ def build(workdir: Path, employees: int, days: int, seed: int) -> tuple[Path, Pa
     )
     warehouse = workdir / "warehouse.duckdb"
     land(workdir / "raw", warehouse)
-    run_dbt(["build", "--select", *DBT_SELECTION], warehouse=warehouse)
+    run_dbt(
+        ["build", "--select", *DBT_SELECTION],
+        warehouse=warehouse,
+        target_path=workdir / "dbt-target",
+    )
     return warehouse, Path(summary.ground_truth_dir)
 
 
