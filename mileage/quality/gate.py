@@ -935,9 +935,35 @@ def run_gate(
             result.persisted = True
     finally:
         con.close()
-    if docs_dir is not None:
-        sites = context.build_data_docs(site_names=["mileage"])
-        index = sites.get("mileage", "")
-        result.docs_index = Path(index.removeprefix("file://")) if index else None
+    try:
+        if docs_dir is not None:
+            sites = context.build_data_docs(site_names=["mileage"])
+            index = sites.get("mileage", "")
+            result.docs_index = Path(index.removeprefix("file://")) if index else None
+    finally:
+        _release(context)
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _release(context) -> None:
+    """Free what the gate held once it is done: the pipeline runs dbt right after the raw
+    stage, in a child process, so memory the gate keeps adds to dbt's.
+
+    Great Expectations keeps the last context in a module-level project manager, and with it
+    the data source's last frames (0.9 GiB after a gate at 85,000 x 90); glibc then keeps the
+    freed heap (1.3 GiB more) until asked to return it.
+    """
+    import gc
+
+    from great_expectations.data_context.data_context.context_factory import project_manager
+
+    with contextlib.suppress(Exception):  # release what can be released, whatever GX does
+        context.data_sources.delete("mileage")
+        if project_manager.get_current_project() is context:
+            project_manager.set_project(None)
+    gc.collect()
+    with contextlib.suppress(OSError, AttributeError):
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").malloc_trim(0)

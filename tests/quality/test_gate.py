@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from mileage.quality import run_gate
 from mileage.quality.assets import assets_for
 from mileage.quality.gate import expectations_dir
@@ -230,3 +232,29 @@ def test_a_mart_without_a_suite_is_named_in_a_warning(tiny_warehouse, copy_of):
         "mart_coverage.mart: expect_column_values_to_be_in_set(table_name) failed on 1 rows "
         "(e.g. fct_new_thing)"
     ) in result.warnings_summary()
+
+
+def test_the_gate_keeps_none_of_its_frames_afterwards(tiny_warehouse, copy_of):
+    """The pipeline runs dbt right after the raw gate, so what the gate read must not outlive
+    it: Great Expectations keeps its last context (with the data source's frames) in a
+    module-level project manager unless the gate lets go of it."""
+    import gc
+
+    import pandas as pd
+    from great_expectations.data_context.data_context.context_factory import project_manager
+    from great_expectations.exceptions import DataContextRequiredError
+
+    def landing_frames() -> int:
+        gc.collect()
+        return sum(
+            1
+            for o in gc.get_objects()
+            if isinstance(o, pd.DataFrame) and "_source_file" in o.columns and len(o) > 0
+        )
+
+    before = landing_frames()
+    result = run_gate(copy_of(tiny_warehouse), ("raw",))
+    assert result.passed, result.summary()
+    with pytest.raises(DataContextRequiredError):
+        project_manager.get_current_project()
+    assert landing_frames() == before
