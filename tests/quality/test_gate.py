@@ -258,3 +258,19 @@ def test_the_gate_keeps_none_of_its_frames_afterwards(tiny_warehouse, copy_of):
     with pytest.raises(DataContextRequiredError):
         project_manager.get_current_project()
     assert landing_frames() == before
+
+
+def test_a_gate_that_fails_midway_lets_go_too(tiny_warehouse, copy_of, monkeypatch):
+    from great_expectations.data_context.data_context.context_factory import project_manager
+    from great_expectations.exceptions import DataContextRequiredError
+
+    import mileage.quality.gate as gate
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("validation broke")
+
+    monkeypatch.setattr(gate, "validate_suite", broken)
+    with pytest.raises(RuntimeError, match="validation broke"):
+        run_gate(copy_of(tiny_warehouse), ("raw",))
+    with pytest.raises(DataContextRequiredError):
+        project_manager.get_current_project()
