@@ -913,33 +913,32 @@ def run_gate(
         result.notes.append(note)
     context = None
     try:
-        result.parameters = run_parameters(con, parameters, settings, run_at)
-        # the first frames are read while Great Expectations is imported
-        reader = _ReadAhead(con, assets, suites, settings)
         try:
-            gx = _gx()
-            context = _context(gx, docs_dir)
-            context.data_sources.add_pandas("mileage")
-            for done, asset in enumerate(assets):
-                report(asset.suite_name, done, len(assets))
-                frames = reader.next_asset()
-                result.outcomes.extend(
-                    validate_suite(context, gx, suites[asset.suite_name], frames, result.parameters)
-                )
-                result.suites_run.append(asset.suite_name)
+            result.parameters = run_parameters(con, parameters, settings, run_at)
+            # the first frames are read while Great Expectations is imported
+            reader = _ReadAhead(con, assets, suites, settings)
+            try:
+                gx = _gx()
+                context = _context(gx, docs_dir)
+                context.data_sources.add_pandas("mileage")
+                for done, asset in enumerate(assets):
+                    report(asset.suite_name, done, len(assets))
+                    frames = reader.next_asset()
+                    result.outcomes.extend(
+                        validate_suite(
+                            context, gx, suites[asset.suite_name], frames, result.parameters
+                        )
+                    )
+                    result.suites_run.append(asset.suite_name)
+            finally:
+                reader.close()
+            report("recording", len(assets), len(assets))
+            result.seconds = time.perf_counter() - started
+            if not note:
+                persist(con, result)
+                result.persisted = True
         finally:
-            reader.close()
-        report("recording", len(assets), len(assets))
-        result.seconds = time.perf_counter() - started
-        if not note:
-            persist(con, result)
-            result.persisted = True
-    except BaseException:
-        _release(context)
-        raise
-    finally:
-        con.close()
-    try:
+            con.close()
         if docs_dir is not None:
             sites = context.build_data_docs(site_names=["mileage"])
             index = sites.get("mileage", "")
