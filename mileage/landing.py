@@ -865,8 +865,10 @@ def _land_lines(con, source: JsonSource, files: list[Path], structure: str, resu
     the text path (`_land_line_text`), which names each bad line.
     """
 
+    columns = _reader_columns(con, source.structure)
+
     def land_batch(cursor, batch: list[Path]) -> list[tuple[str, int, int]]:
-        counts = _land_clean_line_files(cursor, source, batch, structure)
+        counts = _land_clean_line_files(cursor, source, batch, columns)
         return counts if counts is not None else _land_line_text(cursor, source, batch, structure)
 
     counts = [row for rows in _land_batches(con, land_batch, files) for row in rows]
@@ -963,10 +965,11 @@ def _reader_columns(con, structure: dict) -> str:
 
 
 def _land_clean_line_files(
-    con, source: JsonSource, files: list[Path], structure: str
+    con, source: JsonSource, files: list[Path], columns: str
 ) -> list[tuple[str, int, int]] | None:
-    """Land `files` with DuckDB's NDJSON reader if every line of each is a record of the
-    format, returning (file, lines, records landed); None, with nothing landed, if not.
+    """Land `files` with DuckDB's NDJSON reader (`columns`: the source's `_reader_columns`) if
+    every line of each is a record of the format, returning (file, lines, records landed);
+    None, with nothing landed, if not.
 
     The reader (strict: a line that does not parse or fit the format fails the statement)
     skips blank lines and cannot give a bad line's text, so its n-th record of a file is the
@@ -984,8 +987,7 @@ def _land_clean_line_files(
     for _, lines, _ in counted:
         first_rows.append(first_row)
         first_row += lines
-    keys = json.loads(structure)
-    record = "{" + ", ".join(f'{_sql_str(k)}: t."{k}"' for k in keys) + "}"
+    record = "{" + ", ".join(f'{_sql_str(k)}: t."{k}"' for k in source.structure) + "}"
     con.execute(
         f"""
         create or replace temp view parsed as
@@ -995,7 +997,7 @@ def _land_clean_line_files(
             select t.filename as _source_file, file_index,
                    row_number() over () as row_in_batch, {record} as p
             from read_json({_file_list(files)}, format = 'newline_delimited',
-                           columns = {_reader_columns(con, keys)}, filename = true,
+                           columns = {columns}, filename = true,
                            maximum_object_size = {MAX_LINE_BYTES}) t
         )
         """

@@ -212,8 +212,8 @@ def test_the_ndjson_reader_lands_what_the_line_by_line_text_path_lands(raw, tmp_
     reader_outcomes = []
     reader = landing._land_clean_line_files
 
-    def spy(con, source, batch, structure):
-        counts = reader(con, source, batch, structure)
+    def spy(con, source, batch, columns):
+        counts = reader(con, source, batch, columns)
         reader_outcomes.append((batch[0].name, counts is not None))
         return counts
 
@@ -268,8 +268,8 @@ def test_the_ndjson_reader_numbers_lines_file_by_file_in_one_batch(raw, tmp_path
     batches = []
     reader = landing._land_clean_line_files
 
-    def spy(con, source, batch, structure):
-        counts = reader(con, source, batch, structure)
+    def spy(con, source, batch, columns):
+        counts = reader(con, source, batch, columns)
         batches.append(([f.name for f in batch], counts is not None))
         return counts
 
