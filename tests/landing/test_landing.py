@@ -209,21 +209,13 @@ def test_the_ndjson_reader_lands_what_the_line_by_line_text_path_lands(raw, tmp_
         (raw / "telemetry/claude_code" / name).write_text(text, encoding="utf-8")
     monkeypatch.setattr(landing, "BATCH_BYTES", 1)  # one file per batch, both paths in one run
 
-    reader_outcomes = []
-    reader = landing._land_clean_line_files
-
-    def spy(con, source, batch, columns):
-        counts = reader(con, source, batch, columns)
-        reader_outcomes.append((batch[0].name, counts is not None))
-        return counts
-
-    monkeypatch.setattr(landing, "_land_clean_line_files", spy)
+    reader_outcomes = _spy_on_the_reader(monkeypatch)
     land(raw, tmp_path / "mixed.duckdb")
     monkeypatch.setattr(landing, "_land_clean_line_files", lambda *args: None)
     land(raw, tmp_path / "text.duckdb")
 
     assert _landed_state(tmp_path / "mixed.duckdb") == _landed_state(tmp_path / "text.duckdb")
-    by_reader = {name for name, landed in reader_outcomes if landed}
+    by_reader = {names[0] for names, landed in reader_outcomes if landed}
     assert by_reader == {
         "crlf.jsonl",
         "no-final-newline.jsonl",
@@ -231,12 +223,7 @@ def test_the_ndjson_reader_lands_what_the_line_by_line_text_path_lands(raw, tmp_
         "events.jsonl",
         "2026-01-09.ndjson",
     }
-    paths = _count(
-        tmp_path / "mixed.duckdb",
-        "select regexp_extract(_source_file, '[^/]+$'), list(_record_path order by _record_path) "
-        "from landing.telemetry__claude_code_events group by 1 order by 1",
-    )
-    assert paths == [
+    assert _telemetry_record_paths(tmp_path / "mixed.duckdb") == [
         ("blank-line.jsonl", ["line 1", "line 3"]),
         ("byte-order-mark.jsonl", ["line 2"]),
         ("crlf.jsonl", ["line 1", "line 2"]),
@@ -256,7 +243,6 @@ def test_the_ndjson_reader_numbers_lines_file_by_file_in_one_batch(raw, tmp_path
     first line, whatever the files before it held."""
     import json
 
-    import mileage.landing as landing
     from fixtures.tiny_raw import TELEMETRY_LINES
 
     line = json.dumps(TELEMETRY_LINES[0])
@@ -265,23 +251,11 @@ def test_the_ndjson_reader_numbers_lines_file_by_file_in_one_batch(raw, tmp_path
     (folder / "b-empty.jsonl").write_text("")
     (folder / "c-one-crlf.jsonl").write_text(f"{line}\r\n")
     (folder / "d-four-no-final-newline.jsonl").write_text("\n".join([line] * 4))
-    batches = []
-    reader = landing._land_clean_line_files
-
-    def spy(con, source, batch, columns):
-        counts = reader(con, source, batch, columns)
-        batches.append(([f.name for f in batch], counts is not None))
-        return counts
-
-    monkeypatch.setattr(landing, "_land_clean_line_files", spy)
+    batches = _spy_on_the_reader(monkeypatch)
     land(raw, tmp_path / "wh.duckdb")
     telemetry_files = sorted(f.name for f in folder.iterdir())
     assert (telemetry_files, True) in batches
-    assert _count(
-        tmp_path / "wh.duckdb",
-        "select regexp_extract(_source_file, '[^/]+$'), list(_record_path order by _record_path) "
-        "from landing.telemetry__claude_code_events group by 1 order by 1",
-    ) == [
+    assert _telemetry_record_paths(tmp_path / "wh.duckdb") == [
         ("a-three.jsonl", ["line 1", "line 2", "line 3"]),
         ("c-one-crlf.jsonl", ["line 1"]),
         ("d-four-no-final-newline.jsonl", ["line 1", "line 2", "line 3", "line 4"]),
@@ -292,3 +266,29 @@ def test_the_ndjson_reader_numbers_lines_file_by_file_in_one_batch(raw, tmp_path
         "select records, landed_records, status from landing.file_manifest "
         "where source_file like '%b-empty.jsonl'",
     ) == [(0, 0, "loaded")]
+
+
+def _spy_on_the_reader(monkeypatch) -> list[tuple[list[str], bool]]:
+    """Record each batch the NDJSON reader path is given (its file names) and whether it
+    landed the batch; the list fills as landing runs."""
+    import mileage.landing as landing
+
+    outcomes: list[tuple[list[str], bool]] = []
+    reader = landing._land_clean_line_files
+
+    def spy(con, source, batch, columns):
+        counts = reader(con, source, batch, columns)
+        outcomes.append(([f.name for f in batch], counts is not None))
+        return counts
+
+    monkeypatch.setattr(landing, "_land_clean_line_files", spy)
+    return outcomes
+
+
+def _telemetry_record_paths(warehouse) -> list[tuple[str, list[str]]]:
+    """(file name, its records' paths) for each landed telemetry file."""
+    return _count(
+        warehouse,
+        "select regexp_extract(_source_file, '[^/]+$'), list(_record_path order by _record_path) "
+        "from landing.telemetry__claude_code_events group by 1 order by 1",
+    )
