@@ -8,7 +8,7 @@ every stage separately on a fresh warehouse file:
   floor       ONE hand-written DuckDB query (bench/floor_team_months.sql) computing
               fct_team_months straight from the landing tables: the least work the answer
               needs, so `dbt build / floor` is the pipeline's overhead as a ratio
-  dbt build   mileage.dbt_runner.run_dbt(["build"]): every model, seed and test
+  dbt build   mileage.dbt_runner.run_dbt(BUILD_ARGS): every seed, model and data test
   gate        mileage.quality.run_gate (raw + mart expectations), when that module exists
   first query the app's Overview query on marts.fct_team_months, on a cold read-only attach
 
@@ -311,7 +311,7 @@ def run_bench(
     log: Callable[[str], None] | None = None,
 ) -> BenchReport:
     """Simulate (or reuse) an organisation and time each stage; see the module docstring."""
-    from mileage.dbt_runner import run_dbt
+    from mileage.dbt_runner import BUILD_ARGS, run_dbt
     from mileage.landing import land
     from mileage.simulate import SimulationOptions, simulate
 
@@ -385,7 +385,7 @@ def run_bench(
         target_path = out_dir / "dbt-target"
         shutil.rmtree(target_path, ignore_errors=True)
         with stage("dbt build") as s:
-            result = run_dbt(["build"], warehouse=warehouse, target_path=target_path)
+            result = run_dbt(BUILD_ARGS, warehouse=warehouse, target_path=target_path)
             s["rows"] = landed_rows
             s["detail"] = f"{result.nodes_done} nodes" + _dbt_split(target_path)
         report.core_path_seconds = core_path_seconds(target_path)
@@ -606,7 +606,7 @@ def run_incremental_bench(
     times mileage.incremental.build_incremental against land + dbt build from scratch, and
     checks the facts agree (row counts and token and cost totals).
     """
-    from mileage.dbt_runner import run_dbt
+    from mileage.dbt_runner import BUILD_ARGS, run_dbt
     from mileage.incremental import build_incremental, record_build_state
     from mileage.landing import land
 
@@ -634,7 +634,7 @@ def run_incremental_bench(
         live = work_dir / "live.duckdb"
         started = time.perf_counter()
         land(raw, live)
-        run_dbt(["build"], warehouse=live, target_path=work_dir / "target-live")
+        run_dbt(BUILD_ARGS, warehouse=live, target_path=work_dir / "target-live")
         record_build_state(live, raw)
         result.live_seconds = time.perf_counter() - started
         for file in split.increment_files:
@@ -664,7 +664,7 @@ def run_incremental_bench(
         started = time.perf_counter()
         land(raw, full)
         result.full_stages["land"] = time.perf_counter() - started
-        run_dbt(["build"], warehouse=full, target_path=work_dir / "target-full")
+        run_dbt(BUILD_ARGS, warehouse=full, target_path=work_dir / "target-full")
         result.full_stages["dbt build"] = time.perf_counter() - started - result.full_stages["land"]
         result.full = StageResult("full", time.perf_counter() - started, sampler.read_window())
     finally:

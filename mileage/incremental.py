@@ -51,6 +51,7 @@ from pathlib import Path
 import duckdb
 
 from mileage import config
+from mileage.dbt_runner import BUILD_ARGS
 
 STATE_SCHEMA = "_mileage"
 STATE_TABLE = f"{STATE_SCHEMA}.build_state"
@@ -362,10 +363,9 @@ def copy_warehouse(live: Path, building: Path) -> None:
         shutil.copyfile(wal, Path(str(building) + ".wal"))
 
 
-# Unit tests check model logic on fixed inputs; the plan guarantees the code is the code the
-# live build ran them on, so an incremental build skips them. The data tests of every model it
-# rebuilds run (IncrementalResult.dbt_args adds the selection).
-DBT_ARGS = ("build", "--exclude-resource-type", "unit_test")
+# A production build (no unit tests), restricted by IncrementalResult.dbt_args to what the new
+# files feed; the data tests of every model it rebuilds run.
+DBT_ARGS = BUILD_ARGS
 
 
 def prepare_incremental(

@@ -80,7 +80,7 @@ def build(
     Raises StageFailed naming the stage on any failure; the live warehouse is then untouched.
     """
     from mileage import incremental as inc
-    from mileage.dbt_runner import DbtError, run_dbt
+    from mileage.dbt_runner import BUILD_ARGS, DbtError, run_dbt
     from mileage.landing import LandingError, land
 
     raw_dir = Path(raw_dir).resolve()
@@ -110,7 +110,7 @@ def build(
             return report
     shutil.rmtree(building.parent, ignore_errors=True)  # what a crashed build of this pid left
     building.parent.mkdir()
-    dbt_args, dbt_extra_env = ["build"], None
+    dbt_args, dbt_extra_env = list(BUILD_ARGS), None
     try:
         try:
             if report.mode == "incremental":

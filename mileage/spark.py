@@ -20,11 +20,11 @@ from pathlib import Path
 import duckdb
 
 from mileage import config
-from mileage.dbt_runner import dbt_env
+from mileage.dbt_runner import BUILD_ARGS, dbt_env
 
-# Unit tests check model logic on mocked rows, engine-independent and already run on DuckDB;
-# on local Spark each costs 10-100 s, so the default Spark build leaves them out.
-DEFAULT_SPARK_ARGS = ("build", "--exclude-resource-type", "unit_test")
+# Unit tests are engine-independent and already run on DuckDB; on local Spark each would cost
+# 10-100 s, so the Spark build is a production build without them.
+DEFAULT_SPARK_ARGS = BUILD_ARGS
 
 SPARK_VENV = Path(os.environ.get("MILEAGE_SPARK_VENV", config.PROJECT_DIR / ".venv-spark"))
 INSTALL_SCRIPT = config.PROJECT_DIR / "scripts" / "install-spark-env.sh"

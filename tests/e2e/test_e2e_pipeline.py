@@ -57,6 +57,31 @@ def test_demo_command_publishes_a_warehouse(pipeline_run):
     assert (kept / "run_results.json").is_file() and (kept / "logs" / "dbt.log").is_file()
 
 
+def _result_types(run_results: Path) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for result in json.loads(run_results.read_text())["results"]:
+        kind = result["unique_id"].split(".")[0]
+        counts[kind] = counts.get(kind, 0) + 1
+    return counts
+
+
+def test_the_pipeline_runs_data_tests_and_the_suite_runs_the_unit_tests(pipeline_run, tiny_build):
+    """Production builds leave unit tests (fixed mocked rows) to CI; the suite's tiny build runs
+    every unit test the project declares."""
+    from mileage.pipeline import dbt_run_path
+
+    result, paths = pipeline_run
+    assert result.exit_code == 0, result.output
+    pipeline = _result_types(dbt_run_path(paths["warehouse"]) / "run_results.json")
+    assert pipeline.get("unit_test", 0) == 0
+    assert pipeline["test"] > 100 and pipeline["model"] > 40
+
+    manifest = json.loads((tiny_build.dbt.target_path / "manifest.json").read_text())
+    declared = {uid for uid in manifest["unit_tests"] if uid.startswith("unit_test.mileage.")}
+    tiny = _result_types(tiny_build.dbt.target_path / "run_results.json")
+    assert len(declared) >= 10 and tiny["unit_test"] == len(declared)
+
+
 def test_team_months_cover_every_team_with_plausible_numbers(pipeline_warehouse):
     rows = _query(
         pipeline_warehouse,
