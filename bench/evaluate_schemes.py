@@ -42,7 +42,7 @@ from mileage.incentives import (  # noqa: E402
 
 
 def build_org(employees: int, days: int, seed: int, start: date, folder: Path) -> tuple[Path, Path]:
-    from mileage.dbt_runner import run_dbt
+    from mileage.dbt_runner import BUILD_ARGS, run_dbt
     from mileage.landing import land
     from mileage.simulate import SimulationOptions, simulate
 
@@ -53,7 +53,7 @@ def build_org(employees: int, days: int, seed: int, start: date, folder: Path) -
         raw, SimulationOptions(employees=employees, days=days, seed=seed, start=start)
     )
     land(raw, warehouse)
-    run_dbt(["build"], warehouse=warehouse, target_path=folder / "dbt-target")
+    run_dbt(BUILD_ARGS, warehouse=warehouse, target_path=folder / "dbt-target")
     print(f"_built {employees} people x {days} days (seed {seed}) in {time.time() - t:.0f} s_\n")
     return warehouse, Path(summary.ground_truth_dir)
 

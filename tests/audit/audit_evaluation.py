@@ -164,7 +164,7 @@ def month_precision(tables: dict[str, pd.DataFrame], people: pd.DataFrame) -> pd
 
 def build(workdir: Path, employees: int, days: int, seed: int) -> tuple[Path, Path]:
     """Simulate, land and dbt-build the audit marts; return (warehouse, ground truth dir)."""
-    from mileage.dbt_runner import run_dbt
+    from mileage.dbt_runner import BUILD_ARGS, run_dbt
     from mileage.landing import land
     from mileage.simulate import SimulationOptions, simulate
 
@@ -174,7 +174,7 @@ def build(workdir: Path, employees: int, days: int, seed: int) -> tuple[Path, Pa
     warehouse = workdir / "warehouse.duckdb"
     land(workdir / "raw", warehouse)
     run_dbt(
-        ["build", "--select", *DBT_SELECTION],
+        [*BUILD_ARGS, "--select", *DBT_SELECTION],
         warehouse=warehouse,
         target_path=workdir / "dbt-target",
     )

@@ -18,7 +18,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from mileage.dbt_runner import run_dbt
+from mileage.dbt_runner import BUILD_ARGS, run_dbt
 from mileage.landing import land
 
 SIM = {"employees": 60, "days": 62, "seed": 11}
@@ -54,7 +54,7 @@ def _build(base: Path, raw: Path, *, dbt: bool = True) -> Built:
     warehouse = base / "warehouse.duckdb"
     land(raw, warehouse)
     if dbt:
-        result = run_dbt(["build"], warehouse=warehouse, target_path=base / "target", check=False)
+        result = run_dbt(BUILD_ARGS, warehouse=warehouse, target_path=base / "target", check=False)
         if result.returncode != 0:
             pytest.fail("dbt build failed: " + "; ".join(result.failures))
     return Built(raw=raw, warehouse=warehouse)
