@@ -607,7 +607,7 @@ def run_incremental_bench(
     checks the facts agree (row counts and token and cost totals).
     """
     from mileage.dbt_runner import BUILD_ARGS, run_dbt
-    from mileage.incremental import build_incremental, record_build_state
+    from mileage.incremental import build_incremental, build_inputs, record_build_state
     from mileage.landing import land
 
     say = log or (lambda message: None)
@@ -633,9 +633,10 @@ def run_incremental_bench(
         say("live warehouse (everything before the day)...")
         live = work_dir / "live.duckdb"
         started = time.perf_counter()
+        inputs = build_inputs(raw)
         land(raw, live)
         run_dbt(BUILD_ARGS, warehouse=live, target_path=work_dir / "target-live")
-        record_build_state(live, raw)
+        record_build_state(live, raw, inputs)
         result.live_seconds = time.perf_counter() - started
         for file in split.increment_files:
             shutil.copy(file, raw / file.relative_to(delivery))

@@ -16,7 +16,7 @@ warehouse* instead of an empty one, then:
 3. finds the first affected usage day: the earliest date of any usage row in those files (or
    in the rows of changed files they replace), one day earlier for safety;
 4. runs `dbt build` on the models downstream of the landing tables whose rows changed (data
-   tests included; unit tests skipped: the code is unchanged; the models that read only
+   tests included; unit tests are left to CI, as in every production build; the models that read only
    reference data and seeds are left as the live build made them, since the plan guarantees
    their inputs did not change) with
    the request {from_date, files_table, replaced_keys} in the environment variable
@@ -24,7 +24,8 @@ warehouse* instead of an empty one, then:
    listed in the table _mileage.increment_files): the vendor staging models stage only the
    rows of those files, re-rank them with the earlier rows of any natural key they touch and
    replace those rows in place (staging_files_filter, staging_select and the staging_merge
-   strategy in macros/cross_db.sql); the large facts
+   strategy in macros/cross_db.sql; stg_anthropic__claude_code_models restages the records of
+   those files and those whose parent's reject reason changed); the large facts
    (int_token_usage_attributed, fct_ai_usage_hourly, fct_ai_usage_daily: whole days from
    from_date on; fct_pull_requests: the pull requests the new files hold or the changed files
    held before) delete and recompute
@@ -55,6 +56,11 @@ from mileage.dbt_runner import BUILD_ARGS
 
 STATE_SCHEMA = "_mileage"
 STATE_TABLE = f"{STATE_SCHEMA}.build_state"
+# Size and change time (ns) of every vendor file as the build found it before landing: a file
+# whose size or change time differs since is re-landed. Size alone missed a re-sent page of the
+# same length (a corrected count with as many digits). Like rsync's quick check, this trusts
+# that a rewritten file gets a new change time.
+RAW_FILES_TABLE = f"{STATE_SCHEMA}.raw_files"
 # The pull request ids of the rows a re-delivered (changed) file had before: the file's new
 # version may lack a pull request, or no longer hold the record staging kept, and fct_pull_requests
 # (recomputed by id) must recompute those ids too. Named in the request's replaced_keys
@@ -91,11 +97,21 @@ class IncrementalNotPossible(RuntimeError):
 
 
 @dataclass
+class BuildInputs:
+    """What a build is built from, taken before it lands anything (record_build_state stores
+    it): a file changed while the build ran then differs from the record, and is re-landed."""
+
+    state: dict[str, str]  # raw_dir, code and reference fingerprints
+    raw_files: dict[str, tuple[int, int]]  # vendor file -> (bytes, change time in ns)
+
+
+@dataclass
 class IncrementPlan:
     raw_dir: Path
     new_files: list[str] = field(default_factory=list)
     changed_files: list[str] = field(default_factory=list)
     full_reason: str | None = None
+    inputs: BuildInputs | None = None
 
     @property
     def files(self) -> list[str]:
@@ -164,16 +180,29 @@ def current_state(raw_dir: Path) -> dict[str, str]:
     }
 
 
-def record_build_state(warehouse: Path, raw_dir: Path) -> None:
-    """Store what this warehouse was built from; call after every successful dbt build."""
-    state = current_state(raw_dir)
+def build_inputs(raw_dir: Path) -> BuildInputs:
+    return BuildInputs(state=current_state(raw_dir), raw_files=raw_file_stats(raw_dir))
+
+
+def record_build_state(warehouse: Path, raw_dir: Path, inputs: BuildInputs | None = None) -> None:
+    """Store what this warehouse was built from; call after every successful dbt build, with
+    the `inputs` taken before landing (build_inputs; now if not given)."""
+    inputs = inputs or build_inputs(raw_dir)
     con = duckdb.connect(str(warehouse))
     try:
         con.execute(f"create schema if not exists {STATE_SCHEMA}")
         for table in SCRATCH_TABLES:  # used by one build only
             con.execute(f"drop table if exists {table}")
         con.execute(f"create or replace table {STATE_TABLE} (key varchar, value varchar)")
-        con.executemany(f"insert into {STATE_TABLE} values (?, ?)", list(state.items()))
+        con.executemany(f"insert into {STATE_TABLE} values (?, ?)", list(inputs.state.items()))
+        con.execute(
+            f"create or replace table {RAW_FILES_TABLE} "
+            "(source_file varchar, bytes bigint, changed_ns bigint)"
+        )
+        con.executemany(
+            f"insert into {RAW_FILES_TABLE} values (?, ?, ?)",
+            [(path, *stats) for path, stats in sorted(inputs.raw_files.items())],
+        )
     finally:
         con.close()
 
@@ -185,40 +214,52 @@ def read_build_state(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
         return {}
 
 
+def read_raw_files(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[int, int]] | None:
+    try:
+        rows = con.execute(f"select source_file, bytes, changed_ns from {RAW_FILES_TABLE}")
+        return {path: (size, changed) for path, size, changed in rows.fetchall()}
+    except duckdb.CatalogException:
+        return None
+
+
 # --- planning ---------------------------------------------------------------------------------
 
 
-def raw_json_files(raw_dir: Path) -> dict[str, int]:
-    """Every vendor file the landing contract reads under `raw_dir`: absolute path -> bytes."""
+def raw_file_stats(raw_dir: Path) -> dict[str, tuple[int, int]]:
+    """Every vendor file the landing contract reads under `raw_dir`: absolute path -> (bytes,
+    change time in ns)."""
     from mileage.landing import JSON_SOURCES, _files
 
-    return {
-        str(path): path.stat().st_size
-        for source in JSON_SOURCES
-        for path in _files(raw_dir, source.folder, source.patterns)
-    }
+    stats = {}
+    for source in JSON_SOURCES:
+        for path in _files(Path(raw_dir).resolve(), source.folder, source.patterns):
+            stat = path.stat()
+            stats[str(path)] = (stat.st_size, stat.st_mtime_ns)
+    return stats
 
 
 def plan_increment(raw_dir: Path, live_warehouse: Path) -> IncrementPlan:
     """What changed in `raw_dir` since `live_warehouse` was built; full_reason if it must be full."""
     raw_dir = Path(raw_dir).resolve()
-    plan = IncrementPlan(raw_dir=raw_dir)
+    plan = IncrementPlan(raw_dir=raw_dir, inputs=build_inputs(raw_dir))
     if not Path(live_warehouse).exists():
         plan.full_reason = f"no live warehouse at {live_warehouse}"
         return plan
     con = duckdb.connect(str(live_warehouse), read_only=True)
     try:
         state = read_build_state(con)
-        landed = dict(
-            con.execute(
-                "select source_file, bytes from landing.file_manifest "
+        recorded = read_raw_files(con)
+        landed = {
+            row[0]
+            for row in con.execute(
+                "select source_file from landing.file_manifest "
                 "where source_file like '%.json' or source_file like '%.jsonl' "
                 "or source_file like '%.ndjson'"
             ).fetchall()
-        )
+        }
     finally:
         con.close()
-    wanted = current_state(raw_dir)
+    wanted = plan.inputs.state
     if not state:
         plan.full_reason = "the live warehouse has no recorded build state"
     elif state.get("raw_dir") != wanted["raw_dir"]:
@@ -227,15 +268,18 @@ def plan_increment(raw_dir: Path, live_warehouse: Path) -> IncrementPlan:
         plan.full_reason = "dbt models, macros or seeds changed since the live build"
     elif state.get("reference") != wanted["reference"]:
         plan.full_reason = "the roster, API keys or roadmap changed since the live build"
+    elif recorded is None:
+        plan.full_reason = "the live warehouse has no record of its raw files' change times"
     if plan.full_reason:
         return plan
-    on_disk = raw_json_files(raw_dir)
-    removed = sorted(set(landed) - set(on_disk))
+    on_disk = plan.inputs.raw_files
+    removed = sorted(landed - set(on_disk))
     if removed:
         plan.full_reason = f"{len(removed)} landed file(s) are gone, e.g. {removed[0]}"
         return plan
-    plan.new_files = sorted(set(on_disk) - set(landed))
-    plan.changed_files = sorted(f for f in on_disk if f in landed and on_disk[f] != landed[f])
+    plan.new_files = sorted(set(on_disk) - landed)
+    # landed but not recorded: it arrived while the live build was landing; land it again
+    plan.changed_files = sorted(f for f in on_disk if f in landed and recorded.get(f) != on_disk[f])
     return plan
 
 
@@ -434,7 +478,7 @@ def build_incremental(
         on_node_done=on_dbt_node,
     )
     result.stage_seconds["dbt build"] = time.perf_counter() - started
-    record_build_state(Path(building), result.plan.raw_dir)
+    record_build_state(Path(building), result.plan.raw_dir, result.plan.inputs)
     return result
 
 

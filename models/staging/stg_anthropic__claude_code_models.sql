@@ -1,12 +1,53 @@
 -- Token counts per model of each Claude Code record (model_breakdown). A record's rows are
 -- rejected with their parent record (duplicate or invalid parent), so nothing counts twice.
-with source as (
-    select * from {{ source('landing', 'anthropic__claude_code_models') }}
+-- Incremental on DuckDB (staging_merge on record_id x model_index): a files run restages the
+-- new files' records and every record whose parent's reject reason no longer matches what its
+-- rows say (a re-sent file can make an earlier duplicate the first of its key, or the reverse).
+{{ config(**staging_config(['record_id', 'model_index'])) }}
+{%- set previous = staging_previous() %}
+
+with parents as (
+    select record_id, _source_file, _record_path, reject_reason as parent_reject_reason
+    from {{ ref('stg_anthropic__claude_code') }}
 ),
 
-parents as (
-    select record_id, reject_reason as parent_reject_reason
-    from {{ ref('stg_anthropic__claude_code') }}
+{%- if previous is not none %}
+
+restaged_records as (
+    select _source_file, _record_path
+    from parents
+    where _source_file in ({{ incremental_files_list() }})
+    union
+    -- rows saying their parent is rejected, whose parent is now valid or rejected otherwise
+    select staged._source_file, staged._record_path
+    from {{ previous }} as staged
+    left join parents on staged.record_id = parents.record_id
+    where staged.reject_reason like 'parent record rejected: %'
+        and (parents.parent_reject_reason is null
+            or staged.reject_reason <> 'parent record rejected: ' || parents.parent_reject_reason)
+    union
+    -- rejected parents whose rows do not say so yet
+    select parents._source_file, parents._record_path
+    from parents
+    inner join {{ previous }} as staged on staged.record_id = parents.record_id
+    where parents.parent_reject_reason is not null
+        and (staged.reject_reason is null
+            or staged.reject_reason <> 'parent record rejected: ' || parents.parent_reject_reason)
+),
+{%- endif %}
+
+source as (
+    select landed.*
+    from {{ source('landing', 'anthropic__claude_code_models') }} as landed
+    {%- if previous is not none %}
+    -- a changed file's rows are all restaged, whether or not their record is still there
+    where landed._source_file in ({{ incremental_files_list() }})
+        or exists (
+            select 1 from restaged_records
+            where restaged_records._source_file = landed._source_file
+                and restaged_records._record_path = landed._record_path
+        )
+    {%- endif %}
 ),
 
 renamed as (

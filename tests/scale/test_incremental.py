@@ -12,6 +12,7 @@ published like any build) and in full. Every table of every layer must be equal.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from datetime import date, timedelta
 from pathlib import Path
@@ -24,6 +25,7 @@ from mileage.bench import split_last_day
 from mileage.cli import app
 from mileage.dbt_runner import run_dbt
 from mileage.incremental import (
+    RAW_FILES_TABLE,
     IncrementalNotPossible,
     build_incremental,
     file_column,
@@ -63,10 +65,38 @@ def _build_full(raw: Path, warehouse: Path, target: Path) -> None:
     )
 
 
-def _redeliver_changed_files(raw: Path) -> list[Path]:
-    """Vendors re-send pages: rewrite two files landed before, each without one of its records
-    and with another repeated, so the incremental build must drop their old rows, rank the
-    duplicates again and forget the record that is gone (here: a pull request)."""
+def _claude_code_pages(raw: Path) -> list[Path]:
+    return sorted((raw / "anthropic" / "claude_code").glob("*.json"))
+
+
+def _plant_duplicates(raw: Path) -> tuple[Path, dict[str, tuple[str, str]]]:
+    """Before the live build: two pages of the last live day. The second sends a record of the
+    first again ("repeated"), which staging rejects (with its model rows) as a duplicate, and
+    one of its own ("gained", which the first page will gain when re-sent). The records are
+    copies of a real one with terminals of their own, so their keys are new. Returns the
+    first page and, per case, the second page's record (file, record path)."""
+    folder = raw / "anthropic" / "claude_code"
+    real = json.loads(_claude_code_pages(raw)[-1].read_text())["data"]
+    last_day = max(record["date"] for record in real)
+    template = next(record for record in real if record["date"] == last_day)
+    repeated, kept, gained = ({**template, "terminal_type": f"planted-{n}"} for n in (1, 2, 3))
+    day = last_day[:10].replace("-", "")
+    first, second = (folder / f"claude_code_{day}_{day}_0099_p0{n}.json" for n in (1, 2))
+    first.write_text(json.dumps({"data": [repeated, kept], "has_more": True, "next_page": "p02"}))
+    second.write_text(
+        json.dumps({"data": [repeated, gained], "has_more": False, "next_page": None})
+    )
+    where = str(second.resolve())
+    return first, {"repeated": (where, "data[0]"), "gained": (where, "data[1]")}
+
+
+def _redeliver_changed_files(raw: Path, planted_page: Path) -> list[Path]:
+    """Vendors re-send pages: rewrite files landed before, each without one of its records
+    (and two with another repeated), so the incremental build must drop their old rows, rank
+    the duplicates again and forget the record that is gone (here: a pull request). The planted
+    Claude Code page (_plant_duplicates) drops the record its next page repeats, whose copy there
+    becomes the first of its key, and gains the next page's own record, which becomes a
+    duplicate there: the model rows of both records must follow their parents."""
     pulls = next((raw / "github" / "pull_requests").glob("pulls_*_p01.json"))
     records = json.loads(pulls.read_text())
     pulls.write_text(json.dumps([*records[1:], records[2]]))
@@ -74,7 +104,14 @@ def _redeliver_changed_files(raw: Path) -> list[Path]:
     telemetry = next((raw / "telemetry" / "claude_code").glob("*_p01.jsonl"))
     lines = telemetry.read_text().splitlines()
     telemetry.write_text("\n".join([*lines[1:], lines[2]]) + "\n")
-    return [pulls, telemetry]
+
+    page = json.loads(planted_page.read_text())
+    next_page = json.loads(
+        planted_page.with_name(planted_page.name.replace("_p01", "_p02")).read_text()
+    )
+    page["data"] = [*page["data"][1:], next_page["data"][1]]
+    planted_page.write_text(json.dumps(page))
+    return [pulls, telemetry, planted_page]
 
 
 @pytest.fixture(scope="module")
@@ -89,6 +126,7 @@ def builds(tmp_path_factory):
         base / "sim" / "raw", raw, base / "delivery", LAST_DAY.isoformat(), late_days=LATE_DAYS
     )
     assert split.increment_files and split.late_records and split.overlapping_records
+    planted_page, planted = _plant_duplicates(raw)
 
     live = base / "live.duckdb"
     # asked for incremental with no live warehouse yet: built in full, saying why
@@ -102,7 +140,7 @@ def builds(tmp_path_factory):
     for file in split.increment_files:  # the delivery arrives in the raw directory
         destination = raw / file.relative_to(base / "delivery")
         shutil.copy(file, destination)
-    changed = _redeliver_changed_files(raw)
+    changed = _redeliver_changed_files(raw, planted_page)
     plan = plan_increment(raw, published)
     report = build(raw, published, incremental=True)
 
@@ -121,6 +159,7 @@ def builds(tmp_path_factory):
         "incremental": report.increment,
         "published": published,
         "full": full,
+        "planted": planted,
     }
 
 
@@ -180,6 +219,38 @@ def test_the_facts_were_updated_incrementally(builds):
         sql = (compiled / f"{model}.sql").read_text()
         assert "_source_file in ('" in sql and "union all by name" in sql, model
         assert f'{model}\\" as p\\nwhere p._source_file in (' in log, model
+
+
+def test_model_rows_follow_their_record_when_a_re_sent_page_changes_who_is_first(builds):
+    """In the live build the repeated record's copy was a rejected duplicate and the gained
+    record counted; after the first page is re-sent (without the one, with the other), the copy
+    and its model rows count and the gained record's rows are rejected with it, restaged in
+    place rather than rebuilt."""
+    sql = """
+        select count(*), count(reject_reason), min(reject_reason)
+        from staging.stg_anthropic__claude_code_models
+        where _source_file = ? and _record_path = ?
+    """
+
+    def model_rows(warehouse, case):
+        con = duckdb.connect(str(warehouse), read_only=True)
+        try:
+            return con.execute(sql, list(builds["planted"][case])).fetchone()
+        finally:
+            con.close()
+
+    duplicate = "parent record rejected: duplicate"
+    rows, rejected, reason = model_rows(builds["live"], "repeated")
+    assert rows >= 1 and rejected == rows and reason.startswith(duplicate)
+    assert model_rows(builds["published"], "repeated") == (rows, 0, None)
+
+    rows, rejected, _ = model_rows(builds["live"], "gained")
+    assert rows >= 1 and rejected == 0
+    _, rejected, reason = model_rows(builds["published"], "gained")
+    assert rejected == rows and reason.startswith(duplicate)
+
+    log = (builds["report"].dbt.target_path / "logs" / "dbt.log").read_text()
+    assert 'stg_anthropic__claude_code_models\\" as p\\nwhere p._source_file in (' in log
 
 
 def test_only_what_the_touched_landing_tables_feed_is_rebuilt(builds):
@@ -273,6 +344,35 @@ def test_a_changed_roster_or_a_vanished_file_forces_a_full_build(builds, tmp_pat
         assert "gone" in plan_increment(raw, live).full_reason
     finally:
         shutil.move(moved, page)
+
+
+def test_a_file_rewritten_with_the_same_size_is_landed_again(builds, tmp_path):
+    """Change times, not sizes alone: a page re-sent with a corrected count of as many digits
+    keeps its size (so does the planted Claude Code page, whose rewrite the plan found)."""
+    raw = builds["raw"]
+    live = tmp_path / "live.duckdb"
+    shutil.copy(builds["published"], live)
+    page = next((raw / "cursor").rglob("*.json"))
+    original = page.read_bytes()
+    stat = page.stat()
+    corrected = original.replace(b"1", b"2", 1)
+    assert corrected != original and len(corrected) == len(original)
+    try:
+        page.write_bytes(corrected)
+        plan = plan_increment(raw, live)
+        assert plan.full_reason is None and plan.files == [str(page.resolve())]
+        assert plan.changed_files == plan.files
+    finally:
+        page.write_bytes(original)
+        os.utime(page, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert plan_increment(raw, live).files == []  # as recorded again
+
+    con = duckdb.connect(str(live))
+    try:
+        con.execute(f"drop table {RAW_FILES_TABLE}")  # a warehouse built before the record
+    finally:
+        con.close()
+    assert "change times" in plan_increment(raw, live).full_reason
 
 
 def test_nothing_new_leaves_the_live_warehouse_as_it_is(builds, tmp_path):
