@@ -131,9 +131,10 @@ class IncrementalResult:
 
     @property
     def dbt_args(self) -> list[str]:
-        """`dbt build` of what the touched landing tables feed; nothing else can change."""
+        """A production `dbt build` (data tests, no unit tests) of what the touched landing
+        tables feed; nothing else can change."""
         selection = [f"source:{LANDING_SOURCE}.{table}+" for table in self.touched_sources]
-        return [*DBT_ARGS, "--select", *selection] if selection else list(DBT_ARGS)
+        return [*BUILD_ARGS, "--select", *selection] if selection else list(BUILD_ARGS)
 
     @property
     def dbt_env(self) -> dict[str, str]:
@@ -405,11 +406,6 @@ def copy_warehouse(live: Path, building: Path) -> None:
     wal = Path(str(live) + ".wal")
     if wal.exists():
         shutil.copyfile(wal, Path(str(building) + ".wal"))
-
-
-# A production build (no unit tests), restricted by IncrementalResult.dbt_args to what the new
-# files feed; the data tests of every model it rebuilds run.
-DBT_ARGS = BUILD_ARGS
 
 
 def prepare_incremental(
