@@ -145,7 +145,14 @@ def load_thresholds(directory: Path | None = None) -> tuple[dict, dict]:
     """(parameters referenced by the suites, settings of the frames) from thresholds.yml."""
     path = (directory or expectations_dir()) / "thresholds.yml"
     data = yaml.safe_load(path.read_text()) or {}
-    return dict(data.get("parameters") or {}), dict(data.get("settings") or {})
+    settings = dict(data.get("settings") or {})
+    batch_rows = settings.get("batch_rows")
+    if isinstance(batch_rows, bool) or not isinstance(batch_rows, int) or batch_rows < 1:
+        raise ValueError(
+            f"{path}: settings.batch_rows must be a whole number of rows above 0 "
+            f"(the largest frame the gate validates at once), not {batch_rows!r}"
+        )
+    return dict(data.get("parameters") or {}), settings
 
 
 def _as_datetime(value) -> datetime | None:
@@ -426,7 +433,7 @@ def read_asset(con, asset: Asset, suite: dict, settings: dict) -> Frames:
             frames.codes[id(frame)] = dictionaries
         return frames
     rows = con.execute(f"select count(*) from ({sql})").fetchone()[0]
-    batch_rows = int(settings.get("batch_rows") or 4_000_000)  # thresholds.yml's default
+    batch_rows = settings["batch_rows"]  # thresholds.yml (checked by load_thresholds)
     if rows <= batch_rows:
         queries = [f"select {select} from ({sql})"]
     else:

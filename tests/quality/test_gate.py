@@ -8,7 +8,7 @@ import pytest
 
 from mileage.quality import run_gate
 from mileage.quality.assets import assets_for
-from mileage.quality.gate import expectations_dir
+from mileage.quality.gate import expectations_dir, load_thresholds
 from quality.conftest import query
 
 
@@ -137,6 +137,13 @@ def _thresholds_copy(tmp_path, **settings):
     thresholds["settings"].update(settings)
     (folder / "thresholds.yml").write_text(yaml.safe_dump(thresholds))
     return folder
+
+
+@pytest.mark.parametrize("batch_rows", [None, 0, "4M", True])
+def test_a_missing_or_unusable_batch_size_is_named(tmp_path, batch_rows):
+    folder = _thresholds_copy(tmp_path, batch_rows=batch_rows)
+    with pytest.raises(ValueError, match=r"thresholds\.yml: settings\.batch_rows must be"):
+        load_thresholds(folder)
 
 
 def test_batches_give_the_same_results_and_still_find_duplicate_keys(
