@@ -5,6 +5,7 @@
 -- rows say (a re-sent file can make an earlier duplicate the first of its key, or the reverse).
 {{ config(**staging_config(['record_id', 'model_index'])) }}
 {%- set previous = staging_previous() %}
+{%- set parent_rejected = "'parent record rejected: '" %}
 
 with parents as (
     select record_id, _source_file, _record_path, reject_reason as parent_reject_reason
@@ -22,9 +23,9 @@ restaged_records as (
     select staged._source_file, staged._record_path
     from {{ previous }} as staged
     left join parents on staged.record_id = parents.record_id
-    where staged.reject_reason like 'parent record rejected: %'
+    where staged.reject_reason like ({{ parent_rejected }} || '%')
         and (parents.parent_reject_reason is null
-            or staged.reject_reason <> 'parent record rejected: ' || parents.parent_reject_reason)
+            or staged.reject_reason <> {{ parent_rejected }} || parents.parent_reject_reason)
     union
     -- rejected parents whose rows do not say so yet
     select parents._source_file, parents._record_path
@@ -32,7 +33,7 @@ restaged_records as (
     inner join {{ previous }} as staged on staged.record_id = parents.record_id
     where parents.parent_reject_reason is not null
         and (staged.reject_reason is null
-            or staged.reject_reason <> 'parent record rejected: ' || parents.parent_reject_reason)
+            or staged.reject_reason <> {{ parent_rejected }} || parents.parent_reject_reason)
 ),
 {%- endif %}
 
@@ -72,7 +73,7 @@ renamed as (
 select
     renamed.*,
     case
-        when parents.parent_reject_reason is not null then 'parent record rejected: ' || parents.parent_reject_reason
+        when parents.parent_reject_reason is not null then {{ parent_rejected }} || parents.parent_reject_reason
         when model is null then 'missing model'
         when uncached_input_tokens is null or cache_write_tokens is null or cache_read_tokens is null
             or output_tokens is null then 'missing or non-numeric token count'
