@@ -636,7 +636,7 @@ def run_incremental_bench(
         inputs = build_inputs(raw)
         land(raw, live)
         run_dbt(BUILD_ARGS, warehouse=live, target_path=work_dir / "target-live")
-        record_build_state(live, raw, inputs)
+        record_build_state(live, inputs)
         result.live_seconds = time.perf_counter() - started
         for file in split.increment_files:
             shutil.copy(file, raw / file.relative_to(delivery))

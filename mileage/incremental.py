@@ -108,10 +108,10 @@ class BuildInputs:
 @dataclass
 class IncrementPlan:
     raw_dir: Path
+    inputs: BuildInputs  # as found when planning, before anything is landed
     new_files: list[str] = field(default_factory=list)
     changed_files: list[str] = field(default_factory=list)
     full_reason: str | None = None
-    inputs: BuildInputs | None = None
 
     @property
     def files(self) -> list[str]:
@@ -185,10 +185,9 @@ def build_inputs(raw_dir: Path) -> BuildInputs:
     return BuildInputs(state=current_state(raw_dir), raw_files=raw_file_stats(raw_dir))
 
 
-def record_build_state(warehouse: Path, raw_dir: Path, inputs: BuildInputs | None = None) -> None:
+def record_build_state(warehouse: Path, inputs: BuildInputs) -> None:
     """Store what this warehouse was built from; call after every successful dbt build, with
-    the `inputs` taken before landing (build_inputs; now if not given)."""
-    inputs = inputs or build_inputs(raw_dir)
+    the `inputs` taken before landing (build_inputs, or the plan's)."""
     con = duckdb.connect(str(warehouse))
     try:
         con.execute(f"create schema if not exists {STATE_SCHEMA}")
@@ -474,7 +473,7 @@ def build_incremental(
         on_node_done=on_dbt_node,
     )
     result.stage_seconds["dbt build"] = time.perf_counter() - started
-    record_build_state(Path(building), result.plan.raw_dir, result.plan.inputs)
+    record_build_state(Path(building), result.plan.inputs)
     return result
 
 

@@ -111,7 +111,7 @@ def build(
     shutil.rmtree(building.parent, ignore_errors=True)  # what a crashed build of this pid left
     building.parent.mkdir()
     # what the build is built from, as found before landing (recorded after dbt, below)
-    inputs = plan.inputs if plan is not None and plan.inputs else inc.build_inputs(raw_dir)
+    inputs = plan.inputs if plan is not None else inc.build_inputs(raw_dir)
     dbt_args, dbt_extra_env = list(BUILD_ARGS), None
     try:
         try:
@@ -147,7 +147,7 @@ def build(
             log = dbt_run_path(warehouse) / "logs" / "dbt.log"
             raise StageFailed("dbt build", f"{exc} (dbt's log: {log})") from exc
         # what the next incremental build checks its raw files and code against
-        inc.record_build_state(building, raw_dir, inputs)
+        inc.record_build_state(building, inputs)
         report.warnings.extend(report.dbt.warnings)
         report.warnings.extend(unpriced_model_warnings(building))
         if run_gate:
