@@ -19,21 +19,13 @@ restaged_records as (
     from parents
     where _source_file in ({{ incremental_files_list() }})
     union
-    -- rows saying their parent is rejected, whose parent is now valid or rejected otherwise
+    -- rows whose parent is rejected, or that say so, where the two no longer agree
     select staged._source_file, staged._record_path
     from {{ previous }} as staged
     left join parents on staged.record_id = parents.record_id
-    where staged.reject_reason like ({{ parent_rejected }} || '%')
-        and (parents.parent_reject_reason is null
-            or staged.reject_reason <> {{ parent_rejected }} || parents.parent_reject_reason)
-    union
-    -- rejected parents whose rows do not say so yet
-    select parents._source_file, parents._record_path
-    from parents
-    inner join {{ previous }} as staged on staged.record_id = parents.record_id
-    where parents.parent_reject_reason is not null
-        and (staged.reject_reason is null
-            or staged.reject_reason <> {{ parent_rejected }} || parents.parent_reject_reason)
+    where (parents.parent_reject_reason is not null
+            or staged.reject_reason like ({{ parent_rejected }} || '%'))
+        and staged.reject_reason is distinct from ({{ parent_rejected }} || parents.parent_reject_reason)
 ),
 {%- endif %}
 
