@@ -585,7 +585,6 @@ class IncrementalBench:
 
 
 INCREMENTAL_FACTS = (
-    "int_token_usage_attributed",
     "fct_ai_usage_hourly",
     "fct_ai_usage_daily",
     "fct_pull_requests",

@@ -26,8 +26,8 @@ warehouse* instead of an empty one, then:
    replace those rows in place (staging_files_filter, staging_select and the staging_merge
    strategy in macros/cross_db.sql; stg_anthropic__claude_code_models restages the records of
    those files and those whose parent's reject reason changed); the large facts
-   (int_token_usage_attributed, fct_ai_usage_hourly, fct_ai_usage_daily: whole days from
-   from_date on; fct_pull_requests: the pull requests the new files hold or the changed files
+   (fct_ai_usage_hourly, reading the view int_token_usage_attributed for those days only,
+   and fct_ai_usage_daily: whole days from from_date on; fct_pull_requests: the pull requests the new files hold or the changed files
    held before) delete and recompute
    only those rows (macros/cross_db.sql: incremental_window, incremental_delete), the audit's
    int_audit__usage_months whole months from from_date's month on (incremental_window, grain 'month');

@@ -204,14 +204,18 @@ def test_the_facts_were_updated_incrementally(builds):
     """The incremental run deleted and recomputed the window, rather than rebuilding."""
     log = (builds["report"].dbt.target_path / "logs" / "dbt.log").read_text()
     window = f"usage_date >= cast('{builds['incremental'].from_date.isoformat()}' as date)"
-    for model in ("int_token_usage_attributed", "fct_ai_usage_hourly", "fct_ai_usage_daily"):
+    for model in ("fct_ai_usage_hourly", "fct_ai_usage_daily"):
         assert f'{model}\\" where {window}' in log, model
+    # the hourly fact reads only the window's days of the attribution view
+    models = builds["report"].dbt.target_path / "compiled" / "mileage" / "models"
+    hourly = (models / "marts" / "fct_ai_usage_hourly.sql").read_text()
+    assert f'int_token_usage_attributed"\n    where {window}' in hourly
     assert 'fct_pull_requests\\" where pull_request_id in' in log
     # the audit's usage months: whole months from the window's month on (March), February kept
     assert "int_audit__usage_months\\\" where month_start >= cast(date_trunc('month', cast('" in log
     # the vendor staging models staged only the delivered files, ranked them with the earlier
     # rows they may duplicate, and replaced those rows in place (no rewrite of the table)
-    compiled = builds["report"].dbt.target_path / "compiled" / "mileage" / "models" / "staging"
+    compiled = models / "staging"
     touched = builds["incremental"].touched_sources
     staged = [m for m in VENDOR_STAGING if m.removeprefix("stg_") in touched]
     assert {"stg_telemetry__claude_code_events", "stg_github__pull_requests"} <= set(staged)
