@@ -1,6 +1,6 @@
--- A view, not a table: it only renames and stacks the staging tables, and
--- int_token_usage_attributed (a table, incremental by usage day) is its one heavy reader, so
--- an incremental run reads just the affected days through it instead of rewriting every row.
+-- A view, not a table: it only renames and stacks the staging tables, and its one heavy
+-- reader, fct_ai_usage_hourly (incremental by usage day, through the view
+-- int_token_usage_attributed), reads just the affected days through it instead of every row.
 {{ config(materialized='view') }}
 
 -- Every billed token once, from every usage source, in one shape with disjoint token classes.

@@ -1,7 +1,8 @@
 -- Usage by hour: the detail the audit needs to see the time of day. Daily-bucket sources
 -- (Claude Code, Copilot, daily pulls) sit at midnight with bucket_width '1d'; per-request
 -- sources (Cursor) are summed into their hour.
--- Incremental on DuckDB: whole usage days are replaced from the first affected day on.
+-- Incremental on DuckDB: whole usage days are replaced from the first affected day on; the
+-- window filter below reaches the staging tables through the attribution and union views.
 {{ config(
     materialized=incremental_materialization(),
     incremental_strategy='append',
