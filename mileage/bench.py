@@ -16,6 +16,10 @@ Peak memory is the resident set of this process plus all its children (dbt runs 
 subprocess), sampled every 50 ms by a background thread. Results print as a table and are
 written as JSON (`--json`). The floor's answer is compared with dbt's fct_team_months and the
 largest difference is reported, so a fast floor that computes something else is caught.
+
+`--fixed-cost` also times the same dbt build on a tiny organisation (FIXED_COST_ORG): what a
+build of this project costs before any data (dbt's start-up and its per-node work), so the
+ratios above can be read net of it.
 """
 
 from __future__ import annotations
@@ -146,6 +150,8 @@ class BenchReport:
     machine: dict[str, str | int | float] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     incremental: dict | None = None
+    # the dbt build on FIXED_COST_ORG (run_fixed_cost_bench)
+    fixed_cost: dict | None = None
     # summed run time of fct_team_months and the models and seeds upstream of it
     core_path_seconds: float = 0.0
 
@@ -168,6 +174,14 @@ class BenchReport:
             return None
         return dbt.seconds / floor.seconds
 
+    @property
+    def dbt_above_fixed_cost_floor_ratio(self) -> float | None:
+        """(dbt build - its fixed cost) / floor: the ratio net of what any build costs."""
+        dbt, floor = self.stage("dbt build"), self.stage("floor")
+        if dbt is None or floor is None or floor.seconds <= 0 or not self.fixed_cost:
+            return None
+        return (dbt.seconds - self.fixed_cost["dbt_seconds"]) / floor.seconds
+
     def as_dict(self) -> dict:
         out = asdict(self)
         for stage, result in zip(out["stages"], self.stages, strict=True):
@@ -175,6 +189,7 @@ class BenchReport:
         out["pipeline_seconds"] = self.pipeline_seconds
         out["peak_rss_bytes"] = self.peak_rss_bytes
         out["dbt_floor_ratio"] = self.dbt_floor_ratio
+        out["dbt_above_fixed_cost_floor_ratio"] = self.dbt_above_fixed_cost_floor_ratio
         return out
 
 
@@ -409,6 +424,29 @@ def run_bench(
     if not keep_warehouse:
         warehouse.unlink(missing_ok=True)
     return report
+
+
+# An organisation whose data costs dbt next to nothing: a build of it is dbt's fixed cost.
+FIXED_COST_ORG = {"employees": 60, "days": 14}
+
+
+def run_fixed_cost_bench(
+    work_dir: Path, bucket: str, seed: int, *, log: Callable[[str], None] | None = None
+) -> dict:
+    """The production dbt build on FIXED_COST_ORG (simulated into `work_dir` once): what a build
+    of this project costs whatever the data size."""
+    tiny = run_bench(
+        FIXED_COST_ORG["employees"],
+        FIXED_COST_ORG["days"],
+        bucket,
+        seed,
+        work_dir,
+        gate=False,
+        floor=False,
+        log=log,
+    )
+    dbt = tiny.stage("dbt build")
+    return {**FIXED_COST_ORG, "dbt_seconds": dbt.seconds, "detail": dbt.detail}
 
 
 def _dbt_split(target_path: Path) -> str:
@@ -796,6 +834,16 @@ def summary_lines(report: BenchReport) -> list[str]:
             f"floor, {check['only_in_dbt']} only in dbt, largest relative difference "
             f"{check['max_relative_difference']:.2e} ({check['worst_column']})"
         )
+    fixed = report.fixed_cost
+    if fixed:
+        lines.append(
+            f"dbt's fixed cost (the same build on {fixed['employees']} people x {fixed['days']} "
+            f"days): {fixed['dbt_seconds']:.1f} s"
+        )
+        if report.dbt_above_fixed_cost_floor_ratio is not None:
+            lines.append(
+                f"(dbt build - fixed cost) / floor: {report.dbt_above_fixed_cost_floor_ratio:.1f}x"
+            )
     inc = report.incremental
     if inc and inc.get("incremental") and inc.get("full"):
         lines.append(
@@ -804,6 +852,11 @@ def summary_lines(report: BenchReport) -> list[str]:
             f"{inc['incremental']['seconds']:.1f} s vs full rebuild {inc['full']['seconds']:.1f} s "
             f"= {inc['ratio']:.0%}; facts agree: {all(inc['facts_equal'].values())}"
         )
+        if fixed:
+            lines.append(
+                f"  a tenth of the full rebuild is {inc['full']['seconds'] / 10:.1f} s; "
+                f"dbt's fixed cost alone is {fixed['dbt_seconds']:.1f} s"
+            )
         for model in INCREMENTAL_FACTS:
             lines.append(
                 f"  {model}: {inc['model_seconds']['incremental'].get(model, 0):.1f} s incremental, "
@@ -838,6 +891,11 @@ def bench_command(
         "--incremental/--no-incremental",
         help="Also time one more day: incremental build vs full rebuild (three more builds).",
     ),
+    fixed_cost: bool = typer.Option(
+        False,
+        "--fixed-cost/--no-fixed-cost",
+        help="Also time the same dbt build on a tiny organisation: its cost before any data.",
+    ),
 ) -> None:
     """Simulate an organisation and time land, dbt build, the gate and the app's first query."""
     from rich.console import Console
@@ -861,6 +919,13 @@ def bench_command(
             log=lambda m: console.print(f"[dim]{m}[/]"),
         )
         report.incremental = inc.as_dict()
+    if fixed_cost:
+        report.fixed_cost = run_fixed_cost_bench(
+            Path(report.out_dir) / "fixed-cost",
+            bucket,
+            seed,
+            log=lambda m: console.print(f"[dim]{m}[/]"),
+        )
     console.print(render(report))
     for line in summary_lines(report):
         console.print(line)

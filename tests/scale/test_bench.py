@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from mileage import config
-from mileage.bench import RssSampler, render, run_bench, summary_lines
+from mileage.bench import BenchReport, RssSampler, StageResult, render, run_bench, summary_lines
 
 pytestmark = [pytest.mark.slow]
 
@@ -95,3 +95,68 @@ def test_contract_types_are_valid_on_both_engines():
                 if not spark_safe.match(str(data_type).lower()):
                     bad.append(f"{path.name}: {node['name']}.{name} {data_type}")
     assert not bad, bad
+
+
+def _timed(report: BenchReport, **seconds: float) -> BenchReport:
+    for stage, value in seconds.items():
+        report.stages.append(StageResult(stage.replace("_", " "), value, 2**20))
+    return report
+
+
+def test_the_fixed_cost_run_builds_the_tiny_organisation_and_nets_out_of_the_ratio(
+    monkeypatch, tmp_path
+):
+    """`mileage bench --fixed-cost`: the same build on FIXED_COST_ORG, reported net of the floor."""
+    from typer.testing import CliRunner
+
+    from mileage import bench
+    from mileage.cli import app
+
+    calls = []
+
+    def fake_run_bench(employees, days, bucket, seed, out_dir=None, **options):
+        calls.append((employees, days, bucket, seed, Path(out_dir), options.get("floor", True)))
+        report = BenchReport(employees, days, bucket, seed, str(out_dir))
+        if employees == 85000:  # the organisation asked for: floor 12 s, dbt 66 s
+            return _timed(report, land=30.0, floor=12.0, dbt_build=66.0)
+        return _timed(report, land=0.5, dbt_build=21.0)  # the tiny one: dbt's fixed cost
+
+    monkeypatch.setattr(bench, "run_bench", fake_run_bench)
+    json_path = tmp_path / "report.json"
+    args = ["bench", "--employees", "85000", "--days", "90", "--bucket", "1d", "--seed", "7"]
+    result = CliRunner().invoke(
+        app, [*args, "--out", str(tmp_path), "--fixed-cost", "--json", str(json_path)]
+    )
+    assert result.exit_code == 0, result.output
+    assert calls == [
+        (85000, 90, "1d", 7, tmp_path, True),
+        (60, 14, "1d", 7, tmp_path / "fixed-cost", False),
+    ]
+    data = json.loads(json_path.read_text())
+    assert data["fixed_cost"]["dbt_seconds"] == 21.0
+    assert data["dbt_floor_ratio"] == pytest.approx(66 / 12)
+    assert data["dbt_above_fixed_cost_floor_ratio"] == pytest.approx((66 - 21) / 12)
+    output = " ".join(result.output.split())
+    assert "dbt's fixed cost (the same build on 60 people x 14 days): 21.0 s" in output
+    assert "(dbt build - fixed cost) / floor: 3.8x" in output
+
+
+def test_without_the_fixed_cost_run_there_is_no_net_ratio(tmp_path):
+    report = _timed(BenchReport(60, 14, "1d", 3, str(tmp_path)), floor=10.0, dbt_build=50.0)
+    assert report.dbt_above_fixed_cost_floor_ratio is None
+    assert not any("fixed cost" in line for line in summary_lines(report))
+    report.fixed_cost = {"employees": 60, "days": 14, "dbt_seconds": 20.0}
+    report.incremental = {
+        "day": "2026-01-29",
+        "split": {"increment_records": 10, "increment_files": 2},
+        "from_date": "2026-01-27",
+        "incremental": {"seconds": 80.0},
+        "full": {"seconds": 180.0},
+        "ratio": 80 / 180,
+        "facts_equal": {"marts.fct_team_months": True},
+        "model_seconds": {"incremental": {}, "full": {}},
+    }
+    assert report.dbt_above_fixed_cost_floor_ratio == pytest.approx(3.0)
+    lines = summary_lines(report)
+    assert "(dbt build - fixed cost) / floor: 3.0x" in lines
+    assert "  a tenth of the full rebuild is 18.0 s; dbt's fixed cost alone is 20.0 s" in lines
