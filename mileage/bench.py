@@ -901,6 +901,10 @@ def bench_command(
     from rich.console import Console
 
     console = Console(stderr=True)
+
+    def say(message: str) -> None:
+        console.print(f"[dim]{message}[/]")
+
     report = run_bench(
         employees,
         days,
@@ -910,13 +914,13 @@ def bench_command(
         reuse_raw=reuse_raw,
         gate=gate,
         floor=floor,
-        log=lambda m: console.print(f"[dim]{m}[/]"),
+        log=say,
     )
     if incremental:
         inc = run_incremental_bench(
             Path(report.out_dir) / "raw",
             Path(report.out_dir) / "incremental",
-            log=lambda m: console.print(f"[dim]{m}[/]"),
+            log=say,
         )
         report.incremental = inc.as_dict()
     if fixed_cost:
@@ -924,7 +928,7 @@ def bench_command(
             Path(report.out_dir) / "fixed-cost",
             bucket,
             seed,
-            log=lambda m: console.print(f"[dim]{m}[/]"),
+            log=say,
         )
     console.print(render(report))
     for line in summary_lines(report):
