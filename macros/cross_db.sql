@@ -295,18 +295,19 @@
 select *, {{ staging_reject_reason(natural_key, duplicate_reason) }} as reject_reason
 from validated
     {%- else -%}
+    {%- set increment_files = incremental_files_list() -%}
 select *, {{ staging_reject_reason(natural_key, duplicate_reason) }} as reject_reason
 from (
     select * from validated
     union all by name
     select * exclude (reject_reason) from {{ previous }} p
-    where p._source_file not in ({{ incremental_files_list() }})
+    where p._source_file not in ({{ increment_files }})
       and exists (
         select 1 from (
             select {{ natural_key | join(', ') }} from validated
             union
             select {{ natural_key | join(', ') }} from {{ previous }}
-            where _source_file in ({{ incremental_files_list() }})
+            where _source_file in ({{ increment_files }})
         ) k
         where {{ natural_key_match('k', 'p', natural_key) }}
       )

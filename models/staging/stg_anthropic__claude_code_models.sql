@@ -6,6 +6,8 @@
 {{ config(**staging_config(['record_id', 'model_index'])) }}
 {%- set previous = staging_previous() %}
 {%- set parent_rejected = "'parent record rejected: '" %}
+{#- the increment's files, listed once (each listing is a query) -#}
+{%- set increment_files = incremental_files_list() if previous is not none else none %}
 
 with parents as (
     select record_id, _source_file, _record_path, reject_reason as parent_reject_reason
@@ -17,7 +19,7 @@ with parents as (
 restaged_records as (
     select _source_file, _record_path
     from parents
-    where _source_file in ({{ incremental_files_list() }})
+    where _source_file in ({{ increment_files }})
     union
     -- rows whose parent is rejected, or that say so, where the two no longer agree
     select staged._source_file, staged._record_path
@@ -34,7 +36,7 @@ source as (
     from {{ source('landing', 'anthropic__claude_code_models') }} as landed
     {%- if previous is not none %}
     -- a changed file's rows are all restaged, whether or not their record is still there
-    where landed._source_file in ({{ incremental_files_list() }})
+    where landed._source_file in ({{ increment_files }})
         or exists (
             select 1 from restaged_records
             where restaged_records._source_file = landed._source_file
