@@ -102,10 +102,27 @@
     percentile({{ expression }}, 0.5)
 {%- endmacro %}
 
-{#- safe_divide(numerator, denominator): NULL instead of an error or infinity on 0 -#}
+{#- finite_or_null(double expression): the value, or NULL where it is NaN or +-infinity.
+    DuckDB's corr(), stddev and friends return NaN on constant input, and a double division
+    overflows to infinity; neither is a number a reader can use, and NaN sorts above every
+    number (an accepted_range test fails on it). A statistic that is undefined is NULL. -#}
+{% macro finite_or_null(expression) -%}
+    {{ return(adapter.dispatch('finite_or_null', 'mileage')(expression)) }}
+{%- endmacro %}
+{% macro default__finite_or_null(expression) -%}
+    (case when isnan({{ expression }}) or isinf({{ expression }}) then null
+          else cast({{ expression }} as double) end)
+{%- endmacro %}
+{% macro spark__finite_or_null(expression) -%}
+    (case when isnan({{ expression }}) or abs({{ expression }}) = double('infinity') then null
+          else cast({{ expression }} as double) end)
+{%- endmacro %}
+
+{#- safe_divide(numerator, denominator): NULL instead of an error on 0, and NULL (never NaN
+    or infinity) where the quotient overflows or an operand is NaN or infinite -#}
 {% macro safe_divide(numerator, denominator) -%}
     case when ({{ denominator }}) is null or ({{ denominator }}) = 0 then null
-         else cast({{ numerator }} as double) / ({{ denominator }}) end
+         else {{ finite_or_null('cast(' ~ numerator ~ ' as double) / (' ~ denominator ~ ')') }} end
 {%- endmacro %}
 
 {#- surrogate_key([columns]): a stable hash of several columns (NULLs included) -#}

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
+from functools import cache
 from pathlib import Path
+
+import yaml
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(os.environ.get("MILEAGE_DATA_DIR", PROJECT_DIR / "data"))
@@ -47,3 +50,11 @@ def min_group_size() -> int:
     if size < 1:
         raise ValueError(f"{ENV_MIN_GROUP_SIZE} must be at least 1, got {size}")
     return size
+
+
+@cache
+def dbt_var(name: str):
+    """A dbt var as dbt_project.yml sets it: Python checks that apply a dbt rule (the raw
+    gate's future-timestamp check) read its one value from there."""
+    project = yaml.safe_load((PROJECT_DIR / "dbt_project.yml").read_text())
+    return project["vars"][name]

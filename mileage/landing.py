@@ -96,6 +96,12 @@ def _bucketed_results_select(bucket_start: str, bucket_end: str, columns: str) -
     """
 
 
+# Token counts land as DOUBLE, not BIGINT: a count of 1.5 or 1e19 then reaches staging as
+# the value the vendor wrote, where it is rejected with that value (models/staging), instead
+# of being rounded (1.5 -> 2) or read as "non-numeric" (1e19 does not fit BIGINT). Staging
+# casts the counts it accepts to BIGINT.
+TOKEN_COUNT = "DOUBLE"
+
 # --- the contract: one entry per source ------------------------------------------------------
 
 ANTHROPIC_MESSAGES = JsonSource(
@@ -115,13 +121,13 @@ ANTHROPIC_MESSAGES = JsonSource(
                         "model": "VARCHAR",
                         "service_tier": "VARCHAR",
                         "context_window": "VARCHAR",
-                        "uncached_input_tokens": "BIGINT",
+                        "uncached_input_tokens": TOKEN_COUNT,
                         "cache_creation": {
-                            "ephemeral_5m_input_tokens": "BIGINT",
-                            "ephemeral_1h_input_tokens": "BIGINT",
+                            "ephemeral_5m_input_tokens": TOKEN_COUNT,
+                            "ephemeral_1h_input_tokens": TOKEN_COUNT,
                         },
-                        "cache_read_input_tokens": "BIGINT",
-                        "output_tokens": "BIGINT",
+                        "cache_read_input_tokens": TOKEN_COUNT,
+                        "output_tokens": TOKEN_COUNT,
                         "server_tool_use": {"web_search_requests": "BIGINT"},
                     }
                 ],
@@ -169,10 +175,10 @@ CLAUDE_CODE = JsonSource(
                     {
                         "model": "VARCHAR",
                         "tokens": {
-                            "input": "BIGINT",
-                            "output": "BIGINT",
-                            "cache_read": "BIGINT",
-                            "cache_creation": "BIGINT",
+                            "input": TOKEN_COUNT,
+                            "output": TOKEN_COUNT,
+                            "cache_read": TOKEN_COUNT,
+                            "cache_creation": TOKEN_COUNT,
                         },
                         "estimated_cost": {"currency": "VARCHAR", "amount": "DOUBLE"},
                     }
@@ -250,11 +256,11 @@ OPENAI_COMPLETIONS = JsonSource(
                 "end_time": "BIGINT",
                 "results": [
                     {
-                        "input_tokens": "BIGINT",
-                        "input_cached_tokens": "BIGINT",
-                        "output_tokens": "BIGINT",
-                        "input_audio_tokens": "BIGINT",
-                        "output_audio_tokens": "BIGINT",
+                        "input_tokens": TOKEN_COUNT,
+                        "input_cached_tokens": TOKEN_COUNT,
+                        "output_tokens": TOKEN_COUNT,
+                        "input_audio_tokens": TOKEN_COUNT,
+                        "output_audio_tokens": TOKEN_COUNT,
                         "num_model_requests": "BIGINT",
                         "project_id": "VARCHAR",
                         "user_id": "VARCHAR",
@@ -293,10 +299,10 @@ CURSOR_EVENTS = JsonSource(
                 "maxMode": "BOOLEAN",
                 "isTokenBasedCall": "BOOLEAN",
                 "tokenUsage": {
-                    "inputTokens": "BIGINT",
-                    "outputTokens": "BIGINT",
-                    "cacheWriteTokens": "BIGINT",
-                    "cacheReadTokens": "BIGINT",
+                    "inputTokens": TOKEN_COUNT,
+                    "outputTokens": TOKEN_COUNT,
+                    "cacheWriteTokens": TOKEN_COUNT,
+                    "cacheReadTokens": TOKEN_COUNT,
                     "totalCents": "DOUBLE",
                 },
             }
@@ -340,7 +346,7 @@ COPILOT_USERS = JsonSource(
         "used_chat": "BOOLEAN",
         "used_cli": "BOOLEAN",
         "totals_by_cli": {
-            "token_usage": {"prompt_tokens_sum": "BIGINT", "output_tokens_sum": "BIGINT"}
+            "token_usage": {"prompt_tokens_sum": TOKEN_COUNT, "output_tokens_sum": TOKEN_COUNT}
         },
     },
     records="",
@@ -374,10 +380,10 @@ TELEMETRY_API_REQUESTS = JsonSource(
             "model": "VARCHAR",
             "cost_usd": "DOUBLE",
             "duration_ms": "BIGINT",
-            "input_tokens": "BIGINT",
-            "output_tokens": "BIGINT",
-            "cache_read_tokens": "BIGINT",
-            "cache_creation_tokens": "BIGINT",
+            "input_tokens": TOKEN_COUNT,
+            "output_tokens": TOKEN_COUNT,
+            "cache_read_tokens": TOKEN_COUNT,
+            "cache_creation_tokens": TOKEN_COUNT,
             "request_id": "VARCHAR",
         },
     },

@@ -17,6 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from string import Template
 
+from mileage.config import dbt_var
+
 LANDING_KEY = ("_source_file", "_record_path")
 
 
@@ -70,6 +72,18 @@ def _unix_s(expression: str) -> str:
     return f"make_timestamp(try_cast({expression} as bigint) * 1000000)"
 
 
+# dbt vars (dbt_project.yml) that the gate's own SQL applies too, read from their one place.
+UNASSIGNED_TEAM_ID = dbt_var("unassigned_team")["team_id"]
+FUTURE_TOLERANCE_MINUTES = int(dbt_var("future_timestamp_tolerance_minutes"))
+_FUTURE_LIMIT = f"(timezone('UTC', current_timestamp) + to_minutes({FUTURE_TOLERANCE_MINUTES}))"
+
+
+def _in_future(*expressions: str) -> str:
+    """True where any timestamp lies beyond the tolerance staging rejects it at
+    (macros/staging_checks.sql): such a record is a staging reject, a warning at this stage."""
+    return "coalesce(" + " or ".join(f"{e} > {_FUTURE_LIMIT}" for e in expressions) + ", false)"
+
+
 def _landing(name: str, extra: str = "", description: str = "", key=LANDING_KEY) -> Asset:
     relation = f"landing.{name}"
     sql = f"select *{', ' + extra if extra else ''} from {relation}"
@@ -81,12 +95,13 @@ def _landing(name: str, extra: str = "", description: str = "", key=LANDING_KEY)
 RAW_ASSETS: tuple[Asset, ...] = (
     _landing(
         "anthropic__usage_report_messages",
-        f"{_utc('starting_at')} as _bucket_start_at, {_utc('ending_at')} as _bucket_end_at",
+        f"{_utc('starting_at')} as _bucket_start_at, {_utc('ending_at')} as _bucket_end_at, "
+        f"{_in_future(_utc('starting_at'))} as _in_future",
         "Anthropic Messages usage report rows (bucket x api key x model).",
     ),
     _landing(
         "anthropic__claude_code",
-        f"{_utc('date')} as _activity_at",
+        f"{_utc('date')} as _activity_at, {_in_future(_utc('date'))} as _in_future",
         "Claude Code Analytics records (actor x UTC day).",
     ),
     _landing(
@@ -96,32 +111,37 @@ RAW_ASSETS: tuple[Asset, ...] = (
     ),
     _landing(
         "openai__usage_completions",
-        f"{_unix_s('start_time')} as _bucket_start_at, {_unix_s('end_time')} as _bucket_end_at",
+        f"{_unix_s('start_time')} as _bucket_start_at, {_unix_s('end_time')} as _bucket_end_at, "
+        f"{_in_future(_unix_s('start_time'))} as _in_future",
         "OpenAI completions usage rows (bucket x user x key x model).",
     ),
     _landing(
         "cursor__usage_events",
-        f"{_epoch_ms('timestamp')} as _requested_at",
+        f"{_epoch_ms('timestamp')} as _requested_at, "
+        f"{_in_future(_epoch_ms('timestamp'))} as _in_future",
         "Cursor usage events (one per request).",
     ),
     _landing(
         "copilot__users",
-        "cast(try_cast(day as date) as timestamp) as _activity_at",
+        "cast(try_cast(day as date) as timestamp) as _activity_at, "
+        f"{_in_future('cast(try_cast(day as date) as timestamp)')} as _in_future",
         "Copilot users-1-day report rows.",
     ),
     _landing(
         "telemetry__claude_code_events",
-        f"{_utc('timestamp')} as _requested_at",
+        f"{_utc('timestamp')} as _requested_at, {_in_future(_utc('timestamp'))} as _in_future",
         "Client-reported Claude Code api_request events (telemetry, not billing).",
     ),
     _landing(
         "github__pull_requests",
-        f"{_utc('created_at')} as _created_at, {_utc('merged_at')} as _merged_at",
+        f"{_utc('created_at')} as _created_at, {_utc('merged_at')} as _merged_at, "
+        f"{_in_future(_utc('created_at'), _utc('merged_at'))} as _in_future",
         "GitHub pull requests (one REST object per record).",
     ),
     _landing(
         "jira__issues",
-        f"{_utc('created')} as _created_at, {_utc('resolution_date')} as _resolved_at",
+        f"{_utc('created')} as _created_at, {_utc('resolution_date')} as _resolved_at, "
+        f"{_in_future(_utc('created'), _utc('resolution_date'))} as _in_future",
         "Jira issues from search pages.",
     ),
     _landing(
@@ -147,7 +167,9 @@ RAW_ASSETS: tuple[Asset, ...] = (
 
 # Usage sources whose timestamps define the export period, and how to read them. Telemetry is
 # left out on purpose: it is the client's claim, checked against the period the vendors bill.
-PERIOD_SOURCES: tuple[tuple[str, str, str], ...] = (
+# A record staging rejects as future (beyond FUTURE_TOLERANCE_MINUTES) does not stretch the
+# period: one 2099 timestamp would otherwise make "the export period" run to 2099.
+_PERIOD_SOURCES_AS_READ: tuple[tuple[str, str, str], ...] = (
     ("anthropic__usage_report_messages", _utc("starting_at"), _utc("ending_at")),
     ("openai__usage_completions", _unix_s("start_time"), _unix_s("end_time")),
     ("anthropic__claude_code", _utc("date"), f"{_utc('date')} + interval 1 day"),
@@ -157,6 +179,14 @@ PERIOD_SOURCES: tuple[tuple[str, str, str], ...] = (
         "cast(try_cast(day as date) as timestamp)",
         "cast(try_cast(day as date) as timestamp) + interval 1 day",
     ),
+)
+PERIOD_SOURCES: tuple[tuple[str, str, str], ...] = tuple(
+    (
+        table,
+        f"case when not {_in_future(first)} then {first} end",
+        f"case when not {_in_future(first)} then {last} end",
+    )
+    for table, first, last in _PERIOD_SOURCES_AS_READ
 )
 
 _RAW_USAGE_SQL = f"""
@@ -452,18 +482,31 @@ MART_DERIVED: tuple[Asset, ...] = (
     Asset(
         "team_sizes",
         "mart",
-        sql="""
-        with roster as (
-            -- the roster's valid rows, read straight from landing (independently of dbt)
-            select distinct employee_id, team_id,
+        sql=f"""
+        with roster_rows as (
+            -- the roster's valid rows, read straight from landing (independently of dbt); a
+            -- row without team_id counts under the unassigned team
+            select distinct employee_id,
+                   coalesce(team_id, '{UNASSIGNED_TEAM_ID}') as team_id,
                    try_cast(valid_from as date) as valid_from,
                    coalesce(try_cast(valid_to as date), date '9999-12-31') as valid_to,
                    valid_to is null as is_current
             from landing.hr__roster
-            where employee_id is not null and email is not null and team_id is not null
+            where employee_id is not null and email is not null
               and try_cast(valid_from as date) is not null
               and (try_cast(valid_to as date) is null
                    or try_cast(valid_to as date) > try_cast(valid_from as date))
+        ),
+        roster as (
+            -- one team at a time: a row overlapping an earlier-starting row of the same person
+            -- is not counted (staging rejects it)
+            select * from roster_rows as later
+            where not exists (
+                select 1 from roster_rows as earlier
+                where earlier.employee_id = later.employee_id
+                  and earlier.valid_from < later.valid_from
+                  and later.valid_from < earlier.valid_to
+            )
         ),
         months as (select distinct month_start from marts.fct_team_months),
         roster_months as (

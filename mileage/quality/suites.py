@@ -44,25 +44,25 @@ def _cols(spec: str) -> dict[str, str]:
 COLUMNS: dict[str, dict[str, str]] = {
     # raw (landing)
     "anthropic__usage_report_messages": _cols(
-        "_source_file:V _record_path:V starting_at:V ending_at:V api_key_id:V workspace_id:V model:V service_tier:V context_window:V uncached_input_tokens:B cache_creation_5m_input_tokens:B cache_creation_1h_input_tokens:B cache_read_input_tokens:B output_tokens:B web_search_requests:B"
+        "_source_file:V _record_path:V starting_at:V ending_at:V api_key_id:V workspace_id:V model:V service_tier:V context_window:V uncached_input_tokens:D cache_creation_5m_input_tokens:D cache_creation_1h_input_tokens:D cache_read_input_tokens:D output_tokens:D web_search_requests:B"
     ),
     "anthropic__claude_code": _cols(
         "_source_file:V _record_path:V date:V actor_type:V actor_email_address:V actor_api_key_name:V organization_id:V customer_type:V terminal_type:V num_sessions:B lines_added:B lines_removed:B commits_by_claude_code:B pull_requests_by_claude_code:B tool_actions_accepted:B tool_actions_rejected:B model_breakdown_count:B"
     ),
     "anthropic__claude_code_models": _cols(
-        "_source_file:V _record_path:V model_index:B model:V input_tokens:B output_tokens:B cache_read_tokens:B cache_creation_tokens:B estimated_cost_currency:V estimated_cost_amount:D"
+        "_source_file:V _record_path:V model_index:B model:V input_tokens:D output_tokens:D cache_read_tokens:D cache_creation_tokens:D estimated_cost_currency:V estimated_cost_amount:D"
     ),
     "openai__usage_completions": _cols(
-        "_source_file:V _record_path:V start_time:B end_time:B input_tokens:B input_cached_tokens:B output_tokens:B input_audio_tokens:B output_audio_tokens:B num_model_requests:B project_id:V user_id:V api_key_id:V model:V batch:BOOL service_tier:V"
+        "_source_file:V _record_path:V start_time:B end_time:B input_tokens:D input_cached_tokens:D output_tokens:D input_audio_tokens:D output_audio_tokens:D num_model_requests:B project_id:V user_id:V api_key_id:V model:V batch:BOOL service_tier:V"
     ),
     "cursor__usage_events": _cols(
-        "_source_file:V _record_path:V timestamp:V user_email:V model:V kind:V max_mode:BOOL is_token_based_call:BOOL input_tokens:B output_tokens:B cache_write_tokens:B cache_read_tokens:B total_cents:D"
+        "_source_file:V _record_path:V timestamp:V user_email:V model:V kind:V max_mode:BOOL is_token_based_call:BOOL input_tokens:D output_tokens:D cache_write_tokens:D cache_read_tokens:D total_cents:D"
     ),
     "copilot__users": _cols(
-        "_source_file:V _record_path:V day:V user_id:B user_login:V user_initiated_interaction_count:B code_generation_activity_count:B code_acceptance_activity_count:B loc_suggested_to_add_sum:B loc_added_sum:B used_agent:BOOL used_chat:BOOL used_cli:BOOL cli_prompt_tokens:B cli_output_tokens:B"
+        "_source_file:V _record_path:V day:V user_id:B user_login:V user_initiated_interaction_count:B code_generation_activity_count:B code_acceptance_activity_count:B loc_suggested_to_add_sum:B loc_added_sum:B used_agent:BOOL used_chat:BOOL used_cli:BOOL cli_prompt_tokens:D cli_output_tokens:D"
     ),
     "telemetry__claude_code_events": _cols(
-        "_source_file:V _record_path:V event_name:V timestamp:V session_id:V organization_id:V user_account_uuid:V user_email:V user_install_id:V terminal_type:V model:V cost_usd:D duration_ms:B input_tokens:B output_tokens:B cache_read_tokens:B cache_creation_tokens:B request_id:V"
+        "_source_file:V _record_path:V event_name:V timestamp:V session_id:V organization_id:V user_account_uuid:V user_email:V user_install_id:V terminal_type:V model:V cost_usd:D duration_ms:B input_tokens:D output_tokens:D cache_read_tokens:D cache_creation_tokens:D request_id:V"
     ),
     "github__pull_requests": _cols(
         "_source_file:V _record_path:V id:B number:B state:V title:V user_login:V user_id:B user_type:V labels:V draft:BOOL created_at:V closed_at:V merged_at:V merged:BOOL merged_by_login:V repository:V additions:B deletions:B changed_files:B"
@@ -209,7 +209,20 @@ class SuiteBuilder:
             "expect_column_values_to_be_between", check, severity, notes, **args, **kwargs
         )
 
-    def in_usage_period(self, column, severity=CRITICAL):
+    def future_rejected(self):
+        """A record with a timestamp beyond future_timestamp_tolerance_minutes (a dbt var) is a
+        staging reject with its field and value: a warning here, by the raw-stage rule, and
+        left out of the stage's other timestamp checks, which stay critical."""
+        return self.in_set(
+            "_in_future",
+            [False],
+            "timestamp",
+            WARNING,
+            notes="staging rejects a timestamp beyond future_timestamp_tolerance_minutes",
+        )
+
+    def in_usage_period(self, column, severity=CRITICAL, future_rejected=False):
+        """`future_rejected`: the frame has `_in_future` (see future_rejected())."""
         return self.between(
             column,
             "timestamp",
@@ -218,9 +231,10 @@ class SuiteBuilder:
             severity,
             "inside the export period (end exclusive) and not in the future",
             strict_max=True,
+            **(self.when("_in_future", False) if future_rejected else {}),
         )
 
-    def not_in_future(self, column, severity=CRITICAL):
+    def not_in_future(self, column, severity=CRITICAL, future_rejected=False):
         return self.between(
             column,
             "timestamp",
@@ -228,6 +242,7 @@ class SuiteBuilder:
             P("now"),
             severity,
             "not in the future (nor before earliest_date)",
+            **(self.when("_in_future", False) if future_rejected else {}),
         )
 
     def in_set(self, column, values, check, severity=CRITICAL, **kwargs):
@@ -313,12 +328,14 @@ def raw_suites() -> dict[str, SuiteBuilder]:
         severity=rejected,
     )
     m.not_null("_bucket_start_at", "parse", rejected, notes="starting_at is RFC 3339")
-    m.in_usage_period("_bucket_start_at")
+    m.future_rejected()
+    m.in_usage_period("_bucket_start_at", future_rejected=True)
     m.a_ge_b("_bucket_end_at", "_bucket_start_at", "timestamp", or_equal=False)
 
     c = by["anthropic__claude_code"]
     c.not_null("_activity_at", "parse", rejected)
-    c.in_usage_period("_activity_at")
+    c.future_rejected()
+    c.in_usage_period("_activity_at", future_rejected=True)
     c.in_set("customer_type", ["api", "subscription"], "schema", rejected)
     c.non_negative("num_sessions", "lines_added", "lines_removed", severity=rejected)
 
@@ -343,7 +360,8 @@ def raw_suites() -> dict[str, SuiteBuilder]:
     )
     o.a_ge_b("input_tokens", "input_cached_tokens", "non_negative", rejected)
     o.not_null("_bucket_start_at", "parse", rejected)
-    o.in_usage_period("_bucket_start_at")
+    o.future_rejected()
+    o.in_usage_period("_bucket_start_at", future_rejected=True)
     o.a_ge_b("_bucket_end_at", "_bucket_start_at", "timestamp", or_equal=False)
 
     cu = by["cursor__usage_events"]
@@ -356,7 +374,8 @@ def raw_suites() -> dict[str, SuiteBuilder]:
         severity=rejected,
     )
     cu.not_null("_requested_at", "parse", rejected, notes="timestamp is epoch milliseconds")
-    cu.in_usage_period("_requested_at")
+    cu.future_rejected()
+    cu.in_usage_period("_requested_at", future_rejected=True)
 
     cp = by["copilot__users"]
     cp.non_negative(
@@ -366,7 +385,8 @@ def raw_suites() -> dict[str, SuiteBuilder]:
         severity=rejected,
     )
     cp.not_null("_activity_at", "parse", rejected)
-    cp.in_usage_period("_activity_at")
+    cp.future_rejected()
+    cp.in_usage_period("_activity_at", future_rejected=True)
 
     t = by["telemetry__claude_code_events"]
     t.non_negative(
@@ -378,20 +398,23 @@ def raw_suites() -> dict[str, SuiteBuilder]:
         severity=rejected,
     )
     t.not_null("_requested_at", "parse", rejected)
-    t.in_usage_period("_requested_at")
+    t.future_rejected()
+    t.in_usage_period("_requested_at", future_rejected=True)
 
     g = by["github__pull_requests"]
     g.not_null("id", "key", rejected)
     g.non_negative("additions", "deletions", "changed_files", severity=rejected)
     g.not_null("_created_at", "parse", rejected)
-    g.not_in_future("_created_at")
-    g.not_in_future("_merged_at")
+    g.future_rejected()
+    g.not_in_future("_created_at", future_rejected=True)
+    g.not_in_future("_merged_at", future_rejected=True)
 
     j = by["jira__issues"]
     j.not_null("key", "key", rejected)
     j.not_null("_created_at", "parse", rejected, notes="Jira style +hhmm offsets")
-    j.not_in_future("_created_at")
-    j.not_in_future("_resolved_at")
+    j.future_rejected()
+    j.not_in_future("_created_at", future_rejected=True)
+    j.not_in_future("_resolved_at", future_rejected=True)
 
     r = by["hr__roster"]
     for column in ("employee_id", "email", "team_id", "_valid_from"):

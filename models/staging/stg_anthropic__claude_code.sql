@@ -43,6 +43,8 @@ validated as (
         *,
         case
             when activity_date is null then 'unknown timestamp'
+            when {{ future_timestamp_problem('activity_date', 'date') }} is not null
+                then {{ future_timestamp_problem('activity_date', 'date') }}
             when actor_email_key is null and actor_api_key_name is null then 'actor has neither email nor api key name'
             when customer_type not in ('api', 'subscription') then 'customer_type is not api or subscription'
             when num_sessions < 0 or lines_added < 0 or lines_removed < 0 then 'negative counts'

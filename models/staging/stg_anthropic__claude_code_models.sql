@@ -52,10 +52,13 @@ renamed as (
         model_index,
         model,
         -- tokens (cache writes are not split by TTL in this export)
-        input_tokens as uncached_input_tokens,
-        cache_creation_tokens as cache_write_tokens,
-        cache_read_tokens,
-        output_tokens,
+        {{ token_count('input_tokens') }} as uncached_input_tokens,
+        {{ token_count('cache_creation_tokens') }} as cache_write_tokens,
+        {{ token_count('cache_read_tokens') }} as cache_read_tokens,
+        {{ token_count('output_tokens') }} as output_tokens,
+        {{ token_count_problem([
+            ['input_tokens', 'tokens.input'], ['cache_creation_tokens', 'tokens.cache_creation'],
+            ['cache_read_tokens', 'tokens.cache_read'], ['output_tokens', 'tokens.output']]) }} as token_count_problem,
         -- money: the export's estimate is in cents
         estimated_cost_amount / 100.0 as vendor_cost_usd,
         estimated_cost_currency,
@@ -69,6 +72,7 @@ select
     case
         when parents.parent_reject_reason is not null then {{ parent_rejected }} || parents.parent_reject_reason
         when model is null then 'missing model'
+        when token_count_problem is not null then token_count_problem
         when uncached_input_tokens is null or cache_write_tokens is null or cache_read_tokens is null
             or output_tokens is null then 'missing or non-numeric token count'
         when uncached_input_tokens < 0 or cache_write_tokens < 0 or cache_read_tokens < 0

@@ -20,11 +20,16 @@ renamed as (
         {{ parse_timestamp_utc('starting_at') }} as bucket_start_at,
         {{ parse_timestamp_utc('ending_at') }} as bucket_end_at,
         -- tokens
-        uncached_input_tokens,
-        cache_creation_5m_input_tokens as cache_write_5m_tokens,
-        cache_creation_1h_input_tokens as cache_write_1h_tokens,
-        cache_read_input_tokens as cache_read_tokens,
-        output_tokens,
+        {{ token_count('uncached_input_tokens') }} as uncached_input_tokens,
+        {{ token_count('cache_creation_5m_input_tokens') }} as cache_write_5m_tokens,
+        {{ token_count('cache_creation_1h_input_tokens') }} as cache_write_1h_tokens,
+        {{ token_count('cache_read_input_tokens') }} as cache_read_tokens,
+        {{ token_count('output_tokens') }} as output_tokens,
+        {{ token_count_problem([
+            'uncached_input_tokens',
+            ['cache_creation_5m_input_tokens', 'cache_creation.ephemeral_5m_input_tokens'],
+            ['cache_creation_1h_input_tokens', 'cache_creation.ephemeral_1h_input_tokens'],
+            'cache_read_input_tokens', 'output_tokens']) }} as token_count_problem,
         web_search_requests,
         service_tier = 'batch' as is_batch,
         _source_file,
@@ -37,7 +42,10 @@ validated as (
         *,
         case
             when bucket_start_at is null then 'unknown timestamp'
+            when {{ future_timestamp_problem('bucket_start_at', 'starting_at') }} is not null
+                then {{ future_timestamp_problem('bucket_start_at', 'starting_at') }}
             when model is null then 'missing model'
+            when token_count_problem is not null then token_count_problem
             when uncached_input_tokens is null or cache_write_5m_tokens is null
                 or cache_write_1h_tokens is null or cache_read_tokens is null
                 or output_tokens is null then 'missing or non-numeric token count'

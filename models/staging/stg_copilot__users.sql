@@ -27,8 +27,11 @@ renamed as (
         coalesce(used_chat, false) as used_chat,
         coalesce(used_cli, false) as used_cli,
         -- tokens (CLI only)
-        coalesce(cli_prompt_tokens, 0) as cli_prompt_tokens,
-        coalesce(cli_output_tokens, 0) as cli_output_tokens,
+        coalesce({{ token_count('cli_prompt_tokens') }}, 0) as cli_prompt_tokens,
+        coalesce({{ token_count('cli_output_tokens') }}, 0) as cli_output_tokens,
+        {{ token_count_problem([
+            ['cli_prompt_tokens', 'totals_by_cli.token_usage.prompt_tokens_sum'],
+            ['cli_output_tokens', 'totals_by_cli.token_usage.output_tokens_sum']]) }} as token_count_problem,
         _source_file,
         _record_path
     from source
@@ -40,7 +43,10 @@ validated as (
         *,
         case
             when activity_date is null then 'unknown timestamp'
+            when {{ future_timestamp_problem('activity_date', 'day') }} is not null
+                then {{ future_timestamp_problem('activity_date', 'day') }}
             when github_login_key is null then 'missing user_login'
+            when token_count_problem is not null then token_count_problem
             when cli_prompt_tokens < 0 or cli_output_tokens < 0 or interactions < 0 then 'negative counts'
         end as invalid_reason
     from renamed

@@ -21,10 +21,13 @@ renamed as (
         -- timestamps
         {{ from_epoch_millis('timestamp') }} as requested_at,
         -- tokens
-        input_tokens as uncached_input_tokens,
-        cache_write_tokens,
-        cache_read_tokens,
-        output_tokens,
+        {{ token_count('input_tokens') }} as uncached_input_tokens,
+        {{ token_count('cache_write_tokens') }} as cache_write_tokens,
+        {{ token_count('cache_read_tokens') }} as cache_read_tokens,
+        {{ token_count('output_tokens') }} as output_tokens,
+        {{ token_count_problem([
+            ['input_tokens', 'tokenUsage.inputTokens'], ['cache_write_tokens', 'tokenUsage.cacheWriteTokens'],
+            ['cache_read_tokens', 'tokenUsage.cacheReadTokens'], ['output_tokens', 'tokenUsage.outputTokens']]) }} as token_count_problem,
         -- money: cents -> USD
         total_cents / 100.0 as vendor_cost_usd,
         _source_file,
@@ -39,7 +42,10 @@ validated as (
         case
             when requested_at is null then 'unknown timestamp'
             when user_email_key is null then 'missing userEmail'
+            when {{ future_timestamp_problem('requested_at', 'timestamp') }} is not null
+                then {{ future_timestamp_problem('requested_at', 'timestamp') }}
             when model is null then 'missing model'
+            when token_count_problem is not null then token_count_problem
             when uncached_input_tokens is null or cache_write_tokens is null
                 or cache_read_tokens is null or output_tokens is null then 'missing or non-numeric token count'
             when uncached_input_tokens < 0 or cache_write_tokens < 0 or cache_read_tokens < 0

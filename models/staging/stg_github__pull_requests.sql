@@ -24,6 +24,7 @@ renamed as (
         {{ parse_timestamp_utc('created_at') }} as opened_at,
         {{ parse_timestamp_utc('merged_at') }} as merged_at,
         {{ parse_timestamp_utc('closed_at') }} as closed_at,
+        merged as is_merged_flag,
         -- size (NULL when the export came from the list endpoint)
         additions,
         deletions,
@@ -43,6 +44,12 @@ validated as (
         case
             when pull_request_id is null then 'missing id'
             when opened_at is null then 'unknown timestamp'
+            when {{ future_timestamp_problem('opened_at', 'created_at') }} is not null
+                then {{ future_timestamp_problem('opened_at', 'created_at') }}
+            when {{ future_timestamp_problem('merged_at', 'merged_at') }} is not null
+                then {{ future_timestamp_problem('merged_at', 'merged_at') }}
+            -- GitHub sets both; a merge without its time cannot be placed in a month
+            when is_merged_flag and merged_at is null then 'merged without a merge time (merged: true, merged_at: null)'
             when merged_at is not null and merged_at < opened_at then 'merged before it was opened'
             when additions < 0 or deletions < 0 then 'negative size'
         end as invalid_reason

@@ -38,6 +38,10 @@ validated as (
         case
             when issue_id is null or issue_key is null then 'missing id or key'
             when created_at is null then 'unknown timestamp'
+            when {{ future_timestamp_problem('created_at', 'created') }} is not null
+                then {{ future_timestamp_problem('created_at', 'created') }}
+            when {{ future_timestamp_problem('resolved_at', 'resolutiondate') }} is not null
+                then {{ future_timestamp_problem('resolved_at', 'resolutiondate') }}
         end as invalid_reason
     from renamed
 )

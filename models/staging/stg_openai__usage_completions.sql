@@ -24,10 +24,11 @@ renamed as (
         {{ from_unix_seconds('start_time') }} as bucket_start_at,
         {{ from_unix_seconds('end_time') }} as bucket_end_at,
         -- tokens
-        input_tokens - input_cached_tokens as uncached_input_tokens,
-        input_cached_tokens as cache_read_tokens,
-        output_tokens,
-        input_tokens as input_tokens_including_cached,
+        {{ token_count('input_tokens') }} - {{ token_count('input_cached_tokens') }} as uncached_input_tokens,
+        {{ token_count('input_cached_tokens') }} as cache_read_tokens,
+        {{ token_count('output_tokens') }} as output_tokens,
+        {{ token_count('input_tokens') }} as input_tokens_including_cached,
+        {{ token_count_problem(['input_tokens', 'input_cached_tokens', 'output_tokens']) }} as token_count_problem,
         num_model_requests as requests,
         _source_file,
         _record_path
@@ -40,7 +41,10 @@ validated as (
         *,
         case
             when bucket_start_at is null then 'unknown timestamp'
+            when {{ future_timestamp_problem('bucket_start_at', 'start_time') }} is not null
+                then {{ future_timestamp_problem('bucket_start_at', 'start_time') }}
             when model is null then 'missing model'
+            when token_count_problem is not null then token_count_problem
             when input_tokens_including_cached is null or cache_read_tokens is null
                 or output_tokens is null then 'missing or non-numeric token count'
             when input_tokens_including_cached < 0 or cache_read_tokens < 0 or output_tokens < 0

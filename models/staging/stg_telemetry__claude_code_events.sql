@@ -26,10 +26,11 @@ renamed as (
         -- timestamps
         {{ parse_timestamp_utc('timestamp') }} as requested_at,
         -- tokens
-        input_tokens as uncached_input_tokens,
-        cache_creation_tokens as cache_write_tokens,
-        cache_read_tokens,
-        output_tokens,
+        {{ token_count('input_tokens') }} as uncached_input_tokens,
+        {{ token_count('cache_creation_tokens') }} as cache_write_tokens,
+        {{ token_count('cache_read_tokens') }} as cache_read_tokens,
+        {{ token_count('output_tokens') }} as output_tokens,
+        {{ token_count_problem(['input_tokens', 'cache_creation_tokens', 'cache_read_tokens', 'output_tokens']) }} as token_count_problem,
         cost_usd as reported_cost_usd,
         duration_ms,
         _source_file,
@@ -45,7 +46,10 @@ validated as (
         case
             when event_name <> 'claude_code.api_request' then 'not an api_request event'
             when requested_at is null then 'unknown timestamp'
+            when {{ future_timestamp_problem('requested_at', 'timestamp') }} is not null
+                then {{ future_timestamp_problem('requested_at', 'timestamp') }}
             when request_id is null then 'missing request_id'
+            when token_count_problem is not null then token_count_problem
             when uncached_input_tokens is null or output_tokens is null then 'missing or non-numeric token count'
             when uncached_input_tokens < 0 or output_tokens < 0 or cache_read_tokens < 0
                 or cache_write_tokens < 0 then 'negative tokens'

@@ -150,3 +150,9 @@ def test_a_failed_dbt_build_names_its_log_and_keeps_it(tmp_path, monkeypatch):
     assert log.is_file() and "MainEncounteredError" in log.read_text()  # the error is in it
     assert not warehouse.exists()
     assert sorted(p.name for p in warehouse.parent.iterdir()) == [dbt_run_path(warehouse).name]
+
+
+def test_no_nan_or_infinity_in_any_mart(pipeline_warehouse):
+    from fixtures.warehouse_scan import assert_all_finite
+
+    assert_all_finite(pipeline_warehouse)

@@ -10,6 +10,7 @@ import json
 import math
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from fixtures.tiny_raw import EXPECTED, T1_COST, T1_TOKENS
@@ -228,3 +229,26 @@ def test_pseudonym_key_never_reaches_dbt_files(tiny_build):
     assert any("stg_hr__roster" in str(p) and p.suffix == ".sql" for p in files)
     leaks = [str(p) for p in files for s in secrets if s in p.read_bytes()]
     assert leaks == []
+
+
+def test_no_nan_or_infinity_in_any_mart(tiny_build):
+    from fixtures.warehouse_scan import assert_all_finite
+
+    assert_all_finite(tiny_build.warehouse)
+
+
+def test_the_nan_scan_finds_nan_and_infinity(tmp_path):
+    """The scan itself can fail: a mart table with one NaN and one infinity is named."""
+    from fixtures.warehouse_scan import non_finite_values
+
+    path = tmp_path / "w.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("create schema marts; create schema restricted; create schema staging")
+    con.execute("create table marts.t as select 'nan'::double as a, 1.0::double as b")
+    con.execute("create table restricted.u as select '-inf'::float as c")
+    con.execute("create table staging.v as select 'nan'::double as d")  # not published
+    con.close()
+    assert non_finite_values(path) == [
+        "marts.t.a: 1 NaN, 0 infinite",
+        "restricted.u.c: 0 NaN, 1 infinite",
+    ]

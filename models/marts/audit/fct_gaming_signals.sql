@@ -180,8 +180,8 @@ prompt_stuffing as (
              and {{ tool }}_cache_reuse <= {{ audit_threshold('prompt_stuffing.max_cache_reuse') }}
              and {{ tool }}_output_per_input
                  <= {{ audit_threshold('prompt_stuffing.max_output_vs_peers') }} * peer_{{ tool }}_output_per_input
-            then {{ tool }}_input_tokens_per_request
-                 / ({{ audit_threshold('prompt_stuffing.peer_multiple') }} * peer_{{ tool }}_input_tokens_per_request)
+            then {{ safe_divide(tool ~ '_input_tokens_per_request',
+                 audit_threshold('prompt_stuffing.peer_multiple') ~ ' * peer_' ~ tool ~ '_input_tokens_per_request') }}
         end as {{ tool }}_score,
         {%- endfor %}
         case
@@ -265,8 +265,8 @@ referral as (
             when sessions_per_active_day
                  >= {{ audit_threshold('referral_inflation.sessions_peer_multiple') }} * peer_sessions_per_active_day
              and multi_terminal_share >= {{ audit_threshold('referral_inflation.min_multi_terminal_share') }}
-            then sessions_per_active_day
-                 / ({{ audit_threshold('referral_inflation.sessions_peer_multiple') }} * peer_sessions_per_active_day)
+            then {{ safe_divide('sessions_per_active_day',
+                 audit_threshold('referral_inflation.sessions_peer_multiple') ~ ' * peer_sessions_per_active_day') }}
         end as sessions_score
     from with_peers
 ),

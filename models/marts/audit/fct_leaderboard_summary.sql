@@ -16,7 +16,8 @@ with ranked as (
 select
     month_start,
     cast(count(*) as {{ dbt.type_int() }}) as people,
-    cast(corr(token_rank_avg, outcome_rank_avg) as double) as rank_correlation,
+    -- NULL, not NaN, when every token rank or every outcome rank ties (a constant side)
+    {{ finite_or_null('corr(token_rank_avg, outcome_rank_avg)') }} as rank_correlation,
     cast(sum(case when is_flagged then 1 else 0 end) as {{ dbt.type_int() }}) as flagged_people,
     cast(sum(case when is_top_tier then 1 else 0 end) as {{ dbt.type_int() }}) as top_tier_people,
     cast(sum(case when is_top_tier and is_flagged then 1 else 0 end) as {{ dbt.type_int() }})

@@ -1,6 +1,7 @@
 -- What each bonus scheme in schemes/ would pay: one row per scheme, period and unit (a team,
 -- or a person where the scheme pays people), computed by mileage.incentives in
 -- int_incentive_payouts. This model fixes the public column types.
+-- Doubles pass finite_or_null: pandas NaN arrives as NULL but infinity stays infinity.
 select
     cast(payout_id as {{ dbt.type_string() }}) as payout_id,
     cast(scheme as {{ dbt.type_string() }}) as scheme,
@@ -15,14 +16,14 @@ select
     cast(employee_key as {{ dbt.type_string() }}) as employee_key,
     cast(heads as {{ dbt.type_int() }}) as heads,
     cast(metric as {{ dbt.type_string() }}) as metric,
-    cast(metric_value as double) as metric_value,
-    cast(score as double) as score,
+    {{ finite_or_null('metric_value') }} as metric_value,
+    {{ finite_or_null('score') }} as score,
     cast(gates_passed as boolean) as gates_passed,
-    cast(multiplier as double) as multiplier,
-    cast(base_usd as double) as base_usd,
-    cast(payout_usd as double) as payout_usd,
-    cast(budget_usd as double) as budget_usd,
-    cast(budget_utilisation as double) as budget_utilisation,
+    {{ finite_or_null('multiplier') }} as multiplier,
+    {{ finite_or_null('base_usd') }} as base_usd,
+    {{ finite_or_null('payout_usd') }} as payout_usd,
+    {{ finite_or_null('budget_usd') }} as budget_usd,
+    {{ finite_or_null('budget_utilisation') }} as budget_utilisation,
     cast(budget_status as {{ dbt.type_string() }}) as budget_status,
     cast(reason as {{ dbt.type_string() }}) as reason
 from {{ ref('int_incentive_payouts') }}
