@@ -7,7 +7,7 @@ leadership sees teams and the organisation.
 import pandas as pd
 import streamlit as st
 
-from mileage.app import charts, data, ui
+from mileage.app import charts, data, ui, vouching
 from mileage.app.metrics import fmt_people, fmt_ratio, safe_ratio
 from mileage.app.privacy import present_people, suppress_small_groups, visible_people
 
@@ -15,6 +15,9 @@ ctx = ui.context("audit")
 wh, viewer = ctx.wh, ctx.viewer
 
 st.title("Audit")
+vouching.warn_not_vouched(
+    wh, "marts.fct_gaming_signals", "marts.fct_usage_reconciliation", "marts.fct_efficiency_audit"
+)
 st.caption(
     "Signals that someone is gaming the meter, with their evidence; usage the client reports "
     "against what the vendor bills; and where tokens buy little. "

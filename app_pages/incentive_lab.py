@@ -8,7 +8,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from mileage.app import data, lab, ui
+from mileage.app import data, lab, ui, vouching
 from mileage.app.metrics import fmt_usd
 from mileage.incentives import SchemeError, load_schemes
 from mileage.incentives.stress import DEFAULT_SEED
@@ -26,6 +26,13 @@ for _key in [k for k in st.session_state if str(k).startswith(lab.KEY_PREFIX)]:
     st.session_state[_key] = st.session_state[_key]
 
 st.title("Incentive lab")
+vouching.warn_not_vouched(
+    wh,
+    "marts.fct_scheme_comparison",
+    "marts.fct_bonus_payouts",
+    "marts.fct_goodhart_stress_test",
+    "marts.fct_gaming_signals",
+)
 st.caption(
     "Bonus schemes side by side: what each pays, to whom, what it costs, how fair it is, and "
     "how it holds up when people game the meter (the Goodhart stress test). Edit a scheme's "

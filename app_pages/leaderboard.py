@@ -7,7 +7,7 @@ engineer sees their own row; HR sees the people.
 import pandas as pd
 import streamlit as st
 
-from mileage.app import charts, data, ui
+from mileage.app import charts, data, ui, vouching
 from mileage.app.metrics import fmt_count, fmt_pct, fmt_ratio, rank_correlation, safe_ratio
 from mileage.app.privacy import present_people, suppress_small_groups, visible_people
 
@@ -15,6 +15,7 @@ ctx = ui.context("leaderboard")
 wh, viewer = ctx.wh, ctx.viewer
 
 st.title("Leaderboard replay")
+vouching.warn_not_vouched(wh, "marts.fct_token_leaderboard", "marts.fct_leaderboard_summary")
 st.caption(
     "Some companies rank people by tokens burned. This page replays what such a leaderboard "
     "would have shown on our own data, next to the outcome ranks, to show why it misleads: "

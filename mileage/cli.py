@@ -56,6 +56,7 @@ def run_build(
     gate: bool = True,
     demo: bool = False,
     incremental: bool = False,
+    lock_wait: float = 0.0,
 ) -> BuildReport:
     """Build with progress bars; raise typer.Exit(1) with a one-line reason on failure."""
     from mileage.pipeline import build
@@ -102,6 +103,7 @@ def run_build(
                 warehouse,
                 run_gate=gate,
                 incremental=incremental,
+                lock_wait=lock_wait,
                 on_stage=on_stage,
                 on_progress=on_progress,
                 on_dbt_node=on_dbt_node,
@@ -158,9 +160,22 @@ def build_command(
         help="Start from the live warehouse and add only new or changed raw files "
         "(falls back to a full build, saying why, when that is not safe).",
     ),
+    wait_for_lock: float = typer.Option(
+        0.0,
+        "--wait-for-lock",
+        min=0.0,
+        help="Seconds to wait while another build holds this warehouse's lock "
+        "(default 0: stop at once, naming the other build).",
+    ),
 ) -> None:
     """Land raw exports, run `dbt build`, run the expectations gate, publish atomically."""
-    run_build(raw_dir, warehouse or config.warehouse_path(), gate=gate, incremental=incremental)
+    run_build(
+        raw_dir,
+        warehouse or config.warehouse_path(),
+        gate=gate,
+        incremental=incremental,
+        lock_wait=wait_for_lock,
+    )
 
 
 def serve_app(warehouse: Path, port: int, headless: bool = True) -> int:

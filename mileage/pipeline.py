@@ -12,6 +12,7 @@ import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 StageCallback = Callable[[str, str], None]
@@ -39,6 +40,8 @@ class BuildReport:
     mode: str = "full"
     full_reason: str | None = None  # why an incremental build was asked for but built in full
     increment: object | None = None  # mileage.incremental.IncrementalResult when incremental
+    # failed checks on derived marts, published anyway (mileage/publication.py)
+    not_vouched: list = field(default_factory=list)
 
 
 def building_path(warehouse: Path) -> Path:
@@ -56,11 +59,26 @@ def dbt_run_path(warehouse: Path) -> Path:
 
 
 def failed_path(warehouse: Path) -> Path:
-    """Where a build that failed the gate is kept for inspection."""
+    """Where a build that failed after landing (dbt, the gate) is kept for inspection."""
     return warehouse.with_name(f"{warehouse.stem}.failed{warehouse.suffix}")
 
 
-def build(
+def build(raw_dir: Path, warehouse: Path, *, lock_wait: float = 0.0, **options) -> BuildReport:
+    """Build and publish `warehouse` (see `_build` for `options`), one build per warehouse
+    at a time: a second build waits up to `lock_wait` seconds for the first, then stops with a
+    StageFailed naming it (mileage/publish_lock.py)."""
+    from mileage.publish_lock import LockHeld, publish_lock
+
+    warehouse = Path(warehouse).resolve()
+    warehouse.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with publish_lock(warehouse, wait=lock_wait):
+            return _build(raw_dir, warehouse, **options)
+    except LockHeld as exc:
+        raise StageFailed("lock", str(exc)) from exc
+
+
+def _build(
     raw_dir: Path,
     warehouse: Path,
     *,
@@ -77,10 +95,11 @@ def build(
     safe (no live build, changed code, seeds or reference data, a vanished file) build in full
     and say why in `report.full_reason`. Either way the result is gated and published alike.
 
-    Raises StageFailed naming the stage on any failure; the live warehouse is then untouched.
+    Raises StageFailed naming the stage on any failure; the live warehouse is then untouched,
+    and a build that failed after landing is kept at `failed_path` for inspection.
     """
     from mileage import incremental as inc
-    from mileage.dbt_runner import BUILD_ARGS, DbtError, run_dbt
+    from mileage.dbt_runner import BUILD_ARGS
     from mileage.landing import LandingError, land
 
     raw_dir = Path(raw_dir).resolve()
@@ -132,31 +151,78 @@ def build(
         if run_gate:
             # Raw contracts first: a broken export should stop before dbt spends minutes on it.
             _gate(report, building, warehouse, ("raw",), "expectations (raw)", timed)
-        try:
-            report.dbt = timed(
-                "dbt build",
-                lambda: run_dbt(
-                    dbt_args,
-                    warehouse=building,
-                    extra_env=dbt_extra_env,
-                    target_path=building.parent / "dbt",
-                    on_node_done=on_dbt_node,
-                ),
-            )
-        except DbtError as exc:
-            log = dbt_run_path(warehouse) / "logs" / "dbt.log"
-            raise StageFailed("dbt build", f"{exc} (dbt's log: {log})") from exc
+        report.dbt = timed(
+            "dbt build",
+            lambda: _dbt_stage(report, building, warehouse, dbt_args, dbt_extra_env, on_dbt_node),
+        )
         # what the next incremental build checks its raw files and code against
         inc.record_build_state(building, inputs)
         report.warnings.extend(report.dbt.warnings)
         report.warnings.extend(unpriced_model_warnings(building))
         if run_gate:
             _gate(report, building, warehouse, ("mart",), "expectations (marts)", timed)
+        _record_not_vouched(report, building)
         timed("publish", lambda: os.replace(building, warehouse))
+    except StageFailed as exc:
+        raise _kept_for_inspection(exc, building, warehouse) from exc.__cause__
     finally:
         _keep_dbt_run(building.parent / "dbt", warehouse, report)
         shutil.rmtree(building.parent, ignore_errors=True)  # the build's file, WAL, spill files
     return report
+
+
+def _dbt_stage(report, building, warehouse, dbt_args, dbt_extra_env, on_dbt_node):
+    """Run dbt; a failure blocks unless every failed node is a derived mart's (or its test):
+    those marts are then recorded as not vouched for, and the tables dbt could not build are
+    dropped rather than served stale (mileage/publication.py)."""
+    from mileage import publication
+    from mileage.dbt_runner import run_dbt
+
+    target = building.parent / "dbt"
+    result = run_dbt(
+        dbt_args,
+        warehouse=building,
+        extra_env=dbt_extra_env,
+        target_path=target,
+        on_node_done=on_dbt_node,
+        check=False,
+    )
+    verdict = publication.judge_dbt_run(target, result.failures)
+    if result.returncode != 0 and verdict.blocking:
+        log = dbt_run_path(warehouse) / "logs" / "dbt.log"
+        reasons = verdict.blocking
+        reason = "; ".join(reasons[:5]) + (" ..." if len(reasons) > 5 else "")
+        raise StageFailed("dbt build", f"{reason} (dbt's log: {log})")
+    publication.drop_unbuilt(building, verdict.unbuilt)
+    report.not_vouched.extend(verdict.not_vouched)
+    return result
+
+
+def _record_not_vouched(report: BuildReport, building: Path) -> None:
+    """Record, in the build, the derived marts dbt or the gate could not vouch for."""
+    from mileage import publication
+
+    if report.gate is not None and "mart" in report.gate.stages:
+        report.not_vouched.extend(
+            publication.NotVouched(o.mart, o.describe(), "expectations", o.detail or "failed")
+            for o in report.gate.not_vouched
+        )
+    publication.record(building, report.not_vouched, datetime.now(UTC).replace(tzinfo=None))
+    lines = [entry.describe() for entry in report.not_vouched]
+    report.warnings[:0] = lines
+
+
+def _kept_for_inspection(exc: StageFailed, building: Path, warehouse: Path) -> StageFailed:
+    """Keep a build that failed after landing at failed_path (the gate keeps its own) and
+    say where; a failed landing leaves nothing worth inspecting."""
+    if exc.stage == "land" or not building.exists():
+        return exc
+    kept = failed_path(warehouse)
+    _remove_duckdb_file(kept)
+    os.replace(building, kept)
+    return StageFailed(
+        exc.stage, f"{exc.reason} (build kept at {kept}; the live warehouse is unchanged)"
+    )
 
 
 def _keep_dbt_run(produced: Path, warehouse: Path, report: BuildReport) -> None:

@@ -31,6 +31,7 @@ import pyarrow.compute as pc
 import yaml
 
 from mileage import config
+from mileage.publication import is_derived
 from mileage.quality.assets import (
     MART_ASSETS,
     NOT_PUBLIC_MARTS,
@@ -72,6 +73,7 @@ class Outcome:
     element_count: int | None
     detail: str
     check: str = ""
+    mart: str | None = None  # the mart the expectation checks (a stage-mart suite), if any
 
     def describe(self) -> str:
         what = f"{self.suite}: {self.expectation_type}"
@@ -107,7 +109,22 @@ class GateResult:
 
     @property
     def critical_failures(self) -> list[Outcome]:
-        return [o for o in self.outcomes if not o.success and o.severity == CRITICAL]
+        """Failed critical expectations on what the core marts rest on: these block."""
+        return [
+            o
+            for o in self.outcomes
+            if not o.success and o.severity == CRITICAL and not is_derived(o.mart)
+        ]
+
+    @property
+    def not_vouched(self) -> list[Outcome]:
+        """Failed critical expectations confined to a derived mart (mileage/publication.py):
+        they do not block; the mart is published as not vouched for."""
+        return [
+            o
+            for o in self.outcomes
+            if not o.success and o.severity == CRITICAL and is_derived(o.mart)
+        ]
 
     @property
     def warnings(self) -> list[Outcome]:
@@ -125,9 +142,11 @@ class GateResult:
             if len(failures) > 1:
                 line += f" (+{len(failures) - 1} more critical failures)"
             return line
+        unvouched = sorted({o.mart for o in self.not_vouched})
         return (
             f"passed: {len(self.outcomes)} expectations in {len(self.suites_run)} suites "
             f"({self.scope}), {len(self.warnings)} warnings"
+            + (f", not vouched for: {', '.join(unvouched)}" if unvouched else "")
         )
 
     def warnings_summary(self) -> list[str]:
@@ -135,7 +154,12 @@ class GateResult:
             f"{o.describe()}{f' ({o.detail})' if o.detail and o.unexpected_count else ''}"
             for o in self.warnings
         ]
-        return lines + list(self.notes)
+        unvouched = [
+            f"{o.mart} not vouched for (published anyway: a derived mart): {o.describe()}"
+            f"{f' ({o.detail})' if o.detail and o.unexpected_count else ''}"
+            for o in self.not_vouched
+        ]
+        return unvouched + lines + list(self.notes)
 
 
 # --- thresholds and run-time parameters -------------------------------------------------------
@@ -734,7 +758,20 @@ class _Merged:
             element_count=self.elements,
             detail=_short(detail),
             check=str((self.expectation.get("meta") or {}).get("check", "")),
+            mart=_mart_of(self.suite, kwargs),
         )
+
+
+def _mart_of(suite: str, kwargs: dict) -> str | None:
+    """The mart a stage-mart expectation checks: the suite's asset, or the table a
+    cross-table suite's row condition selects (column_types: `table_name == 'fct_x'`)."""
+    name, _, stage = suite.rpartition(".")
+    if stage != "mart":
+        return None
+    condition = kwargs.get("row_condition")
+    if isinstance(condition, dict) and (condition.get("column") or {}).get("name") == "table_name":
+        return str(condition.get("parameter"))
+    return name
 
 
 def validate_suite(

@@ -138,7 +138,8 @@ def test_a_failed_dbt_build_names_its_log_and_keeps_it(tmp_path, monkeypatch):
     """dbt fails (here: a memory limit DuckDB rejects): the stage error points at dbt's log,
     which is kept beside the warehouse; the live warehouse is not created."""
     from fixtures.tiny_raw import write_tiny_raw
-    from mileage.pipeline import StageFailed, build, dbt_run_path
+    from mileage.pipeline import StageFailed, build, dbt_run_path, failed_path
+    from mileage.publish_lock import lock_path
 
     raw = write_tiny_raw(tmp_path / "raw")
     warehouse = tmp_path / "wh" / "mileage.duckdb"
@@ -149,7 +150,12 @@ def test_a_failed_dbt_build_names_its_log_and_keeps_it(tmp_path, monkeypatch):
     assert failed.value.stage == "dbt build" and str(log) in failed.value.reason
     assert log.is_file() and "MainEncounteredError" in log.read_text()  # the error is in it
     assert not warehouse.exists()
-    assert sorted(p.name for p in warehouse.parent.iterdir()) == [dbt_run_path(warehouse).name]
+    # the failed build is kept for inspection, and the message says where
+    kept = failed_path(warehouse.resolve())
+    assert f"build kept at {kept}" in failed.value.reason and kept.is_file()
+    assert sorted(p.name for p in warehouse.parent.iterdir()) == sorted(
+        [dbt_run_path(warehouse).name, kept.name, lock_path(warehouse).name]
+    )
 
 
 def test_no_nan_or_infinity_in_any_mart(pipeline_warehouse):
