@@ -56,6 +56,7 @@ def run_build(
     gate: bool = True,
     demo: bool = False,
     incremental: bool = False,
+    accept_loss: bool = False,
 ) -> BuildReport:
     """Build with progress bars; raise typer.Exit(1) with a one-line reason on failure."""
     from mileage.pipeline import build
@@ -102,6 +103,7 @@ def run_build(
                 warehouse,
                 run_gate=gate,
                 incremental=incremental,
+                accept_loss=accept_loss,
                 on_stage=on_stage,
                 on_progress=on_progress,
                 on_dbt_node=on_dbt_node,
@@ -158,9 +160,22 @@ def build_command(
         help="Start from the live warehouse and add only new or changed raw files "
         "(falls back to a full build, saying why, when that is not safe).",
     ),
+    accept_loss: bool = typer.Option(
+        False,
+        "--accept-loss",
+        help="Publish even when the loss check would stop the build (a whole rejected usage "
+        "or delivery file, a source past its rejected share, an unplaceable roster row); the "
+        "accepted losses are recorded in the warehouse and shown on the Data quality page.",
+    ),
 ) -> None:
     """Land raw exports, run `dbt build`, run the expectations gate, publish atomically."""
-    run_build(raw_dir, warehouse or config.warehouse_path(), gate=gate, incremental=incremental)
+    run_build(
+        raw_dir,
+        warehouse or config.warehouse_path(),
+        gate=gate,
+        incremental=incremental,
+        accept_loss=accept_loss,
+    )
 
 
 def serve_app(warehouse: Path, port: int, headless: bool = True) -> int:
@@ -197,6 +212,13 @@ def demo_command(
     warehouse: Path = typer.Option(config.DEMO_WAREHOUSE, "--warehouse"),
     serve: bool = typer.Option(True, "--serve/--no-serve", help="Serve the app at the end."),
     port: int = typer.Option(8501, "--port"),
+    accept_loss: bool = typer.Option(
+        False,
+        "--accept-loss",
+        help="Publish even when the loss check would stop the build (a whole rejected usage "
+        "or delivery file, a source past its rejected share, an unplaceable roster row); the "
+        "accepted losses are recorded in the warehouse and shown on the Data quality page.",
+    ),
 ) -> None:
     """The main job: simulate the demo organisation, build the warehouse, serve the app."""
     ctx_args = [
@@ -217,7 +239,7 @@ def demo_command(
             raise
     except Exception as exc:
         raise _fail("simulate", str(exc)) from None
-    run_build(out, warehouse, demo=True)
+    run_build(out, warehouse, demo=True, accept_loss=accept_loss)
     if serve:
         raise typer.Exit(serve_app(warehouse.resolve(), port))
 
