@@ -135,7 +135,9 @@ def _roster(con) -> list[Loss]:
                    'valid_to is not a date (it would read as a current assignment)'
             from landing.hr__roster
             where valid_to is not null and try_cast(valid_to as date) is null
-              and try_cast(valid_from as date) is not null and team_id is not null
+              and _record_path not in (
+                  select record_path from marts.fct_rejected_records where source = 'hr__roster'
+              )
         )
         select source_file, record_path, reason from unplaced
         order by source_file, try_cast(replace(record_path, 'line ', '') as bigint)
@@ -154,9 +156,9 @@ def _roster(con) -> list[Loss]:
             None,
             None,
             first_file,
-            f"hr__roster: {len(rows)} roster row(s) place no one in a team "
-            f"({'; '.join(reasons)}): their people, tokens, PRs and bugs leave every team "
-            f"figure; first {first_file} {first_line}",
+            f"hr__roster: {len(rows)} roster row(s) cannot place a person in a team "
+            f"({'; '.join(reasons)}): their tokens, PRs and bugs are missing from or "
+            f"misplaced in team figures; first {first_file} {first_line}",
         )
     ]
 
