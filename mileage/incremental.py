@@ -444,24 +444,32 @@ def prepare_incremental(
         )
     # what the contract does not read is a property of the whole raw directory, not of
     # the increment's files
-    _record_unread(raw_dir, Path(building), result.landing)
-    result.touched_sources = sorted({*result.touched_sources, "unread_files"})
+    if _record_unread(raw_dir, Path(building), result.landing):
+        result.touched_sources = sorted({*result.touched_sources, "unread_files"})
     result.stage_seconds["land"] = time.perf_counter() - started
     result.from_date = first_day - timedelta(days=SAFETY_DAYS) if first_day else None
     return result
 
 
-def _record_unread(raw_dir: Path, building: Path, landing) -> None:
+def _record_unread(raw_dir: Path, building: Path, landing) -> bool:
+    """Replace the live build's list of paths the contract does not read with the raw
+    directory's; True if it changed (its mart must then be rebuilt)."""
     from mileage.landing import record_unread_paths, unread_paths
 
     found = unread_paths(raw_dir)
     landing.unread = found
     landing.problems.extend(p.message(raw_dir) for p in found)
+    rows = sorted((p.path, p.files, p.bytes, p.reason, p.near_miss) for p in found)
     con = duckdb.connect(str(building))
     try:
+        before = con.execute("select * from landing.unread_files order by all").fetchall()
         record_unread_paths(con, found)
+    except duckdb.CatalogException:  # a live build from before the inventory existed
+        record_unread_paths(con, found)
+        before = None
     finally:
         con.close()
+    return before != rows
 
 
 def build_incremental(
