@@ -12,6 +12,66 @@ wh = ctx.wh
 st.title("Data quality")
 st.caption("Whether the numbers on the other pages can be trusted, and what they leave out.")
 
+
+def accepted_losses_section() -> None:
+    """The losses this build published anyway (`--accept-loss`), first on the page: every
+    figure elsewhere is missing what they held."""
+    if not wh.has_table("quality.accepted_losses"):
+        return
+    losses = data.accepted_losses(wh)
+    if losses.empty:
+        return
+    accepted_at = pd.Timestamp(losses["accepted_at"].max())
+    st.error(
+        f"**Published with {len(losses)} accepted loss(es)** (`--accept-loss`, "
+        f"{accepted_at:%d %b %Y %H:%M} UTC): the figures on every page leave out what these "
+        "records held."
+    )
+    for message in losses["message"]:
+        st.markdown(f"- {message}")
+    ui.table(
+        losses.drop(columns=["message"]),
+        "mileage_accepted_losses.csv",
+        column_config={
+            "accepted_at": st.column_config.DatetimeColumn("Accepted at"),
+            "source": "Source",
+            "rule": "Rule",
+            "reason": "Reason",
+            "records": "Records",
+            "bytes": "Bytes",
+            "tokens": st.column_config.NumberColumn("Tokens", format="compact"),
+            "first_file": "First file",
+        },
+    )
+
+
+def unread_files_section(unread: pd.DataFrame) -> None:
+    """Files and folders under the raw directory that no source reads."""
+    if unread.empty:
+        return
+    st.markdown("**Not read: files and folders the raw-directory contract does not have**")
+    hints = [
+        f"`{path}` looks like `{near}`"
+        for path, near in zip(unread["path"], unread["near_miss"], strict=True)
+        if isinstance(near, str)
+    ]
+    if hints:
+        st.warning("Likely misspellings: " + "; ".join(hints) + ".")
+    ui.table(
+        unread,
+        "mileage_unread_files.csv",
+        column_config={
+            "path": "Path",
+            "files": "Files",
+            "bytes": "Bytes",
+            "reason": "Why not read",
+            "near_miss": "Looks like",
+        },
+    )
+
+
+accepted_losses_section()
+
 # ---- expectations gate -----------------------------------------------------------------------
 st.subheader("Last expectations run")
 if not wh.has_table("quality.validation_runs"):
@@ -55,13 +115,19 @@ if not wh.has_table("marts.fct_source_accounting"):
 else:
     accounting = data.source_accounting(wh)
     unbalanced = accounting[~accounting["is_balanced"].astype(bool)]
-    if unbalanced.empty:
-        st.success(
-            f"All {len(accounting)} sources balance: every raw record is staged or "
-            "rejected with a reason."
+    unread = data.unread_files(wh) if wh.has_table("marts.fct_unread_files") else pd.DataFrame()
+    if not unbalanced.empty:
+        st.error("Sources that do not balance: " + ", ".join(unbalanced["source"]))
+    elif not unread.empty:
+        st.warning(
+            f"The {len(accounting)} sources balance, but {int(unread['files'].sum())} file(s) "
+            f"under the raw directory were not read ({len(unread)} path(s), listed below)."
         )
     else:
-        st.error("Sources that do not balance: " + ", ".join(unbalanced["source"]))
+        st.success(
+            f"All {len(accounting)} sources balance: every raw record is staged or "
+            "rejected with a reason, and every raw file is read."
+        )
     ui.table(
         accounting,
         "mileage_source_accounting.csv",
@@ -70,9 +136,18 @@ else:
             "raw_records": "Raw records",
             "staged_records": "Staged",
             "rejected_records": "Rejected",
+            "lost_records": st.column_config.NumberColumn(
+                "Lost", help="Rejected and not a duplicate: what the marts miss."
+            ),
+            "lost_tokens": st.column_config.NumberColumn(
+                "Lost tokens", format="compact", help="Where known (at least)."
+            ),
+            "rejected_files": "Files rejected whole",
+            "rejected_file_bytes": "Their bytes",
             "is_balanced": st.column_config.CheckboxColumn("Balanced"),
         },
     )
+    unread_files_section(unread)
     if wh.has_table("landing.rejects"):
         reasons = data.reject_reasons(wh)
         if not reasons.empty:

@@ -57,6 +57,7 @@ def run_build(
     demo: bool = False,
     incremental: bool = False,
     lock_wait: float = 0.0,
+    accept_loss: bool = False,
 ) -> BuildReport:
     """Build with progress bars; raise typer.Exit(1) with a one-line reason on failure."""
     from mileage.pipeline import build
@@ -104,6 +105,7 @@ def run_build(
                 run_gate=gate,
                 incremental=incremental,
                 lock_wait=lock_wait,
+                accept_loss=accept_loss,
                 on_stage=on_stage,
                 on_progress=on_progress,
                 on_dbt_node=on_dbt_node,
@@ -167,6 +169,13 @@ def build_command(
         help="Seconds to wait while another build holds this warehouse's lock "
         "(default 0: stop at once, naming the other build).",
     ),
+    accept_loss: bool = typer.Option(
+        False,
+        "--accept-loss",
+        help="Publish even when the loss check would stop the build (a whole rejected usage "
+        "or delivery file, a source past its rejected share, an unplaceable roster row); the "
+        "accepted losses are recorded in the warehouse and shown on the Data quality page.",
+    ),
 ) -> None:
     """Land raw exports, run `dbt build`, run the expectations gate, publish atomically."""
     run_build(
@@ -175,6 +184,7 @@ def build_command(
         gate=gate,
         incremental=incremental,
         lock_wait=wait_for_lock,
+        accept_loss=accept_loss,
     )
 
 
@@ -212,6 +222,13 @@ def demo_command(
     warehouse: Path = typer.Option(config.DEMO_WAREHOUSE, "--warehouse"),
     serve: bool = typer.Option(True, "--serve/--no-serve", help="Serve the app at the end."),
     port: int = typer.Option(8501, "--port"),
+    accept_loss: bool = typer.Option(
+        False,
+        "--accept-loss",
+        help="Publish even when the loss check would stop the build (a whole rejected usage "
+        "or delivery file, a source past its rejected share, an unplaceable roster row); the "
+        "accepted losses are recorded in the warehouse and shown on the Data quality page.",
+    ),
 ) -> None:
     """The main job: simulate the demo organisation, build the warehouse, serve the app."""
     ctx_args = [
@@ -232,7 +249,7 @@ def demo_command(
             raise
     except Exception as exc:
         raise _fail("simulate", str(exc)) from None
-    run_build(out, warehouse, demo=True)
+    run_build(out, warehouse, demo=True, accept_loss=accept_loss)
     if serve:
         raise typer.Exit(serve_app(warehouse.resolve(), port))
 

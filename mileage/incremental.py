@@ -77,7 +77,7 @@ REQUEST_ENV = "MILEAGE_INCREMENTAL"
 REFERENCE_FILES = ("hr/roster.csv", "hr/api_keys.csv", "roadmap/roadmap_items.csv")
 LANDING_SOURCE = "landing"  # the dbt source of the landing tables (models/staging/_sources.yml)
 # Landing's bookkeeping tables (one row per file, or per rejected record, of every source)
-BOOKKEEPING_TABLES = ("file_manifest", "rejects")
+BOOKKEEPING_TABLES = ("file_manifest", "rejects", "unread_files")
 CODE_PATHS = ("models", "macros", "seeds", "dbt_project.yml")
 SAFETY_DAYS = 1  # the window starts this many days before the earliest new usage row
 
@@ -442,9 +442,34 @@ def prepare_incremental(
         first_day, result.touched_sources = merge_increment(
             Path(building), scratch_warehouse, scratch_raw, raw_dir, plan
         )
+    # what the contract does not read is a property of the whole raw directory, not of
+    # the increment's files
+    if _record_unread(raw_dir, Path(building), result.landing):
+        result.touched_sources = sorted({*result.touched_sources, "unread_files"})
     result.stage_seconds["land"] = time.perf_counter() - started
     result.from_date = first_day - timedelta(days=SAFETY_DAYS) if first_day else None
     return result
+
+
+def _record_unread(raw_dir: Path, building: Path, landing) -> bool:
+    """Replace the live build's list of paths the contract does not read with the raw
+    directory's; True if it changed (its mart must then be rebuilt)."""
+    from mileage.landing import record_unread_paths, unread_paths
+
+    found = unread_paths(raw_dir)
+    landing.unread = found
+    landing.problems.extend(p.message(raw_dir) for p in found)
+    rows = sorted((p.path, p.files, p.bytes, p.reason, p.near_miss) for p in found)
+    con = duckdb.connect(str(building))
+    try:
+        before = con.execute("select * from landing.unread_files order by all").fetchall()
+        record_unread_paths(con, found)
+    except duckdb.CatalogException:  # a live build from before the inventory existed
+        record_unread_paths(con, found)
+        before = None
+    finally:
+        con.close()
+    return before != rows
 
 
 def build_incremental(

@@ -19,6 +19,7 @@ attributed without it.
 
 from __future__ import annotations
 
+import difflib
 import json
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -41,6 +42,11 @@ class JsonSource:
     `records` is the SQL list expression (over the parsed document `p`) whose length is the
     number of records a file holds; `select` flattens `parsed(_source_file, p)` to records and
     must yield `_source_file` and `_record_path` plus the landing columns.
+
+    A file rejected whole (not JSON, truncated, another shape) is measured by what its bytes
+    still show: `record_marker` is a key the format writes exactly once per record, so its
+    occurrences count the records the file held (at least: a record cut before its marker is
+    missed), and `token_fields` are the keys whose numeric values sum to the tokens it held.
     """
 
     name: str
@@ -51,6 +57,8 @@ class JsonSource:
     records: str
     select: str
     extra_tables: tuple[tuple[str, str], ...] = ()  # (table, select over the same `parsed`)
+    record_marker: str | None = None
+    token_fields: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -69,6 +77,7 @@ class LandingResult:
     rejected_by_source: dict[str, int] = field(default_factory=dict)
     files_by_source: dict[str, int] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
+    unread: list = field(default_factory=list)  # UnreadPath: what the contract does not read
 
 
 class LandingError(RuntimeError):
@@ -145,6 +154,14 @@ ANTHROPIC_MESSAGES = JsonSource(
             r.cache_creation.ephemeral_1h_input_tokens as cache_creation_1h_input_tokens,
             r.cache_read_input_tokens, r.output_tokens,
             r.server_tool_use.web_search_requests as web_search_requests""",
+    ),
+    record_marker="uncached_input_tokens",
+    token_fields=(
+        "uncached_input_tokens",
+        "ephemeral_5m_input_tokens",
+        "ephemeral_1h_input_tokens",
+        "cache_read_input_tokens",
+        "output_tokens",
     ),
 )
 
@@ -242,6 +259,8 @@ CLAUDE_CODE = JsonSource(
             """,
         ),
     ),
+    record_marker="customer_type",
+    token_fields=("input", "output", "cache_read", "cache_creation"),
 )
 
 OPENAI_COMPLETIONS = JsonSource(
@@ -282,6 +301,8 @@ OPENAI_COMPLETIONS = JsonSource(
             r.output_audio_tokens, r.num_model_requests, r.project_id, r.user_id, r.api_key_id,
             r.model, r.batch, r.service_tier""",
     ),
+    record_marker="num_model_requests",
+    token_fields=("input_tokens", "output_tokens"),
 )
 
 CURSOR_EVENTS = JsonSource(
@@ -326,6 +347,8 @@ CURSOR_EVENTS = JsonSource(
             e.tokenUsage.totalCents as total_cents
         from events
     """,
+    record_marker="timestamp",
+    token_fields=("inputTokens", "outputTokens", "cacheWriteTokens", "cacheReadTokens"),
 )
 
 COPILOT_USERS = JsonSource(
@@ -458,6 +481,7 @@ GITHUB_PULL_REQUESTS = JsonSource(
             pr.review_comments
         from prs
     """,
+    record_marker="merge_commit_sha",
 )
 
 JIRA_ISSUES = JsonSource(
@@ -510,6 +534,7 @@ JIRA_ISSUES = JsonSource(
             i.fields.reporter.emailAddress as reporter_email
         from issues
     """,
+    record_marker="resolutiondate",
 )
 
 JSON_SOURCES: tuple[JsonSource, ...] = (
@@ -603,6 +628,7 @@ def land(
             done += 1
         report("landed", done, steps)
         _note_unknown_paths(raw_dir, result)
+        record_unread_paths(con, result.unread)
     finally:
         con.close()
     return result
@@ -617,7 +643,8 @@ def _create_bookkeeping(con: duckdb.DuckDBPyConnection) -> None:
         f"""
         create or replace table {SCHEMA}.file_manifest (
             source varchar, source_file varchar, bytes bigint, records bigint,
-            landed_records bigint, rejected_records bigint, status varchar, problem varchar
+            landed_records bigint, rejected_records bigint, status varchar, problem varchar,
+            rejected_tokens bigint
         )"""
     )
     con.execute(
@@ -627,6 +654,21 @@ def _create_bookkeeping(con: duckdb.DuckDBPyConnection) -> None:
             raw_record varchar
         )"""
     )
+
+
+def record_unread_paths(con: duckdb.DuckDBPyConnection, found: list) -> None:
+    """Replace `landing.unread_files` with `found` (UnreadPath rows)."""
+    con.execute(
+        f"""
+        create or replace table {SCHEMA}.unread_files (
+            source_file varchar, files bigint, bytes bigint, reason varchar, near_miss varchar
+        )"""
+    )
+    if found:
+        con.executemany(
+            f"insert into {SCHEMA}.unread_files values (?, ?, ?, ?, ?)",
+            [(p.path, p.files, p.bytes, p.reason, p.near_miss) for p in found],
+        )
 
 
 def _files(raw_dir: Path, folder: str, patterns: tuple[str, ...]) -> list[Path]:
@@ -690,7 +732,7 @@ def _land_csv(
     landed = con.execute(f"select count(*) from {table}").fetchone()[0]
     result.records_by_source[source.name] = landed
     con.execute(
-        f"insert into {SCHEMA}.file_manifest values (?, ?, ?, ?, ?, 0, 'loaded', null)",
+        f"insert into {SCHEMA}.file_manifest values (?, ?, ?, ?, ?, 0, 'loaded', null, null)",
         [source.name, str(path), path.stat().st_size, landed, landed],
     )
 
@@ -701,7 +743,7 @@ def _csv_problem(con, source: CsvSource, path: Path, problem: str, result: Landi
     result.problems.append(f"{path}: {problem}; the file was not loaded")
     result.rejected_by_source[source.name] = 1
     con.execute(
-        f"insert into {SCHEMA}.file_manifest values (?, ?, ?, 1, 0, 1, 'malformed', ?)",
+        f"insert into {SCHEMA}.file_manifest values (?, ?, ?, 1, 0, 1, 'malformed', ?, null)",
         [source.name, str(path), path.stat().st_size, problem],
     )
     con.execute(
@@ -811,7 +853,11 @@ def _land_document_batch(con, source: JsonSource, files: list[Path], structure: 
                     then 'unexpected JSON shape: no record list where the format has one'
                end as problem,
                case when p is null or {records_expr} is null
-                    then left(content, {MAX_REJECT_TEXT}) end as raw
+                    then left(content, {MAX_REJECT_TEXT}) end as raw,
+               case when p is null or {records_expr} is null
+                    then greatest({_marked_records(source)}, 1) end as rejected_records,
+               case when p is null or {records_expr} is null
+                    then {_readable_tokens(source)} end as rejected_tokens
         from (
             select filename as _source_file, size as bytes, content,
                    try(from_json(content, {_sql_str(structure)})) as p
@@ -823,11 +869,11 @@ def _land_document_batch(con, source: JsonSource, files: list[Path], structure: 
         f"""
         insert into {SCHEMA}.file_manifest
         select {_sql_str(source.name)}, _source_file, bytes,
-               case when problem is null then {records_expr} else 1 end,
+               case when problem is null then {records_expr} else rejected_records end,
                case when problem is null then {records_expr} else 0 end,
-               case when problem is null then 0 else 1 end,
+               case when problem is null then 0 else rejected_records end,
                case when problem is null then 'loaded' else 'rejected' end,
-               problem
+               problem, rejected_tokens
         from _parsed
         """
     )
@@ -847,6 +893,32 @@ def _land_document_batch(con, source: JsonSource, files: list[Path], structure: 
         con.execute(f"insert into {SCHEMA}.{table} {select}")
     con.execute("drop view parsed")
     con.execute("drop table _parsed")
+
+
+def _marked_records(source: JsonSource) -> str:
+    """SQL over a file's `content`: how many records its bytes still show (0 if unknown)."""
+    if not source.record_marker:
+        return "0"
+    return f"len(regexp_extract_all(content, {_sql_str(_key_pattern(source.record_marker))}))"
+
+
+def _readable_tokens(source: JsonSource) -> str:
+    """SQL over a file's `content`: the sum of the token counts its bytes still show; NULL
+    where the format has no token fields or none is readable (unknown, not zero)."""
+    if not source.token_fields:
+        return "null::bigint"
+    # a number needs its terminator: digits cut off by a truncation are not a count
+    keys = "|".join(source.token_fields)
+    pattern = _sql_str(_key_pattern(f"({keys})") + r"\s*(\d+)\s*[,}\]]")
+    return (
+        f"try_cast(list_sum(list_transform(regexp_extract_all(content, {pattern}, 2), "
+        "lambda v: try_cast(v as hugeint))) as bigint)"
+    )
+
+
+def _key_pattern(key: str) -> str:
+    """A regular expression for `"key":` as JSON writes it (whitespace allowed)."""
+    return f'"{key}"' + r"\s*:"
 
 
 def _lines_sql(files: list[Path]) -> str:
@@ -889,7 +961,8 @@ def _land_lines(con, source: JsonSource, files: list[Path], structure: str, resu
         select {_sql_str(source.name)}, f.filename, f.size, coalesce(c.records, 0),
                coalesce(c.landed, 0), coalesce(c.records - c.landed, 0),
                case when c.records > c.landed then 'loaded with rejects' else 'loaded' end,
-               case when c.records > c.landed then (c.records - c.landed) || ' bad JSON line(s)' end
+               case when c.records > c.landed then (c.records - c.landed) || ' bad JSON line(s)' end,
+               null
         from read_blob({_file_list(files)}) f
         left join _line_counts c on c._source_file = f.filename
         """
@@ -1073,17 +1146,91 @@ RAW_TOP_LEVEL: tuple[str, ...] = tuple(
 )
 
 
+# What the contract reads, relative to the raw directory (folders end with "/").
+CONTRACT_FOLDERS: tuple[str, ...] = tuple(sorted(source.folder + "/" for source in JSON_SOURCES))
+CONTRACT_FILES: tuple[str, ...] = tuple(sorted(source.path for source in CSV_SOURCES))
+# A path this similar (difflib's ratio) to a contract path is named as its likely misspelling.
+NEAR_MISS_CUTOFF = 0.6
+
+
+@dataclass(frozen=True)
+class UnreadPath:
+    """A file or folder under the raw directory that the contract does not read."""
+
+    path: str  # relative to the raw directory; a folder ends with "/"
+    files: int  # files under it (1 for a file), hidden files aside
+    bytes: int
+    reason: str
+    near_miss: str | None  # the contract path it most resembles, if any
+
+    def message(self, raw_dir: Path) -> str:
+        hint = f"; `{self.path}` looks like `{self.near_miss}`" if self.near_miss else ""
+        return f"{raw_dir / self.path}: {self.reason}; not read{hint}"
+
+
+def unread_paths(raw_dir: Path) -> list[UnreadPath]:
+    """Every file and folder under `raw_dir` the contract does not read, with the reason and
+    the contract path it most resembles. Hidden files and folders (dot-names: editor and OS
+    litter) are skipped, as docs/raw-contract.md says."""
+    raw_dir = Path(raw_dir)
+    contract_dirs = {
+        "/".join(path.split("/")[: i + 1]) + "/"
+        for path in (*CONTRACT_FOLDERS, *CONTRACT_FILES)
+        for i in range(path.rstrip("/").count("/"))
+    } | set(CONTRACT_FOLDERS)
+    found: list[UnreadPath] = []
+
+    def unread(path: Path, rel: str, reason: str, candidates) -> None:
+        files = [path] if path.is_file() else _visible_files(path)
+        hint = difflib.get_close_matches(rel, sorted(candidates), n=1, cutoff=NEAR_MISS_CUTOFF)
+        size = sum(f.stat().st_size for f in files)
+        found.append(UnreadPath(rel, len(files), size, reason, hint[0] if hint else None))
+
+    def visit(folder: Path, prefix: str) -> None:
+        for child in sorted(folder.iterdir()):
+            if child.name.startswith("."):
+                continue
+            rel = prefix + child.name + ("/" if child.is_dir() else "")
+            if rel in CONTRACT_FOLDERS:
+                patterns = next(s.patterns for s in JSON_SOURCES if s.folder + "/" == rel)
+                read_here(child, rel, patterns)
+            elif rel in contract_dirs:
+                visit(child, rel)
+            elif child.is_dir():
+                unread(
+                    child, rel, "a folder the raw-directory contract does not have", contract_dirs
+                )
+            elif rel not in CONTRACT_FILES:
+                unread(
+                    child, rel, "a file the raw-directory contract does not have", CONTRACT_FILES
+                )
+
+    def read_here(folder: Path, prefix: str, patterns: tuple[str, ...]) -> None:
+        read = "/".join(patterns)
+        for child in sorted(folder.iterdir()):
+            if child.name.startswith("."):
+                continue
+            if child.is_dir():
+                reason = f"a folder inside {prefix}, which reads only its own {read} files"
+                unread(child, prefix + child.name + "/", reason, ())
+            elif not any(child.match(p) for p in patterns):
+                unread(child, prefix + child.name, f"not a {read} file, which {prefix} reads", ())
+
+    visit(raw_dir, "")
+    return found
+
+
+def _visible_files(folder: Path) -> list[Path]:
+    return sorted(
+        p
+        for p in folder.rglob("*")
+        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts)
+    )
+
+
 def _note_unknown_paths(raw_dir: Path, result: LandingResult) -> None:
-    """Name what the contract does not know, so a misplaced export is not silently ignored."""
-    for child in sorted(raw_dir.iterdir()):
-        if child.name.startswith("."):
-            continue
-        if child.name not in RAW_TOP_LEVEL:
-            result.problems.append(f"{child}: not part of the raw-directory contract; ignored")
-    for source in JSON_SOURCES:
-        base = raw_dir / source.folder
-        if not base.is_dir():
-            continue
-        for path in sorted(base.iterdir()):
-            if path.is_file() and not any(path.match(p) for p in source.patterns):
-                result.problems.append(f"{path}: not a {'/'.join(source.patterns)} file; ignored")
+    """Name what the contract does not read (warning) and list it in `landing.unread_files`,
+    so a misplaced or misspelt export is accounted, not silently ignored."""
+    found = unread_paths(raw_dir)
+    result.unread = found
+    result.problems.extend(p.message(raw_dir) for p in found)

@@ -84,6 +84,7 @@ def _build(
     *,
     run_gate: bool = True,
     incremental: bool = False,
+    accept_loss: bool = False,
     on_stage: StageCallback | None = None,
     on_progress: Callable[[str, int, int], None] | None = None,
     on_dbt_node: Callable[[str, str], None] | None = None,
@@ -94,6 +95,9 @@ def _build(
     that are new or changed since it was built (mileage/incremental.py); whenever that is not
     safe (no live build, changed code, seeds or reference data, a vanished file) build in full
     and say why in `report.full_reason`. Either way the result is gated and published alike.
+
+    A large loss in the raw exports (mileage/loss.py) stops the build after dbt unless
+    `accept_loss`, which publishes anyway and records the accepted losses in the warehouse.
 
     Raises StageFailed naming the stage on any failure; the live warehouse is then untouched,
     and a build that failed after landing is kept at `failed_path` for inspection.
@@ -159,6 +163,7 @@ def _build(
         inc.record_build_state(building, inputs)
         report.warnings.extend(report.dbt.warnings)
         report.warnings.extend(unpriced_model_warnings(building))
+        timed("loss check", lambda: _check_loss(report, building, warehouse, accept_loss))
         if run_gate:
             _gate(report, building, warehouse, ("mart",), "expectations (marts)", timed)
         _record_not_vouched(report, building)
@@ -250,6 +255,24 @@ def _gate(report: BuildReport, building: Path, warehouse: Path, stages, label: s
             label,
             f"{result.summary()} (build kept at {kept}; the live warehouse is unchanged)",
         )
+
+
+def _check_loss(report: BuildReport, building: Path, warehouse: Path, accept: bool) -> None:
+    """Stop on a large loss (mileage/loss.py), keeping the build for inspection as a gate
+    failure does; with `accept`, record the losses in the build and publish on."""
+    from mileage import loss
+
+    losses = loss.find_losses(building)
+    if losses and not accept:
+        kept = failed_path(warehouse)
+        _remove_duckdb_file(kept)
+        os.replace(building, kept)
+        raise StageFailed(
+            "loss check",
+            f"{loss.stop_message(losses)} (build kept at {kept}; the live warehouse is unchanged)",
+        )
+    loss.record_accepted(building, losses)
+    report.warnings.extend(f"loss accepted ({loss.ACCEPT_OPTION}): {x.message}" for x in losses)
 
 
 def unpriced_model_warnings(warehouse: Path) -> list[str]:

@@ -394,9 +394,27 @@ def validation_results(wh: Warehouse, run_id: str) -> pd.DataFrame:
 
 def source_accounting(wh: Warehouse) -> pd.DataFrame:
     return wh.query(
-        "select source, raw_records, staged_records, rejected_records, is_balanced "
+        "select source, raw_records, staged_records, rejected_records, lost_records, "
+        "lost_tokens, rejected_files, rejected_file_bytes, is_balanced "
         "from wh.marts.fct_source_accounting order by source",
         requires=["marts.fct_source_accounting"],
+    )
+
+
+def accepted_losses(wh: Warehouse) -> pd.DataFrame:
+    """Losses the build was told to publish anyway (`--accept-loss`), largest first."""
+    return wh.query(
+        "select accepted_at, source, rule, reason, records, bytes, tokens, first_file, message "
+        "from wh.quality.accepted_losses order by records desc, source",
+        requires=["quality.accepted_losses"],
+    )
+
+
+def unread_files(wh: Warehouse) -> pd.DataFrame:
+    """Files and folders under the raw directory the contract does not read."""
+    return wh.query(
+        "select path, files, bytes, reason, near_miss from wh.marts.fct_unread_files order by path",
+        requires=["marts.fct_unread_files"],
     )
 
 

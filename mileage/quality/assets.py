@@ -344,6 +344,13 @@ MART_ASSETS: tuple[Asset, ...] = (
         description="Per source: raw records = staged + rejected.",
     ),
     Asset(
+        "fct_unread_files",
+        "mart",
+        "marts.fct_unread_files",
+        key=("path",),
+        description="Files and folders under the raw directory the contract does not read.",
+    ),
+    Asset(
         "fct_rejected_records",
         "mart",
         "marts.fct_rejected_records",

@@ -80,7 +80,7 @@ COLUMNS: dict[str, dict[str, str]] = {
         "team_id:V quarter:V item_id:V planned_points:V delivered_points:V title:V status:V delivered_at:V _source_file:V _record_path:V"
     ),
     "file_manifest": _cols(
-        "source:V source_file:V bytes:B records:B landed_records:B rejected_records:B status:V problem:V"
+        "source:V source_file:V bytes:B records:B landed_records:B rejected_records:B status:V problem:V rejected_tokens:B"
     ),
     # marts
     "fct_ai_usage_daily": _cols(
@@ -106,8 +106,9 @@ COLUMNS: dict[str, dict[str, str]] = {
     ),
     "dim_teams": _cols("team_id:V team_name:V org:V current_headcount:I is_active:BOOL"),
     "fct_source_accounting": _cols(
-        "source:V raw_records:B staged_records:B rejected_records:B is_balanced:BOOL"
+        "source:V raw_records:B staged_records:B rejected_records:B is_balanced:BOOL duplicate_records:B lost_records:B lost_record_share:D lost_tokens:D raw_files:B raw_bytes:B rejected_files:B rejected_file_bytes:B"
     ),
+    "fct_unread_files": _cols("path:V files:B bytes:B reason:V near_miss:V"),
     "fct_rejected_records": _cols("source:V source_file:V record_path:V reason:V"),
     # the audit's marts: the columns these suites check (the audit's dbt contracts own the rest)
     "fct_usage_reconciliation": _cols(
@@ -439,7 +440,7 @@ def raw_suites() -> dict[str, SuiteBuilder]:
 
     f = by["file_manifest"]
     f.unique("source", "source_file")
-    f.non_negative("records", "landed_records", "rejected_records")
+    f.non_negative("records", "landed_records", "rejected_records", "rejected_tokens")
     f.a_ge_b("records", "landed_records", "accounting")
     f.in_set(
         "status",
@@ -564,7 +565,22 @@ def mart_suites() -> dict[str, SuiteBuilder]:
 
     a = by["fct_source_accounting"]
     a.unique("source")
-    a.non_negative("raw_records", "staged_records", "rejected_records")
+    a.non_negative(
+        "raw_records",
+        "staged_records",
+        "rejected_records",
+        "duplicate_records",
+        "lost_records",
+        "lost_tokens",
+        "raw_files",
+        "raw_bytes",
+        "rejected_files",
+        "rejected_file_bytes",
+    )
+    a.a_ge_b("rejected_records", "duplicate_records", "accounting")
+    a.a_ge_b("raw_files", "rejected_files", "accounting")
+    a.a_ge_b("raw_bytes", "rejected_file_bytes", "accounting")
+    a.between("lost_record_share", "share", 0, 1)
     a.in_set(
         "is_balanced", [True], "accounting", notes="raw records = staged + rejected, per source"
     )
@@ -576,6 +592,11 @@ def mart_suites() -> dict[str, SuiteBuilder]:
         WARNING,
         notes="share of a source's raw records rejected",
     )
+
+    uf = by["fct_unread_files"]
+    uf.unique("path")
+    uf.not_null("reason", "accounting")
+    uf.non_negative("files", "bytes")
 
     rr = by["fct_rejected_records"]
     rr.not_null("source", "accounting")

@@ -81,7 +81,10 @@ create table marts.fct_team_months (team_id varchar, month_start date, team_name
     merged_prs_per_million_tokens double, cost_per_merged_pr_usd double,
     outcome_score double);
 create table marts.fct_source_accounting (source varchar, raw_records bigint,
-    staged_records bigint, rejected_records bigint, is_balanced boolean);
+    staged_records bigint, rejected_records bigint, is_balanced boolean,
+    duplicate_records bigint, lost_records bigint, lost_record_share double,
+    lost_tokens double, raw_files bigint, raw_bytes bigint, rejected_files bigint,
+    rejected_file_bytes bigint);
 create table landing.rejects (source varchar, source_file varchar, record_index bigint,
     reason varchar, raw_record varchar);
 create table quality.validation_runs (run_id varchar, run_at timestamp, passed boolean,

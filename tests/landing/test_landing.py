@@ -117,9 +117,12 @@ def test_optional_csv_with_missing_column_is_named_not_fatal(raw, tmp_path):
 def test_unknown_folder_is_reported(raw, tmp_path):
     (raw / "slack").mkdir()
     result = land(raw, tmp_path / "wh.duckdb")
-    assert any(
-        "slack" in p and "not part of the raw-directory contract" in p for p in result.problems
+    assert f"{raw / 'slack'}: a folder the raw-directory contract does not have; not read" in (
+        result.problems
     )
+    assert _count(tmp_path / "wh.duckdb", "select * from landing.unread_files") == [
+        ("slack/", 0, 0, "a folder the raw-directory contract does not have", None)
+    ]
 
 
 def test_list_endpoint_pull_requests_land_with_null_sizes(raw, tmp_path):
