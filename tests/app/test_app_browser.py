@@ -46,7 +46,7 @@ def server(tmp_path_factory):
     port = free_port()
     assert port_is_free(port)
     log_path = tmp_path_factory.mktemp("browser-log") / "streamlit.log"
-    env = {**os.environ, "MILEAGE_WAREHOUSE": str(fixture.path)}
+    env = {**os.environ, "MILEAGE_WAREHOUSE": str(fixture.path), "MILEAGE_DEMO_MODE": "1"}
     env.pop("MILEAGE_MIN_GROUP_SIZE", None)
     with open(log_path, "w") as log:
         proc = subprocess.Popen(
