@@ -329,6 +329,16 @@ def identities(wh: Warehouse) -> pd.DataFrame:
     )
 
 
+def identity_values(wh: Warehouse) -> pd.DataFrame:
+    """Every identity HR holds, to scrub from free text shown to roles without names (never
+    shown itself)."""
+    return wh.query(
+        "select employee_key, employee_id, full_name, email, github_login "
+        "from wh.restricted.employee_identities",
+        requires=["restricted.employee_identities"],
+    )
+
+
 def person_months(wh: Warehouse, employee_key: str) -> pd.DataFrame:
     """One person's own tokens, spend and merged PRs by month (the engineer's self-view)."""
     return wh.query(

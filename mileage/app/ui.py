@@ -215,7 +215,7 @@ def scrub_identities(wh: data.Warehouse) -> pd.DataFrame | None:
     """Identity values to scrub from free text (read server-side, never shown)."""
     if not wh.has_table("restricted.employee_identities"):
         return None
-    return data.identities(wh)
+    return data.identity_values(wh)
 
 
 def gate(frame: pd.DataFrame, name: str) -> pd.DataFrame:
