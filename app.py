@@ -63,6 +63,8 @@ wh = ui.open_or_explain(warehouse_path)
 viewer = ui.resolve_viewer(wh, min_group_size)
 ui.set_context(ui.PageContext(wh=wh, viewer=viewer))
 ui.warehouse_caption(wh)
+if not ui.auth_configured():  # resolve_viewer allowed demo mode: say so on every page
+    st.markdown(ui.DEMO_BANNER)
 
 navigation = {
     section: [PAGES[key] for key in keys if viewer.may_open(key)]

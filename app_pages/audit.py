@@ -9,7 +9,7 @@ import streamlit as st
 
 from mileage.app import charts, data, ui, vouching
 from mileage.app.metrics import fmt_people, fmt_ratio, safe_ratio
-from mileage.app.privacy import present_people, suppress_small_groups, visible_people
+from mileage.app.privacy import present_people
 
 ctx = ui.context("audit")
 wh, viewer = ctx.wh, ctx.viewer
@@ -41,14 +41,14 @@ identities = (
 )
 
 
-def team_level(frame: pd.DataFrame, month, value_columns: list[str]) -> pd.DataFrame:
-    """Per-team aggregates joined to the team's headcount that month, then suppressed."""
+def team_level(frame: pd.DataFrame, month, figures: str) -> pd.DataFrame:
+    """Per-team aggregates joined to the team's headcount that month, then gated."""
     heads = team_months.loc[team_months["month_start"] == month, ["team_id", "headcount"]]
     frame = heads.merge(frame, on="team_id", how="left")
-    for column in value_columns:
+    for column in data.FIGURES[figures].values:
         frame[column] = frame[column].fillna(0)
     frame.insert(1, "team_name", frame["team_id"].map(team_names))
-    shown = suppress_small_groups(frame, viewer, value_columns, partition=None)
+    shown = ui.gate(frame, figures)
     return shown[shown["team_id"].map(viewer.may_see_team)]
 
 
@@ -61,7 +61,7 @@ elif signals is not None:
     signals["month_start"] = pd.to_datetime(signals["month_start"])
     month = ui.month_picker(signals["month_start"], key="audit_month", last_day=last_day)
     in_month = signals[signals["month_start"] == month]
-    mine = visible_people(in_month, viewer)
+    mine = ui.own_rows(in_month, text=("evidence",))
     if viewer.role.person_level:
         st.caption(
             f"{fmt_people(in_month['employee_key'].nunique())} flagged in {ui.month_label(month)}."
@@ -87,9 +87,7 @@ elif signals is not None:
         )
         st.markdown("**By team**")
         ui.table(
-            team_level(by_team, month, ["people_flagged", "signals"]).drop(
-                columns=["team_id", "is_suppressed"]
-            ),
+            team_level(by_team, month, "gaming_by_team").drop(columns=["team_id", "is_suppressed"]),
             f"mileage_gaming_signals_by_team_{month:%Y-%m}.csv",
             column_config={
                 "team_name": "Team",
@@ -105,6 +103,7 @@ elif signals is not None:
         .reset_index()
         .sort_values("people", ascending=False)
     )
+    by_signal = ui.gate(by_signal, "gaming_by_signal").drop(columns=["is_suppressed"])
     st.markdown("**By signal, whole organisation**")
     ui.table(
         by_signal,
@@ -113,6 +112,7 @@ elif signals is not None:
             "signal": "Signal",
             "people": "People flagged",
             "mean_score": st.column_config.NumberColumn("Mean score", format="%.2f"),
+            "note": "Note",
         },
     )
 
@@ -134,15 +134,11 @@ if recon is not None and not recon.empty:
         safe_ratio(r, b)
         for r, b in zip(by_status.reported_tokens, by_status.billed_tokens, strict=True)
     ]
-    shown = suppress_small_groups(
-        by_status,
-        viewer,
-        ["days", "billed_tokens", "reported_tokens", "reported_per_billed"],
-        size_column="people",
-        partition=None,
-        complement=False,
-    ).drop(columns=["is_suppressed"])
-    overall = safe_ratio(recon["reported_tokens"].sum(), recon["billed_tokens"].sum())
+    shown = ui.gate(by_status, "reconciliation_by_status").drop(columns=["is_suppressed"])
+    overall = ui.figure(
+        safe_ratio(recon["reported_tokens"].sum(), recon["billed_tokens"].sum()),
+        recon["employee_key"].nunique(),
+    )
     st.metric(
         "Reported per billed token, all people",
         fmt_ratio(overall),
@@ -163,7 +159,7 @@ if recon is not None and not recon.empty:
             "note": "Note",
         },
     )
-    rows = visible_people(recon, viewer)
+    rows = ui.own_rows(recon)
     if not rows.empty:
         st.markdown("**People**" if viewer.role.person_level else "**Your days**")
         ui.table(
@@ -188,13 +184,7 @@ if efficiency is not None and not efficiency.empty:
     month = ui.month_picker(
         efficiency["month_start"], key="audit_efficiency_month", last_day=last_day
     )
-    values = [
-        c
-        for c in efficiency.columns
-        if c not in ("team_id", "month_start", "headcount")
-        and pd.api.types.is_numeric_dtype(efficiency[c])
-    ]
-    shown = suppress_small_groups(efficiency, viewer, values)
+    shown = ui.gate(efficiency, "efficiency_audit")
     shown = shown[(shown["month_start"] == month) & shown["team_id"].map(viewer.may_see_team)]
     shown.insert(0, "team_name", shown["team_id"].map(team_names))
     ratio = "spend_per_outcome_vs_org_median"
@@ -241,7 +231,7 @@ else:
         frame["spend_vs_org"] = [
             safe_ratio(c, org_cost_per_pr) for c in frame.cost_per_merged_pr_usd
         ]
-        shown = suppress_small_groups(frame, viewer, values)
+        shown = ui.gate(frame, "team_efficiency")
         shown = shown[(shown["month_start"] == month) & shown["team_id"].map(viewer.may_see_team)]
         st.metric(
             "Organisation spend per merged PR",

@@ -106,7 +106,7 @@ cols[2].metric("Cost per billion tokens", m.fmt_usd(per_trillion / 1000))
 
 st.altair_chart(charts.cost_components(breakdown), width="stretch")
 ui.table(
-    breakdown,
+    ui.gate(breakdown, "cost_scenario"),
     "mileage_cost_per_trillion.csv",
     column_config={
         "model_family": "Model family",
@@ -121,7 +121,7 @@ ui.table(
 st.subheader("Spend relative to salary")
 salaries = data.salary_summary(wh)
 people = int(salaries.at[0, "people"] or 0)
-if viewer.suppresses(people):
+if ui.figure(people, people) is None:
     st.info(f"Salary figures hidden: {viewer.note}.")
     st.stop()
 total_salary = salaries.at[0, "total_salary_usd"]
@@ -151,14 +151,15 @@ cols[2].metric(
 )
 cols[3].metric(
     "Annual token spend per AI-active person",
-    m.fmt_usd(m.safe_ratio(annual_spend, active)),
+    m.fmt_usd(ui.figure(m.safe_ratio(annual_spend, active), active)),
     help=f"{active:,} people with attributed usage in the window.",
 )
 
-observed = (
+observed = ui.figure(
     m.safe_ratio(recent.at[0, "total_tokens"], active * days * m.WORKING_DAYS_PER_YEAR / 365)
     if active
-    else None
+    else None,
+    active,
 )
 st.markdown("**What one person's habit costs at the scenario's price**")
 tokens_per_day = st.number_input(

@@ -18,7 +18,7 @@ def accepted_losses_section() -> None:
     figure elsewhere is missing what they held."""
     if not wh.has_table("quality.accepted_losses"):
         return
-    losses = data.accepted_losses(wh)
+    losses = ui.gate(data.accepted_losses(wh), "accepted_losses")
     if losses.empty:
         return
     accepted_at = pd.Timestamp(losses["accepted_at"].max())
@@ -77,7 +77,7 @@ st.subheader("Last expectations run")
 if not wh.has_table("quality.validation_runs"):
     st.info("Expectations results not built yet (`quality.validation_runs` is missing).")
 else:
-    run = data.last_validation_run(wh)
+    run = ui.gate(data.last_validation_run(wh), "validation_run")
     if run.empty:
         st.info("The expectations gate has not recorded a run yet.")
     else:
@@ -91,7 +91,9 @@ else:
         cols[3].metric("Run on", f"{run_at:%d %b %Y}", help=f"At {run_at:%H:%M} (UTC).")
         (st.success if passed else st.error)(f"Run `{run_row['run_id']}`: {run_row['summary']}")
         if wh.has_table("quality.validation_results"):
-            results = data.validation_results(wh, str(run_row["run_id"]))
+            results = ui.gate(
+                data.validation_results(wh, str(run_row["run_id"])), "validation_results"
+            )
             failed = results[~results["success"].astype(bool)]
             st.caption(f"{len(results)} expectations, {len(failed)} not met (listed first).")
             ui.table(
@@ -113,9 +115,12 @@ st.subheader("Source accounting: raw = staged + rejected")
 if not wh.has_table("marts.fct_source_accounting"):
     st.info("Source accounting not built yet (`marts.fct_source_accounting` is missing).")
 else:
-    accounting = data.source_accounting(wh)
+    accounting = ui.gate(data.source_accounting(wh), "source_accounting")
     unbalanced = accounting[~accounting["is_balanced"].astype(bool)]
-    unread = data.unread_files(wh) if wh.has_table("marts.fct_unread_files") else pd.DataFrame()
+    unread = ui.gate(
+        data.unread_files(wh) if wh.has_table("marts.fct_unread_files") else pd.DataFrame(),
+        "unread_files",
+    )
     if not unbalanced.empty:
         st.error("Sources that do not balance: " + ", ".join(unbalanced["source"]))
     elif not unread.empty:
@@ -149,7 +154,7 @@ else:
     )
     unread_files_section(unread)
     if wh.has_table("landing.rejects"):
-        reasons = data.reject_reasons(wh)
+        reasons = ui.gate(data.reject_reasons(wh), "reject_reasons")
         if not reasons.empty:
             st.markdown("**Why records were rejected**")
             ui.table(
@@ -166,9 +171,10 @@ if not wh.has_table("marts.fct_ai_usage_daily"):
 st.subheader("Unattributed usage")
 attribution = data.attribution_by_provider(wh)
 total_tokens = attribution["total_tokens"].sum()
-unattributed_tokens = attribution["unattributed_tokens"].fillna(0).sum()
 total_cost = attribution["list_cost_usd"].sum()
-unattributed_cost = attribution["unattributed_cost_usd"].fillna(0).sum()
+loose = data.unattributed_usage(wh)  # headline figures rest on the unattributed keys
+unattributed_tokens = ui.figure(loose.at[0, "total_tokens"], loose.at[0, "people"])
+unattributed_cost = ui.figure(loose.at[0, "list_cost_usd"], loose.at[0, "people"])
 cols = st.columns(3)
 cols[0].metric(
     "Unattributed share of tokens", fmt_pct(safe_ratio(unattributed_tokens, total_tokens))
@@ -191,6 +197,7 @@ attribution["unattributed_token_share"] = [
         attribution["unattributed_tokens"].fillna(0), attribution["total_tokens"], strict=True
     )
 ]
+attribution = ui.gate(attribution, "attribution_by_provider").drop(columns=["is_suppressed"])
 ui.table(
     attribution,
     "mileage_usage_attribution.csv",
@@ -208,18 +215,23 @@ ui.table(
         "unattributed_token_share": st.column_config.NumberColumn(
             "Unattributed share", format="percent"
         ),
+        "people": "People or keys",
+        "unattributed_people": "Unattributed keys",
+        "note": "Note",
     },
 )
 
 st.subheader("Unpriced models")
-unpriced = data.unpriced_models(wh)
+unpriced = ui.gate(data.unpriced_models(wh), "unpriced_models")
 if unpriced.empty:
     st.success("Every model in the usage data has a list price.")
 else:
+    hidden = bool(unpriced["is_suppressed"].any())
+    unpriced = unpriced.drop(columns=["is_suppressed"])
     st.warning(
         f"{len(unpriced)} model(s) have no list price, so their "
-        f"{fmt_count(unpriced['total_tokens'].sum())} tokens cost $0 in every figure. "
-        "Add them to `seeds/token_prices.csv`."
+        + ("" if hidden else f"{fmt_count(unpriced['total_tokens'].sum())} ")
+        + "tokens cost $0 in every figure. Add them to `seeds/token_prices.csv`."
     )
     ui.table(
         unpriced,
@@ -232,5 +244,7 @@ else:
             "requests": "Requests",
             "first_day": st.column_config.DateColumn("First day"),
             "last_day": st.column_config.DateColumn("Last day"),
+            "people": "People or keys",
+            "note": "Note",
         },
     )

@@ -9,7 +9,7 @@ import streamlit as st
 
 from mileage.app import charts, data, ui, vouching
 from mileage.app.metrics import fmt_count, fmt_pct, fmt_ratio, rank_correlation, safe_ratio
-from mileage.app.privacy import present_people, suppress_small_groups, visible_people
+from mileage.app.privacy import present_people
 
 ctx = ui.context("leaderboard")
 wh, viewer = ctx.wh, ctx.viewer
@@ -48,20 +48,6 @@ correlation = (
     else rank_correlation(ranks["token_rank"], ranks["outcome_rank"])
 )
 
-cols = st.columns(3)
-cols[0].metric(
-    "Rank correlation, tokens vs outcome",
-    fmt_ratio(correlation),
-    help="Spearman: 1 would mean the token leaderboard ranks people by what they "
-    "deliver; near 0 means it ranks something else.",
-)
-if row is not None:
-    cols[1].metric("People in the top tier", fmt_count(row["top_tier_people"]))
-    if viewer.suppresses(row["top_tier_people"]):  # a tier of a few people is a few people
-        cols[2].metric("Top tier flagged for gaming", "–", help=f"Hidden: {viewer.note}.")
-    else:
-        cols[2].metric("Top tier flagged for gaming", fmt_pct(row["top_tier_flagged_share"]))
-
 order = (
     ranks.groupby("tier")["tier_order"].min()
     if "tier_order" in ranks.columns
@@ -83,14 +69,29 @@ tiers = tiers.drop(columns="_order").reset_index(drop=True)
 tiers["flagged_share"] = [
     safe_ratio(f, p) for f, p in zip(tiers.flagged, tiers.people, strict=True)
 ]
-tiers = suppress_small_groups(
-    tiers,
-    viewer,
-    ["total_tokens", "median_token_rank", "median_outcome_rank", "flagged", "flagged_share"],
-    size_column="people",
-    partition=None,
-    complement=False,
-).drop(columns=["is_suppressed"])
+# Tiers add up to everyone on the board: a hidden tier is hidden with another, and the
+# headline's top tier is the table's top row, hidden when it is.
+tiers = ui.gate(tiers, "leaderboard_tiers")
+top = tiers.iloc[0] if not tiers.empty else None
+top_hidden = top is None or bool(top["is_suppressed"])
+tiers = tiers.drop(columns=["is_suppressed"])
+
+cols = st.columns(3)
+cols[0].metric(
+    "Rank correlation, tokens vs outcome",
+    fmt_ratio(ui.figure(correlation, ranks["employee_key"].nunique())),
+    help="Spearman: 1 would mean the token leaderboard ranks people by what they "
+    "deliver; near 0 means it ranks something else.",
+)
+if row is not None:
+    if top_hidden and not viewer.role.person_level:
+        hidden = f"Hidden with the top tier: {top['note'] if top is not None else viewer.note}."
+        cols[1].metric("People in the top tier", "–", help=hidden)
+        cols[2].metric("Top tier flagged for gaming", "–", help=hidden)
+    else:
+        cols[1].metric("People in the top tier", fmt_count(row["top_tier_people"]))
+        cols[2].metric("Top tier flagged for gaming", fmt_pct(row["top_tier_flagged_share"]))
+
 st.subheader(f"Tiers, {ui.month_label(month)}")
 left, right = st.columns(2)
 with left:
@@ -133,7 +134,7 @@ if viewer.role.person_level:
     st.altair_chart(charts.rank_scatter(people), width="stretch")
     ui.table(people.sort_values("token_rank"), f"mileage_leaderboard_{month:%Y-%m}.csv")
 elif viewer.employee_key:
-    mine = visible_people(ranks, viewer)
+    mine = ui.own_rows(ranks)
     st.subheader("Where the leaderboard would have put you")
     if mine.empty:
         st.write("You are not on this month's replay.")

@@ -22,6 +22,8 @@ st.caption(
 )
 
 org = data.org_months(wh)
+if not org.empty:
+    org = ui.gate(org, "org_months")
 if org.empty:
     st.info("The warehouse has no team months yet.")
     st.stop()
@@ -31,7 +33,7 @@ usage = data.usage_window(wh) if has_usage else None
 last_day = None if usage is None or usage.empty else usage.at[0, "last_day"]
 month = ui.month_picker(org["month_start"], key="overview_month", last_day=last_day)
 row = org[org["month_start"] == month].iloc[0]
-if viewer.suppresses(row["headcount"]):
+if row["is_suppressed"]:
     st.warning(f"Organisation figures are hidden for this month: {viewer.note}.")
     st.stop()
 
@@ -68,10 +70,10 @@ with second[3]:
     )
 
 if has_usage:
-    attribution = data.attribution_by_provider(wh)
-    unattributed = safe_ratio(
-        attribution["unattributed_cost_usd"].fillna(0).sum(), attribution["list_cost_usd"].sum()
-    )
+    spend = data.usage_window(wh).at[0, "list_cost_usd"]
+    loose = data.unattributed_usage(wh)
+    # one leaver's key is one person's spend
+    unattributed = ui.figure(safe_ratio(loose.at[0, "list_cost_usd"], spend), loose.at[0, "people"])
     if unattributed:
         st.caption(
             f"{fmt_pct(unattributed)} of all list-price spend is not attributed to anyone and is "

@@ -5,24 +5,12 @@ import streamlit as st
 
 from mileage.app import charts, data, ui
 from mileage.app.metrics import fmt_count, fmt_usd, quadrants
-from mileage.app.privacy import short_key, suppress_small_groups
+from mileage.app.privacy import short_key
 
 ctx = ui.context("teams")
 wh, viewer = ctx.wh, ctx.viewer
 
-VALUE_COLUMNS = [
-    "ai_active_people",
-    "total_tokens",
-    "token_cost_usd",
-    "merged_prs",
-    "median_cycle_time_hours",
-    "bugs",
-    "bugs_per_merged_pr",
-    "roadmap_attainment",
-    "merged_prs_per_million_tokens",
-    "cost_per_merged_pr_usd",
-    "outcome_score",
-]
+VALUE_COLUMNS = list(data.FIGURES["team_months"].values)
 COLUMN_CONFIG = {
     "team_name": "Team",
     "org": "Org",
@@ -61,7 +49,7 @@ if raw.empty:
 raw["month_start"] = pd.to_datetime(raw["month_start"])
 # Suppression is decided over every team of a month (the organisation total is shown
 # elsewhere), then the viewer's own filter applies.
-months_all = suppress_small_groups(raw, viewer, VALUE_COLUMNS)
+months_all = ui.gate(raw, "team_months")
 months_all = months_all[months_all["team_id"].map(viewer.may_see_team)]
 if months_all.empty:
     st.info("No team figures are visible to you.")
@@ -178,7 +166,9 @@ if viewer.employee_key:
         f"Only you see these ({short_key(viewer.employee_key)}). They are not ranked against "
         "anyone."
     )
-    mine = data.person_months(wh, viewer.employee_key)
+    mine = ui.own_rows(
+        data.person_months(wh, viewer.employee_key).assign(employee_key=viewer.employee_key)
+    ).drop(columns="employee_key")
     if mine.empty:
         st.write("No usage or merged pull requests of yours in the warehouse.")
     else:

@@ -188,14 +188,33 @@ def build_command(
     )
 
 
-def serve_app(warehouse: Path, port: int, headless: bool = True) -> int:
+def serve_app(
+    warehouse: Path,
+    port: int,
+    headless: bool = True,
+    *,
+    demo: bool = False,
+    address: str = config.DEFAULT_APP_ADDRESS,
+) -> int:
     if not warehouse.exists():
         raise _fail("app", f"warehouse {warehouse} does not exist: run `mileage build` first")
-    from mileage.app.serve import streamlit_command
+    from mileage.app.serve import auth_configured_on_disk, streamlit_command
 
+    signed_in = auth_configured_on_disk()
+    is_demo = demo or config.is_demo_warehouse(warehouse)
+    if not signed_in and not is_demo:
+        raise _fail(
+            "app",
+            f"{warehouse} is not the demo's warehouse and no [auth] is configured in "
+            ".streamlit/secrets.toml: configure sign-in (README, Deployment) or pass --demo to "
+            "let anyone pick any role, HR included",
+        )
     env = dict(os.environ, **{config.ENV_WAREHOUSE: str(warehouse)})
-    cmd = streamlit_command(port, headless=headless)
-    console.print(f"Serving Mileage on [bold]http://localhost:{port}[/] (Ctrl+C to stop)")
+    if is_demo and not signed_in:
+        env[config.ENV_DEMO_MODE] = "1"
+        console.print("[yellow]Demo mode:[/] no sign-in; anyone who can reach it picks a role.")
+    cmd = streamlit_command(port, address=address, headless=headless)
+    console.print(f"Serving Mileage on [bold]http://{address}:{port}[/] (Ctrl+C to stop)")
     try:
         return subprocess.call(cmd, env=env, cwd=config.PROJECT_DIR)
     except KeyboardInterrupt:
@@ -208,9 +227,27 @@ def app_command(
         None, "--warehouse", help="Default: $MILEAGE_WAREHOUSE or the demo's."
     ),
     port: int = typer.Option(8501, "--port"),
+    address: str = typer.Option(
+        config.DEFAULT_APP_ADDRESS,
+        "--address",
+        help="Interface to listen on (0.0.0.0: every interface, e.g. behind a proxy).",
+    ),
+    demo: bool = typer.Option(
+        False,
+        "--demo",
+        help="Serve a warehouse that is not the demo's without sign-in: anyone can pick any "
+        "role, HR included; every page says so.",
+    ),
 ) -> None:
-    """Serve the Streamlit app on a built warehouse (read-only)."""
-    raise typer.Exit(serve_app((warehouse or config.warehouse_path()).resolve(), port))
+    """Serve the Streamlit app on a built warehouse (read-only).
+
+    Without `[auth]` in .streamlit/secrets.toml it serves only the demo's warehouse, unless
+    --demo is given."""
+    raise typer.Exit(
+        serve_app(
+            (warehouse or config.warehouse_path()).resolve(), port, demo=demo, address=address
+        )
+    )
 
 
 @app.command("demo")
@@ -251,7 +288,7 @@ def demo_command(
         raise _fail("simulate", str(exc)) from None
     run_build(out, warehouse, demo=True, accept_loss=accept_loss)
     if serve:
-        raise typer.Exit(serve_app(warehouse.resolve(), port))
+        raise typer.Exit(serve_app(warehouse.resolve(), port, demo=True))
 
 
 @app.command("docs")

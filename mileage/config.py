@@ -20,6 +20,11 @@ DEMO_WAREHOUSE = DATA_DIR / "warehouse" / "mileage.duckdb"
 ENV_WAREHOUSE = "MILEAGE_WAREHOUSE"
 ENV_PSEUDONYM_KEY = "MILEAGE_PSEUDONYM_KEY"
 ENV_MIN_GROUP_SIZE = "MILEAGE_MIN_GROUP_SIZE"
+# "1": serve a warehouse other than the demo's without sign-in (`mileage app --demo`): anyone
+# can pick any role, HR included. The app refuses to start that way without it.
+ENV_DEMO_MODE = "MILEAGE_DEMO_MODE"
+# Where `mileage app` listens unless told otherwise: this machine only.
+DEFAULT_APP_ADDRESS = "127.0.0.1"
 
 # The demo's pseudonymisation key is public on purpose: demo data is synthetic.
 # Real deployments must set MILEAGE_PSEUDONYM_KEY; `mileage build` warns when they don't.
@@ -31,6 +36,15 @@ DEFAULT_MIN_GROUP_SIZE = 5
 def warehouse_path() -> Path:
     """The warehouse the app and `mileage validate` read: $MILEAGE_WAREHOUSE or the demo's."""
     return Path(os.environ.get(ENV_WAREHOUSE, DEMO_WAREHOUSE)).expanduser().resolve()
+
+
+def is_demo_warehouse(path: Path | str) -> bool:
+    """Whether `path` is the demo's warehouse (synthetic people, safe without sign-in)."""
+    return Path(path).expanduser().resolve() == DEMO_WAREHOUSE.expanduser().resolve()
+
+
+def demo_mode_requested() -> bool:
+    return os.environ.get(ENV_DEMO_MODE, "").strip().lower() in ("1", "true", "yes")
 
 
 def pseudonym_key() -> tuple[bytes, bool]:

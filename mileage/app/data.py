@@ -22,6 +22,7 @@ import duckdb
 import pandas as pd
 
 from mileage import config
+from mileage.app.privacy import Figures
 
 SEED_TOKEN_PRICES = config.PROJECT_DIR / "seeds" / "token_prices.csv"
 
@@ -328,6 +329,16 @@ def identities(wh: Warehouse) -> pd.DataFrame:
     )
 
 
+def identity_values(wh: Warehouse) -> pd.DataFrame:
+    """Every identity HR holds, to scrub from free text shown to roles without names (never
+    shown itself)."""
+    return wh.query(
+        "select employee_key, employee_id, full_name, email, github_login "
+        "from wh.restricted.employee_identities",
+        requires=["restricted.employee_identities"],
+    )
+
+
 def person_months(wh: Warehouse, employee_key: str) -> pd.DataFrame:
     """One person's own tokens, spend and merged PRs by month (the engineer's self-view)."""
     return wh.query(
@@ -431,7 +442,9 @@ def reject_reasons(wh: Warehouse) -> pd.DataFrame:
 def unpriced_models(wh: Warehouse) -> pd.DataFrame:
     return wh.query(
         """
-        select provider, model, count(*) as usage_rows, sum(total_tokens) as total_tokens,
+        select provider, model,
+               count(distinct coalesce(employee_key, api_key_id)) as people,
+               count(*) as usage_rows, sum(total_tokens) as total_tokens,
                sum(requests) as requests, min(usage_date) as first_day, max(usage_date) as last_day
         from wh.marts.fct_ai_usage_daily
         where not is_priced
@@ -447,6 +460,9 @@ def attribution_by_provider(wh: Warehouse) -> pd.DataFrame:
     return wh.query(
         """
         select provider, tool,
+               count(distinct coalesce(employee_key, api_key_id)) as people,
+               count(distinct api_key_id) filter (where not is_attributed)
+                   as unattributed_people,
                sum(total_tokens) as total_tokens,
                coalesce(sum(total_tokens) filter (where not is_attributed), 0)
                    as unattributed_tokens,
@@ -456,6 +472,21 @@ def attribution_by_provider(wh: Warehouse) -> pd.DataFrame:
         from wh.marts.fct_ai_usage_daily
         group by provider, tool
         order by provider, tool
+        """,
+        requires=["marts.fct_ai_usage_daily"],
+    )
+
+
+def unattributed_usage(wh: Warehouse) -> pd.DataFrame:
+    """All unattributed usage: tokens, list cost and the distinct API keys it came through (a
+    key may be one person's: a leaver's, or a personal key without an owner on the roster)."""
+    return wh.query(
+        """
+        select coalesce(sum(total_tokens), 0) as total_tokens,
+               coalesce(sum(list_cost_usd), 0) as list_cost_usd,
+               count(distinct api_key_id) as people
+        from wh.marts.fct_ai_usage_daily
+        where not is_attributed
         """,
         requires=["marts.fct_ai_usage_daily"],
     )
@@ -532,3 +563,136 @@ def lab_facts(wh: Warehouse):
         while len(_lab_facts) > LAB_CACHE_VERSIONS:
             _lab_facts.popitem(last=False)
     return entry
+
+
+# --------------------------------------------------------------------------------------------
+# What each figure rests on: the declarations privacy.gate suppresses by (issue 24). A query
+# whose result reaches a role without person-level access is named here; ui.table refuses a
+# frame that did not pass the gate. Usage without an employee counts its API key as one person.
+# --------------------------------------------------------------------------------------------
+
+_TEAM_VALUES = (
+    "ai_active_people",
+    "total_tokens",
+    "token_cost_usd",
+    "merged_prs",
+    "median_cycle_time_hours",
+    "bugs",
+    "bugs_per_merged_pr",
+    "roadmap_attainment",
+    "merged_prs_per_million_tokens",
+    "cost_per_merged_pr_usd",
+    "outcome_score",
+)
+# A team's usage rests on the people in it who used AI, not on its headcount.
+_USAGE_OF_AI_ACTIVE = {
+    column: "ai_active_people"
+    for column in (
+        "ai_active_people",
+        "total_tokens",
+        "token_cost_usd",
+        "merged_prs_per_million_tokens",
+        "cost_per_merged_pr_usd",
+    )
+}
+
+FIGURES: dict[str, Figures] = {
+    # teams in a month add up to the organisation's month
+    "team_months": Figures(
+        "headcount", _TEAM_VALUES, partition="month_start", narrower=_USAGE_OF_AI_ACTIVE
+    ),
+    # the organisation itself: a total, nothing beside it to subtract from
+    "org_months": Figures(
+        "headcount",
+        (*_TEAM_VALUES, "teams", "merged_prs_per_1k_usd"),
+        partition="month_start",
+        complement=False,
+    ),
+    "team_efficiency": Figures(
+        "headcount",
+        (
+            "total_tokens",
+            "token_cost_usd",
+            "merged_prs",
+            "cost_per_merged_pr_usd",
+            "tokens_per_ai_active_person",
+            "spend_vs_org",
+        ),
+        partition="month_start",
+        narrower={**_USAGE_OF_AI_ACTIVE, "tokens_per_ai_active_person": "ai_active_people"},
+    ),
+    # fct_efficiency_audit: every numeric column but the keys; flagged spend rests on the
+    # flagged people
+    "efficiency_audit": Figures(
+        "headcount",
+        (
+            "total_tokens",
+            "spend_usd",
+            "outcome_points",
+            "outcome_score",
+            "spend_per_outcome_point_usd",
+            "org_median_spend_per_outcome_point_usd",
+            "spend_per_outcome_vs_org_median",
+            "spend_growth",
+            "outcome_growth",
+            "spend_growth_minus_outcome_growth",
+            "flagged_people",
+            "flagged_spend_usd",
+            "flagged_spend_share",
+        ),
+        partition="month_start",
+        narrower={
+            "flagged_people": "flagged_people",
+            "flagged_spend_usd": "flagged_people",
+            "flagged_spend_share": "flagged_people",
+        },
+    ),
+    # Audit page aggregates of fct_gaming_signals (people = distinct flagged people)
+    "gaming_by_team": Figures(
+        "headcount",
+        ("people_flagged", "signals"),
+        narrower={"people_flagged": "people_flagged", "signals": "people_flagged"},
+    ),
+    "gaming_by_signal": Figures("people", ("mean_score",)),
+    "reconciliation_by_status": Figures(
+        "people", ("days", "billed_tokens", "reported_tokens", "reported_per_billed")
+    ),
+    # Leaderboard tiers add up to everyone on the board
+    "leaderboard_tiers": Figures(
+        "people",
+        ("total_tokens", "median_token_rank", "median_outcome_rank", "flagged", "flagged_share"),
+    ),
+    "attribution_by_provider": Figures(
+        "people",
+        (
+            "unattributed_people",
+            "total_tokens",
+            "unattributed_tokens",
+            "list_cost_usd",
+            "unattributed_cost_usd",
+            "unattributed_token_share",
+        ),
+        narrower={
+            column: "unattributed_people"
+            for column in (
+                "unattributed_people",
+                "unattributed_tokens",
+                "unattributed_cost_usd",
+                "unattributed_token_share",
+            )
+        },
+    ),
+    "unpriced_models": Figures(
+        "people", ("usage_rows", "total_tokens", "requests", "first_day", "last_day")
+    ),
+    # not about people: record counts and check results; free text still loses identities
+    "validation_results": Figures(None, text=("detail",)),
+    "validation_run": Figures(None, text=("summary",)),
+    "source_accounting": Figures(None),
+    "reject_reasons": Figures(None, text=("reason",)),
+    # losses a build published anyway: roster reasons name employee ids (HR only)
+    "accepted_losses": Figures(None, text=("reason", "message")),
+    # paths under the raw directory, not people
+    "unread_files": Figures(None),
+    "cost_scenario": Figures(None),
+}

@@ -12,6 +12,7 @@ Plain Python: pages call these functions on DataFrames before anything reaches t
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -215,10 +216,13 @@ def _numeric(series: pd.Series) -> bool:
 def visible_people(frame: pd.DataFrame, viewer: Viewer, key_column: str = "employee_key"):
     """Only the rows about people the viewer may see (all for HR, self for engineers, none else)."""
     if viewer.role.person_level:
-        return frame.copy()
-    if viewer.employee_key is None:
-        return frame.iloc[0:0].copy()
-    return frame[frame[key_column] == viewer.employee_key].copy()
+        out = frame.copy()
+    elif viewer.employee_key is None:
+        out = frame.iloc[0:0].copy()
+    else:
+        out = frame[frame[key_column] == viewer.employee_key].copy()
+    out.attrs[GATED] = True  # only rows about people this viewer may see
+    return out
 
 
 def short_key(employee_key: str | None, missing_label: str = "unattributed") -> str:
@@ -272,3 +276,152 @@ def role_for_email(email: str | None, mapping: Mapping[str, Iterable[str]]) -> s
         if domain and domain in entries:
             return role
     return "engineer"
+
+
+# ---- the gate: every figure shown to a role without person-level access passes here -------
+
+
+@dataclass(frozen=True)
+class Figures:
+    """What a query's figures rest on: its declaration to the gate.
+
+    `people` names the column counting the distinct people each row's figures rest on (None:
+    the table is not about people, e.g. record counts of a source). `values` are the figures
+    blanked on a hidden row. `narrower` maps a figure to a column counting the fewer people it
+    rests on (a team's flagged spend rests on its flagged people, not its headcount). Rows that
+    add up to a total shown elsewhere (`complement`) get complementary suppression within each
+    `partition`. `text` columns are free text scrubbed of identities for roles without names.
+    """
+
+    people: str | None
+    values: tuple[str, ...] = ()
+    partition: str | None = None
+    complement: bool = True
+    narrower: Mapping[str, str] = field(default_factory=dict)
+    text: tuple[str, ...] = ()
+
+
+GATED = "mileage_gated"  # DataFrame.attrs flag: this frame passed the gate
+
+
+def gate(
+    frame: pd.DataFrame,
+    viewer: Viewer,
+    figures: Figures,
+    identities: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """The one suppression step: blank what rests on fewer than the minimum group size.
+
+    Whole rows by `figures.people` (with complementary suppression, as `suppress_small_groups`),
+    then single figures by their `narrower` people counts (a zero count hides nobody, so it
+    stays), then identities in `text` columns. Roles with person-level access get the frame
+    unchanged (still marked as gated).
+    """
+    if figures.people is None:
+        out = frame.copy()
+    else:
+        out = suppress_small_groups(
+            frame,
+            viewer,
+            list(figures.values),
+            size_column=figures.people,
+            partition=figures.partition,
+            complement=figures.complement,
+        )
+    if not viewer.role.person_level:
+        for value, size_column in figures.narrower.items():
+            if value in out.columns:
+                sizes = pd.to_numeric(frame_column(frame, size_column), errors="coerce")
+                _suppress_narrower(out, viewer, value, sizes, figures)
+        for column in figures.text:
+            if column in out.columns:
+                out[column] = [scrub(t, identities) for t in out[column]]
+    out.attrs[GATED] = True
+    return out
+
+
+def _suppress_narrower(
+    out: pd.DataFrame, viewer: Viewer, value: str, sizes: pd.Series, figures: Figures
+) -> None:
+    """Blank `value` where it rests on fewer people (`sizes`, as queried: the row step may
+    have blanked the count itself) than the minimum, with complements in each partition."""
+    groups = out.groupby(figures.partition, sort=False).groups if figures.partition else None
+    index_sets = list(groups.values()) if groups is not None else [out.index]
+    hide = []
+    for index in index_sets:
+        someone = [i for i in index if not (pd.notna(sizes[i]) and sizes[i] == 0)]
+        plan = suppression_plan(
+            [sizes[i] for i in someone], viewer.min_group_size, figures.complement
+        )
+        hide += [i for i, reason in zip(someone, plan, strict=True) if reason]
+    if not hide:
+        return
+    if "is_suppressed" not in out.columns:
+        out["is_suppressed"] = False
+        out["note"] = ""
+    if _numeric(out[value]):
+        out[value] = out[value].astype("float64")
+    out.loc[hide, value] = None
+    out.loc[hide, "is_suppressed"] = True
+    blank = [i for i in hide if not out.at[i, "note"]]
+    out.loc[blank, "note"] = f"some figures hidden: {viewer.note}"
+
+
+def frame_column(frame: pd.DataFrame, column: str) -> pd.Series:
+    return frame[column] if column in frame.columns else pd.Series(None, index=frame.index)
+
+
+def gate_value(value, people: float | None, viewer: Viewer):
+    """A single figure (a headline metric) resting on `people` people: None when hidden."""
+    return None if viewer.suppresses(people) else value
+
+
+def mark_own(frame: pd.DataFrame, viewer: Viewer, identities=None, text=()) -> pd.DataFrame:
+    """Rows already narrowed to people the viewer may see (`visible_people`), marked as gated;
+    `text` columns scrubbed for roles without names."""
+    out = frame.copy()
+    if not viewer.role.sees_names:
+        for column in text:
+            if column in out.columns:
+                out[column] = [scrub(t, identities) for t in out[column]]
+    out.attrs[GATED] = True
+    return out
+
+
+def is_gated(frame: pd.DataFrame) -> bool:
+    return bool(frame.attrs.get(GATED))
+
+
+REDACTED = "[redacted]"
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)*")
+_HEX_KEY = re.compile(r"\b(?=[0-9a-f]*\d)[0-9a-f]{8,}\b", re.IGNORECASE)
+_SHORT_KEY = re.compile(r"person-[0-9a-f]{4,}", re.IGNORECASE)
+_SAMPLE = re.compile(r"\be\.g\. [^;]*")
+
+
+def scrub(text, identities: pd.DataFrame | None = None):
+    """Free text without identities: sample values of a failing check ("e.g. E0042, ..."),
+    emails, pseudonymous keys (whole or short) and every identity value HR holds (employee ids,
+    emails and their local parts, names, logins)."""
+    if text is None or (not isinstance(text, str) and pd.isna(text)):
+        return text
+    out = _SAMPLE.sub("e.g. (sample values shown to HR only)", str(text))
+    out = _EMAIL.sub(REDACTED, out)
+    out = _SHORT_KEY.sub(REDACTED, out)
+    out = _HEX_KEY.sub(REDACTED, out)
+    for token in _identity_tokens(identities):
+        out = re.sub(rf"(?<![\w]){re.escape(token)}(?![\w])", REDACTED, out, flags=re.IGNORECASE)
+    return out
+
+
+def _identity_tokens(identities: pd.DataFrame | None) -> list[str]:
+    if identities is None or identities.empty:
+        return []
+    tokens: set[str] = set()
+    for column in ("employee_id", "full_name", "github_login", "email"):
+        if column in identities.columns:
+            tokens |= {str(v) for v in identities[column].dropna()}
+    if "email" in identities.columns:
+        tokens |= {str(v).split("@", 1)[0] for v in identities["email"].dropna()}
+    # longest first, so a name is replaced before a shorter login inside it
+    return sorted((t for t in tokens if len(t) >= 3), key=len, reverse=True)

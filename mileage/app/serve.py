@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import socket
 import sys
+import tomllib
+from pathlib import Path
 
 from mileage import config
 
 
 def streamlit_command(port: int, *, address: str | None = None, headless: bool = True) -> list[str]:
-    """`python -m streamlit run app.py` on `port` (all interfaces unless `address`)."""
+    """`python -m streamlit run app.py` on `port` (at `address` if given, else where
+    .streamlit/config.toml says: 127.0.0.1)."""
     cmd = [
         sys.executable,
         "-m",
@@ -28,6 +31,26 @@ def streamlit_command(port: int, *, address: str | None = None, headless: bool =
     if address:
         cmd += ["--server.address", address]
     return cmd
+
+
+def secrets_files() -> list[Path]:
+    """Where Streamlit reads secrets for `streamlit run app.py` from the project directory."""
+    return [
+        Path.home() / ".streamlit" / "secrets.toml",
+        config.PROJECT_DIR / ".streamlit" / "secrets.toml",
+    ]
+
+
+def auth_configured_on_disk() -> bool:
+    """Whether an `[auth]` section will sign people in (what ui.auth_configured sees at run)."""
+    for path in secrets_files():
+        try:
+            with open(path, "rb") as handle:
+                if "auth" in tomllib.load(handle):
+                    return True
+        except (FileNotFoundError, tomllib.TOMLDecodeError):
+            continue
+    return False
 
 
 def free_port() -> int:

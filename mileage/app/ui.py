@@ -13,7 +13,8 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from mileage.app import data
+from mileage import config
+from mileage.app import data, privacy
 from mileage.app.metrics import (
     MetricChange,
     default_month_index,
@@ -21,7 +22,7 @@ from mileage.app.metrics import (
     fmt_metric,
     is_complete_month,
 )
-from mileage.app.privacy import ROLES, Viewer, make_viewer, role_for_email, short_key
+from mileage.app.privacy import ROLES, Viewer, make_viewer, role_for_email
 
 CONTEXT_KEY = "_mileage_context"
 
@@ -87,9 +88,26 @@ def auth_configured() -> bool:
         return False
 
 
+DEMO_BANNER = (
+    ":orange-background[:material/warning: **Demo mode**: nobody signs in and anyone can pick "
+    "any role, HR included. Fine for the demo's synthetic people; configure `[auth]` before "
+    "real data.]"
+)
+
+
 def resolve_viewer(wh: data.Warehouse, min_group_size: int) -> Viewer:
+    """The signed-in viewer; without `[auth]`, the demo's role picker, but only on the demo's
+    warehouse or with `mileage app --demo` (MILEAGE_DEMO_MODE=1)."""
     if auth_configured():
         return _logged_in_viewer(wh, min_group_size)
+    if not (config.is_demo_warehouse(wh.path) or config.demo_mode_requested()):
+        st.title("Mileage")
+        st.error(
+            f"Sign-in is not configured and `{wh.path}` is not the demo's warehouse: add an "
+            "`[auth]` section to `.streamlit/secrets.toml` (see README, Deployment), or pass "
+            "`mileage app --demo` to serve it without sign-in on purpose."
+        )
+        st.stop()
     return _demo_viewer(wh, min_group_size)
 
 
@@ -170,8 +188,10 @@ def _demo_engineer(wh: data.Warehouse) -> tuple[str | None, str | None]:
     keys = list(people.loc[people.team_id == team_id, "employee_key"])
     if st.session_state.get("demo_employee") not in keys:
         st.session_state["demo_employee"] = keys[0]
+    # Ordinals, not keys: the picker shows no one's pseudonymous key.
+    ordinal = {key: f"{team_names[team_id]} engineer #{i}" for i, key in enumerate(keys, 1)}
     employee_key = st.selectbox(
-        "Demo mode: you are", options=keys, format_func=short_key, key="demo_employee"
+        "Demo mode: you are", options=keys, format_func=ordinal.get, key="demo_employee"
     )
     return employee_key, team_id
 
@@ -179,6 +199,44 @@ def _demo_engineer(wh: data.Warehouse) -> tuple[str | None, str | None]:
 def warehouse_caption(wh: data.Warehouse) -> None:
     built = datetime.fromtimestamp(wh.version.mtime_ns / 1e9).strftime("%Y-%m-%d %H:%M")
     st.sidebar.caption(f"Warehouse `{wh.path.name}` · built {built}")
+
+
+# ---- the privacy gate ------------------------------------------------------------------------
+
+
+def _current() -> PageContext:
+    ctx: PageContext | None = st.session_state.get(CONTEXT_KEY)
+    if ctx is None:
+        raise RuntimeError("no page context: open Mileage through app.py")
+    return ctx
+
+
+def scrub_identities(wh: data.Warehouse) -> pd.DataFrame | None:
+    """Identity values to scrub from free text (read server-side, never shown)."""
+    if not wh.has_table("restricted.employee_identities"):
+        return None
+    return data.identity_values(wh)
+
+
+def gate(frame: pd.DataFrame, name: str) -> pd.DataFrame:
+    """`frame` through privacy.gate with the declaration `data.FIGURES[name]`."""
+    ctx = _current()
+    figures = data.FIGURES[name]
+    identities = scrub_identities(ctx.wh) if figures.text else None
+    return privacy.gate(frame, ctx.viewer, figures, identities)
+
+
+def own_rows(frame: pd.DataFrame, text: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Rows about the viewer alone (or, for HR, about people): free text scrubbed."""
+    ctx = _current()
+    rows = privacy.visible_people(frame, ctx.viewer)
+    identities = scrub_identities(ctx.wh) if text and not ctx.viewer.role.sees_names else None
+    return privacy.mark_own(rows, ctx.viewer, identities, text)
+
+
+def figure(value, people) -> object:
+    """A headline figure resting on `people` people, or None when the viewer may not see it."""
+    return privacy.gate_value(value, people, _current().viewer)
 
 
 # ---- display helpers -------------------------------------------------------------------------
@@ -214,7 +272,14 @@ def table(
     height: int | str = "auto",
 ) -> None:
     """A table with its CSV download underneath. Columns without a given configuration get a
-    readable label, and dates are shown as dates."""
+    readable label, and dates are shown as dates. A role without person-level access sees
+    only frames that passed the privacy gate (`gate`, `own_rows`)."""
+    ctx: PageContext | None = st.session_state.get(CONTEXT_KEY)
+    if ctx is not None and not ctx.viewer.role.person_level and not privacy.is_gated(frame):
+        raise RuntimeError(
+            f"{filename}: this table did not pass the privacy gate; declare its figures in "
+            "mileage.app.data.FIGURES and show it through ui.gate"
+        )
     column_config = {**default_column_config(frame), **(column_config or {})}
     st.dataframe(
         frame, hide_index=True, column_config=column_config, height=height, placeholder="–"

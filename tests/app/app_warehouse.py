@@ -32,6 +32,14 @@ TEAMS = [
     ("t-data", "Data", "Infrastructure", 8),
 ]
 TINY_TEAM = "t-tiny"
+# Issue 24's walk: an organisation of five where every team is small (3 + 2 people, so only the
+# organisation itself reaches the minimum group size of 5), with leaderboard tiers of 1, 2, 2.
+ALL_SMALL_TEAMS = [
+    ("t-pay", "Payments", "Commerce", 3),
+    ("t-tiny", "Tiny Tools", "Discovery", 2),
+]
+ALL_SMALL_TIERS = (1, 3)  # ranks up to 1: top; up to 3: middle; the rest: bottom
+TIERS = (6, 14)
 # Tokens a person burns per usage row, by team: Payments burns the most for little delivery.
 TEAM_BURN = {
     "t-pay": 9_000_000,
@@ -144,10 +152,10 @@ class Fixture:
         return self.employees.loc[self.employees.team_id == team_id, "employee_key"].iloc[0]
 
 
-def _people() -> tuple[list[dict], list[dict]]:
+def _people(teams=TEAMS) -> tuple[list[dict], list[dict]]:
     employees, identities = [], []
     i = 0
-    for team_id, team_name, org, size in TEAMS:
+    for team_id, team_name, org, size in teams:
         for _ in range(size):
             i += 1
             key = key_of(i)
@@ -303,11 +311,11 @@ def _pull_requests(rng: random.Random, employees: list[dict]) -> list[dict]:
     return rows
 
 
-def _bugs(rng: random.Random) -> list[dict]:
+def _bugs(rng: random.Random, teams=TEAMS) -> list[dict]:
     rows = []
     n = 0
     for month in MONTHS:
-        for team_id, *_ in TEAMS:
+        for team_id, *_ in teams:
             for _ in range(rng.randint(0, 3) + (2 if team_id == "t-pay" else 0)):
                 n += 1
                 created = datetime(month.year, month.month, rng.randint(1, 25), 12)
@@ -335,10 +343,10 @@ ROADMAP = {  # team -> (items, planned, delivered) for 2026-Q1
 }
 
 
-def _team_months(usage, prs, bugs, employees) -> list[dict]:
+def _team_months(usage, prs, bugs, employees, teams=TEAMS) -> list[dict]:
     rows = []
     for month in MONTHS:
-        for team_id, team_name, org, size in TEAMS:
+        for team_id, team_name, org, size in teams:
             use = [
                 u for u in usage if u["team_id"] == team_id and u["usage_date"].month == month.month
             ]
@@ -383,10 +391,10 @@ def _team_months(usage, prs, bugs, employees) -> list[dict]:
     return rows
 
 
-def _later(employees, usage, team_months) -> dict[str, pd.DataFrame]:
+def _later(employees, usage, team_months, tiers=TIERS) -> dict[str, pd.DataFrame]:
     flagged = {
         employees[0]["employee_key"]: "pr_spammer",  # Payments
-        employees[14]["employee_key"]: "telemetry_inflater",
+        employees[min(14, len(employees) - 1)]["employee_key"]: "telemetry_inflater",
     }  # Tiny Tools
     signals, recon, board, summary, payouts = [], [], [], [], []
     by_key = {e["employee_key"]: e for e in employees}
@@ -428,7 +436,7 @@ def _later(employees, usage, team_months) -> dict[str, pd.DataFrame]:
         top = 0
         top_flagged = 0
         for rank, key in enumerate(ranked, start=1):
-            tier = "top" if rank <= 6 else "middle" if rank <= 14 else "bottom"
+            tier = "top" if rank <= tiers[0] else "middle" if rank <= tiers[1] else "bottom"
             tier_order = {"top": 3, "middle": 2, "bottom": 1}[tier]
             is_flagged = key in flagged and month != MONTHS[0]
             top += tier == "top"
@@ -533,16 +541,19 @@ def _later(employees, usage, team_months) -> dict[str, pd.DataFrame]:
     }
 
 
-def build_warehouse(path: Path, *, later: bool = False, seed: int = 8) -> Fixture:
+def build_warehouse(
+    path: Path, *, later: bool = False, seed: int = 8, teams=TEAMS, tiers=TIERS
+) -> Fixture:
     rng = random.Random(seed)
-    employees, identities = _people()
+    team_ids = {team[0] for team in teams}
+    employees, identities = _people(teams)
     usage = _usage(rng, employees)
     prs = _pull_requests(rng, employees)
-    bugs = _bugs(rng)
-    team_months = _team_months(usage, prs, bugs, employees)
-    teams = [
+    bugs = _bugs(rng, teams)
+    team_months = _team_months(usage, prs, bugs, employees, teams)
+    team_rows = [
         {"team_id": t, "team_name": n, "org": o, "current_headcount": s, "is_active": True}
-        for t, n, o, s in TEAMS
+        for t, n, o, s in teams
     ]
     roadmap = [
         {
@@ -555,6 +566,7 @@ def build_warehouse(path: Path, *, later: bool = False, seed: int = 8) -> Fixtur
             "attainment": d / p,
         }
         for t, (i, p, d) in ROADMAP.items()
+        if t in team_ids
     ]
     accounting = [
         {
@@ -665,7 +677,7 @@ def build_warehouse(path: Path, *, later: bool = False, seed: int = 8) -> Fixtur
         },
     ]
     frames = {
-        "marts.dim_teams": pd.DataFrame(teams),
+        "marts.dim_teams": pd.DataFrame(team_rows),
         "marts.dim_employees": pd.DataFrame(employees),
         "restricted.employee_identities": pd.DataFrame(identities),
         "marts.fct_ai_usage_daily": pd.DataFrame(usage),
@@ -678,7 +690,7 @@ def build_warehouse(path: Path, *, later: bool = False, seed: int = 8) -> Fixtur
         "quality.validation_runs": pd.DataFrame(runs),
         "quality.validation_results": pd.DataFrame(results),
     }
-    later_frames = _later(employees, usage, team_months) if later else {}
+    later_frames = _later(employees, usage, team_months, tiers) if later else {}
     path.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(path))
     try:

@@ -26,6 +26,9 @@ def serve(monkeypatch):
 
     def _serve(fixture: Fixture, **env: str) -> Fixture:
         monkeypatch.setenv("MILEAGE_WAREHOUSE", str(fixture.path))
+        # fixture warehouses are not the demo's: without [auth] the app serves them only in
+        # explicit demo mode (`mileage app --demo`)
+        monkeypatch.setenv("MILEAGE_DEMO_MODE", "1")
         for name, value in env.items():
             monkeypatch.setenv(name, value)
         return fixture

@@ -322,7 +322,11 @@ def test_audit_for_leadership_is_team_level(serve, full_warehouse):
     fx = serve(full_warehouse)
     at = run_app("leadership", "audit")
     by_team = frame_with(at, "people_flagged").set_index("team_name")
-    assert by_team.loc["Payments"].people_flagged == 1
+    # Payments (7 people) has one flagged person: how many, and their signals, are one
+    # person's figures (issue 24)
+    assert pd.isna(by_team.loc["Payments"].people_flagged)
+    assert pd.isna(by_team.loc["Payments"].signals)
+    assert by_team.loc["Search"].people_flagged == 0
     assert by_team.loc["Tiny Tools"].note == "fewer than 5 people"
     assert pd.isna(by_team.loc["Tiny Tools"].people_flagged)
     for df in at.dataframe:
@@ -466,12 +470,18 @@ def test_data_quality(serve, small_warehouse):
     assert "cursor_usage_events" in at.error[0].value  # the unbalanced source
     unpriced = frame_with(at, "usage_rows")
     assert unpriced.model.tolist() == ["claude-3-opus-20240229"]
+    # the unpriced model's usage came through one API key: as much as one person's (issue 24)
+    assert unpriced.total_tokens.isna().all() and unpriced.first_day.isna().all()
     usage = fx.usage
     share = usage.loc[~usage.is_attributed, "total_tokens"].sum() / usage.total_tokens.sum()
-    assert shown["Unattributed share of tokens"] == m.fmt_pct(share)
+    assert shown["Unattributed share of tokens"] == "–"  # all unattributed usage: one key
     reasons = frame_with(at, "reason")
     assert "raw_record" not in reasons.columns
     assert_no_names(at)
+    at = run_app("hr", "data_quality")
+    assert metrics_of(at)["Unattributed share of tokens"] == m.fmt_pct(share)
+    unpriced = frame_with(at, "usage_rows")
+    assert unpriced.total_tokens.tolist() == [usage.loc[~usage.is_priced, "total_tokens"].sum()]
 
 
 def test_demo_engineer_picks_a_team_then_a_person(serve, small_warehouse):
@@ -522,10 +532,23 @@ def test_a_small_top_tier_hides_its_flagged_share(serve, full_warehouse, tmp_pat
     path = tmp_path / "small-top.duckdb"
     shutil.copy(full_warehouse.path, path)
     con = duckdb.connect(str(path))
+    # ranks 3-6 drop to the middle tier: the top tier is 2 people, the middle 12, bottom 15
+    con.execute(
+        "update marts.fct_token_leaderboard set tier = 'middle', tier_order = 2 "
+        "where token_rank between 3 and 6"
+    )
     con.execute("update marts.fct_leaderboard_summary set top_tier_people = 2")
     con.close()
     serve(replace(full_warehouse, path=path))
     at = run_app("leadership", "leaderboard")
-    assert metrics_of(at)["Top tier flagged for gaming"] == "–"
+    shown = metrics_of(at)
+    # Privacy by subtraction (issue 24): neither the headline's size nor its share, and the
+    # tier table hides another tier with it, so "everyone minus the shown tiers" gives nothing.
+    assert shown["Top tier flagged for gaming"] == "–"
+    assert shown["People in the top tier"] == "–"
+    tiers = frame_with(at, "flagged_share").set_index("tier")
+    assert pd.isna(tiers.loc["top"].people) and pd.isna(tiers.loc["top"].flagged)
+    assert tiers.people.isna().sum() >= 2
     at = run_app("hr", "leaderboard")
     assert metrics_of(at)["Top tier flagged for gaming"] != "–"
+    assert metrics_of(at)["People in the top tier"] == "2"

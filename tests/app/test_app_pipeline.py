@@ -22,6 +22,7 @@ PAGES = (
 @pytest.mark.parametrize("role", ["hr", "leadership"])
 def test_every_page_renders_on_the_pipeline_warehouse(pipeline_warehouse, monkeypatch, role):
     monkeypatch.setenv("MILEAGE_WAREHOUSE", str(pipeline_warehouse))
+    monkeypatch.setenv("MILEAGE_DEMO_MODE", "1")  # not the demo's warehouse, no [auth]
     data.forget_all()
     at = AppTest.from_file(APP, default_timeout=60)
     at.session_state["demo_role"] = role
