@@ -238,7 +238,8 @@ def fetch_command(
         status = f"[red]failed:[/] {escape(result.error)}" if result.error else "ok"
         retried = f", {result.retries} retried request(s)" if result.retries else ""
         console.print(
-            f"{result.source}: {len(result.files)} file(s) from {result.since}{retried}: {status}"
+            f"{result.source}: {len(result.files)} file(s) from {result.since}{retried}: {status}",
+            soft_wrap=True,  # one line per source, whatever the terminal's width
         )
     if report.failed:
         raise typer.Exit(code=1)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from mileage.fetch.http import FetchError, Http, utc_now
 from mileage.fetch.settings import SettingsError, load, require
-from mileage.fetch.sources import SOURCES, Context
+from mileage.fetch.sources import SOURCES, Context, DailySource
 from mileage.fetch.store import resume_date
 
 # (source, files written so far, the file just written)
@@ -74,7 +74,9 @@ def fetch(
         result = SourceResult(source=name, since=start)
         report.results.append(result)
         days = window_days(start, until)
-        if not days:
+        # PRs and issues are fetched in their latest state (updated since `start`), so only
+        # the daily usage sources need a non-empty window.
+        if not days and isinstance(source, DailySource):
             result.error = f"{name}: --since {start} is not before --until {until:%Y-%m-%d}"
             continue
         try:

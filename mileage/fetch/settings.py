@@ -39,15 +39,16 @@ def _inside(path: Path, folder: Path) -> bool:
     return True
 
 
-def config_file() -> Path:
-    return Path(os.environ.get(ENV_CONFIG_FILE) or DEFAULT_CONFIG_FILE).expanduser()
+def config_file(environ: dict[str, str] | None = None) -> Path:
+    environ = os.environ if environ is None else environ
+    return Path(environ.get(ENV_CONFIG_FILE) or DEFAULT_CONFIG_FILE).expanduser()
 
 
 def load(raw_dir: Path, environ: dict[str, str] | None = None) -> dict[str, str]:
     """Every setting and credential: defaults, then the config file, then the environment."""
     environ = dict(os.environ if environ is None else environ)
     values = dict(DEFAULTS)
-    path = config_file()
+    path = config_file(environ)
     if path.is_file():
         for folder, what in ((Path(raw_dir), "raw directory"), (config.PROJECT_DIR, "project")):
             if _inside(path, folder):
@@ -59,7 +60,7 @@ def load(raw_dir: Path, environ: dict[str, str] | None = None) -> dict[str, str]
             values.update({k: str(v) for k, v in tomllib.loads(path.read_text()).items()})
         except tomllib.TOMLDecodeError as exc:
             raise SettingsError(f"credentials file {path} is not valid TOML: {exc}") from None
-    values.update({k: v for k, v in environ.items() if k in values or k.isupper()})
+    values.update(environ)
     return values
 
 
