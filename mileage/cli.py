@@ -188,6 +188,73 @@ def build_command(
     )
 
 
+@app.command("fetch")
+def fetch_command(
+    sources: list[str] = typer.Argument(
+        ...,
+        help="Sources to fetch: anthropic, claude_code, openai, cursor, copilot, github, jira.",
+    ),
+    raw_dir: Path = typer.Option(
+        ..., "--raw-dir", help="Raw directory to fill (the raw-directory contract)."
+    ),
+    since: str = typer.Option(
+        None,
+        "--since",
+        help="First UTC day (YYYY-MM-DD). Default: where the source's state file says, "
+        "re-fetching its last day, or $MILEAGE_FETCH_DEFAULT_DAYS (30) days back.",
+    ),
+    until: str = typer.Option(
+        None, "--until", help="Stop before this UTC day (YYYY-MM-DD, exclusive). Default: now."
+    ),
+) -> None:
+    """Pull the vendors' exports into the raw directory, page by page, unchanged.
+
+    Credentials come from environment variables or $MILEAGE_FETCH_CONFIG /
+    ~/.config/mileage/fetch.toml (docs/fetch.md), never from the command line.
+    """
+    from datetime import date
+
+    from mileage.fetch import FetchError, fetch
+    from mileage.fetch.core import parse_until
+    from mileage.fetch.settings import SettingsError
+
+    try:
+        since_day = date.fromisoformat(since) if since else None
+        until_at = parse_until(until)
+    except ValueError as exc:
+        raise _fail("fetch", f"--since/--until must be YYYY-MM-DD: {exc}") from None
+    columns = (
+        SpinnerColumn(),
+        TextColumn("[bold]{task.description}"),
+        TextColumn("{task.completed} file(s)"),
+        TextColumn("{task.fields[detail]}"),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=console, transient=False) as progress:
+        tasks: dict[str, int] = {}
+
+        def on_progress(source: str, done: int, item: str) -> None:
+            if source not in tasks:
+                tasks[source] = progress.add_task(source, total=None, detail="")
+            progress.update(tasks[source], completed=done, detail=escape(item))
+
+        try:
+            report = fetch(
+                sources, raw_dir, since=since_day, until=until_at, on_progress=on_progress
+            )
+        except (FetchError, SettingsError) as exc:
+            raise _fail("fetch", str(exc)) from None
+    for result in report.results:
+        status = f"[red]failed:[/] {escape(result.error)}" if result.error else "ok"
+        retried = f", {result.retries} retried request(s)" if result.retries else ""
+        console.print(
+            f"{result.source}: {len(result.files)} file(s) from {result.since}{retried}: {status}",
+            soft_wrap=True,  # one line per source, whatever the terminal's width
+        )
+    if report.failed:
+        raise typer.Exit(code=1)
+
+
 def serve_app(
     warehouse: Path,
     port: int,
