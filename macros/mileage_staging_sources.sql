@@ -12,6 +12,7 @@
         ('cursor__usage_events', 'stg_cursor__usage_events'),
         ('copilot__users', 'stg_copilot__users'),
         ('telemetry__claude_code_events', 'stg_telemetry__claude_code_events'),
+        ('telemetry__claude_code_metrics', 'stg_telemetry__claude_code_metrics'),
         ('github__pull_requests', 'stg_github__pull_requests'),
         ('jira__issues', 'stg_jira__issues'),
     ]) }}

@@ -52,3 +52,10 @@
     {#- the Spark session time zone is UTC (macros/cross_db.sql) -#}
     (current_timestamp() + make_interval(0, 0, 0, 0, 0, {{ var('future_timestamp_tolerance_minutes') }}, 0))
 {%- endmacro %}
+
+{#- ungrouped_model(): the model of usage exported without group_by model (Anthropic's report
+    without group_by[]=model, OpenAI's reference example): kept, unpriced, and named by
+    mileage/pipeline.py's warning (UNGROUPED_MODEL there must equal this). -#}
+{% macro ungrouped_model() -%}
+    '(not grouped by model)'
+{%- endmacro %}

@@ -20,9 +20,14 @@ attributed without it.
 from __future__ import annotations
 
 import difflib
+import gzip
 import json
+import shutil
+import tempfile
+import zlib
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -111,12 +116,23 @@ def _bucketed_results_select(bucket_start: str, bucket_end: str, columns: str) -
 # casts the counts it accepts to BIGINT.
 TOKEN_COUNT = "DOUBLE"
 
+# Claude Code telemetry lands one row per event (any shape) in the source's own table and one
+# row per OTLP metric data point in this one (_land_telemetry).
+TELEMETRY_METRICS = "telemetry__claude_code_metrics"
+
 # --- the contract: one entry per source ------------------------------------------------------
+
+
+def _spellings(*patterns: str) -> tuple[str, ...]:
+    """`patterns` and their gzip-compressed forms: collectors rotate and compress their files,
+    and a compressed export is the same export (landing reads it decompressed)."""
+    return (*patterns, *(f"{pattern}.gz" for pattern in patterns))
+
 
 ANTHROPIC_MESSAGES = JsonSource(
     name="anthropic__usage_report_messages",
     folder="anthropic/usage_report_messages",
-    patterns=("*.json",),
+    patterns=_spellings("*.json"),
     shape="document",
     structure={
         "data": [
@@ -130,6 +146,12 @@ ANTHROPIC_MESSAGES = JsonSource(
                         "model": "VARCHAR",
                         "service_tier": "VARCHAR",
                         "context_window": "VARCHAR",
+                        # every group_by[] dimension the report documents: rows that differ
+                        # only here are different usage, not duplicates
+                        "inference_geo": "VARCHAR",
+                        "speed": "VARCHAR",
+                        "account_id": "VARCHAR",
+                        "service_account_id": "VARCHAR",
                         "uncached_input_tokens": TOKEN_COUNT,
                         "cache_creation": {
                             "ephemeral_5m_input_tokens": TOKEN_COUNT,
@@ -149,6 +171,7 @@ ANTHROPIC_MESSAGES = JsonSource(
         "ending_at",
         """starting_at, ending_at,
             r.api_key_id, r.workspace_id, r.model, r.service_tier, r.context_window,
+            r.inference_geo, r.speed, r.account_id, r.service_account_id,
             r.uncached_input_tokens,
             r.cache_creation.ephemeral_5m_input_tokens as cache_creation_5m_input_tokens,
             r.cache_creation.ephemeral_1h_input_tokens as cache_creation_1h_input_tokens,
@@ -168,7 +191,7 @@ ANTHROPIC_MESSAGES = JsonSource(
 CLAUDE_CODE = JsonSource(
     name="anthropic__claude_code",
     folder="anthropic/claude_code",
-    patterns=("*.json",),
+    patterns=_spellings("*.json"),
     shape="document",
     structure={
         "data": [
@@ -266,7 +289,7 @@ CLAUDE_CODE = JsonSource(
 OPENAI_COMPLETIONS = JsonSource(
     name="openai__usage_completions",
     folder="openai/usage_completions",
-    patterns=("*.json",),
+    patterns=_spellings("*.json"),
     shape="document",
     structure={
         "data": [
@@ -277,6 +300,7 @@ OPENAI_COMPLETIONS = JsonSource(
                     {
                         "input_tokens": TOKEN_COUNT,
                         "input_cached_tokens": TOKEN_COUNT,
+                        "input_cache_write_tokens": TOKEN_COUNT,
                         "output_tokens": TOKEN_COUNT,
                         "input_audio_tokens": TOKEN_COUNT,
                         "output_audio_tokens": TOKEN_COUNT,
@@ -297,7 +321,8 @@ OPENAI_COMPLETIONS = JsonSource(
         "start_time",
         "end_time",
         """start_time, end_time,
-            r.input_tokens, r.input_cached_tokens, r.output_tokens, r.input_audio_tokens,
+            r.input_tokens, r.input_cached_tokens, r.input_cache_write_tokens, r.output_tokens,
+            r.input_audio_tokens,
             r.output_audio_tokens, r.num_model_requests, r.project_id, r.user_id, r.api_key_id,
             r.model, r.batch, r.service_tier""",
     ),
@@ -308,7 +333,7 @@ OPENAI_COMPLETIONS = JsonSource(
 CURSOR_EVENTS = JsonSource(
     name="cursor__usage_events",
     folder="cursor/usage_events",
-    patterns=("*.json",),
+    patterns=_spellings("*.json"),
     shape="document",
     structure={
         "usageEvents": [
@@ -326,6 +351,11 @@ CURSOR_EVENTS = JsonSource(
                     "cacheReadTokens": TOKEN_COUNT,
                     "totalCents": "DOUBLE",
                 },
+                # what was billed: model cost plus Cursor's token fee, after any discount
+                "chargedCents": "DOUBLE",
+                "cursorTokenFee": "DOUBLE",
+                "discountPercentOff": "DOUBLE",
+                "requestsCosts": "DOUBLE",
             }
         ]
     },
@@ -344,7 +374,9 @@ CURSOR_EVENTS = JsonSource(
             e.tokenUsage.inputTokens as input_tokens, e.tokenUsage.outputTokens as output_tokens,
             e.tokenUsage.cacheWriteTokens as cache_write_tokens,
             e.tokenUsage.cacheReadTokens as cache_read_tokens,
-            e.tokenUsage.totalCents as total_cents
+            e.tokenUsage.totalCents as total_cents, e.chargedCents as charged_cents,
+            e.cursorTokenFee as cursor_token_fee_cents,
+            e.discountPercentOff as discount_percent_off, e.requestsCosts as requests_costs
         from events
     """,
     record_marker="timestamp",
@@ -354,7 +386,8 @@ CURSOR_EVENTS = JsonSource(
 COPILOT_USERS = JsonSource(
     name="copilot__users",
     folder="copilot/users",
-    patterns=("*.ndjson", "*.jsonl"),
+    # `.json`: the docs' example is a JSON array of the same records (_land_line_documents)
+    patterns=_spellings("*.ndjson", "*.jsonl", "*.json"),
     shape="lines",
     structure={
         "day": "VARCHAR",
@@ -388,8 +421,9 @@ COPILOT_USERS = JsonSource(
 TELEMETRY_API_REQUESTS = JsonSource(
     name="telemetry__claude_code_events",
     folder="telemetry/claude_code",
-    patterns=("*.jsonl", "*.ndjson"),
-    shape="lines",
+    patterns=_spellings("*.jsonl", "*.ndjson", "*.json"),
+    # OTLP/JSON from the Collector's file exporter, or flat events: _land_telemetry
+    shape="telemetry",
     structure={
         "name": "VARCHAR",
         "timestamp": "VARCHAR",
@@ -435,7 +469,7 @@ TELEMETRY_API_REQUESTS = JsonSource(
 GITHUB_PULL_REQUESTS = JsonSource(
     name="github__pull_requests",
     folder="github/pull_requests",
-    patterns=("*.json",),
+    patterns=_spellings("*.json"),
     shape="document",
     structure=[
         {
@@ -487,7 +521,7 @@ GITHUB_PULL_REQUESTS = JsonSource(
 JIRA_ISSUES = JsonSource(
     name="jira__issues",
     folder="jira/issues",
-    patterns=("*.json",),
+    patterns=_spellings("*.json"),
     shape="document",
     structure={
         "issues": [
@@ -593,6 +627,7 @@ CSV_SOURCES: tuple[CsvSource, ...] = (
 SOURCE_NAMES: tuple[str, ...] = tuple(
     [s.name for s in JSON_SOURCES]
     + [t for s in JSON_SOURCES for t, _ in s.extra_tables]
+    + [TELEMETRY_METRICS]
     + [s.name for s in CSV_SOURCES]
 )
 
@@ -768,14 +803,30 @@ def _land_json(
     con.execute(f"create or replace table {SCHEMA}.{source.name} as {source.select}")
     for table, select in source.extra_tables:
         con.execute(f"create or replace table {SCHEMA}.{table} as {select}")
+    if source.shape == "telemetry":
+        _create_metrics_table(con)
     if not files:
         result.records_by_source[source.name] = 0
         result.rejected_by_source[source.name] = 0
         return
-    if source.shape == "document":
-        _land_documents(con, source, files, structure, result)
-    else:
-        _land_lines(con, source, files, structure, result)
+    with _decompressed(files) as (readable, originals, unreadable):
+        _land_unreadable(con, source, unreadable)
+        if not readable:
+            _summarise(con, source, result)
+        elif source.shape == "document":
+            _land_documents(con, source, readable, structure, result)
+        elif source.shape == "telemetry":
+            _land_telemetry(con, source, readable, result)
+        else:
+            line_files = [f for f in readable if not f.name.endswith(".json")]
+            _land_line_documents(
+                con, source, [f for f in readable if f.name.endswith(".json")], structure
+            )
+            if line_files:
+                _land_lines(con, source, line_files, structure, result)
+            else:
+                _summarise(con, source, result)
+        _restore_names(con, source, originals)
 
 
 # A page of raw bytes parsed per statement: parsed documents are held until their records are
@@ -1234,3 +1285,460 @@ def _note_unknown_paths(raw_dir: Path, result: LandingResult) -> None:
     found = unread_paths(raw_dir)
     result.unread = found
     result.problems.extend(p.message(raw_dir) for p in found)
+
+
+# --- vendor shapes beyond "one document" and "one record per line" -------------------------
+# Compressed files, JSON-array files of line records (the Copilot docs' example) and Claude
+# Code telemetry as the OpenTelemetry Collector's file exporter writes it (OTLP/JSON), or as log
+# stores export it (flat objects with dotted keys). docs/decisions.md says why each is read so.
+
+
+@contextmanager
+def _decompressed(files: list[Path]):
+    """`files` with each `.gz` file replaced by a decompressed copy in a temporary folder
+    (streamed: memory stays bounded): yields (readable files, {copy: original},
+    [(original, problem)] for gzip files that do not decompress)."""
+    compressed = [f for f in files if f.name.endswith(".gz")]
+    if not compressed:
+        yield files, {}, []
+        return
+    with tempfile.TemporaryDirectory(prefix="mileage-gunzip-") as tmp:
+        readable, originals, unreadable = [], {}, []
+        for index, path in enumerate(files):
+            if not path.name.endswith(".gz"):
+                readable.append(path)
+                continue
+            copy = Path(tmp) / str(index) / path.name[: -len(".gz")]
+            copy.parent.mkdir()
+            try:
+                with gzip.open(path, "rb") as src, copy.open("wb") as dst:
+                    shutil.copyfileobj(src, dst, 16 * 1024 * 1024)
+            except (OSError, EOFError, zlib.error) as exc:
+                unreadable.append((path, f"not a readable gzip file: {_first_line(exc)}"))
+                continue
+            readable.append(copy)
+            originals[str(copy)] = path
+        yield readable, originals, unreadable
+
+
+def _land_unreadable(con, source: JsonSource, unreadable: list[tuple[Path, str]]) -> None:
+    for path, problem in unreadable:
+        con.execute(
+            f"insert into {SCHEMA}.file_manifest values (?, ?, ?, 1, 0, 1, 'rejected', ?)",
+            [source.name, str(path), path.stat().st_size, problem],
+        )
+        con.execute(
+            f"insert into {SCHEMA}.rejects values (?, ?, null, ?, null)",
+            [source.name, str(path), problem],
+        )
+
+
+def _restore_names(con, source: JsonSource, originals: dict[str, Path]) -> None:
+    """Name each decompressed copy's rows after the compressed file the company dropped."""
+    if not originals:
+        return
+    tables = [source.name, *(t for t, _ in source.extra_tables)]
+    if source.shape == "telemetry":
+        tables.append(TELEMETRY_METRICS)
+    for copy, original in originals.items():
+        for table in tables:
+            con.execute(
+                f"update {SCHEMA}.{table} set _source_file = ? where _source_file = ?",
+                [str(original), copy],
+            )
+        con.execute(
+            f"update {SCHEMA}.rejects set source_file = ? where source_file = ?",
+            [str(original), copy],
+        )
+        con.execute(
+            f"update {SCHEMA}.file_manifest set source_file = ?, bytes = ? where source_file = ?",
+            [str(original), original.stat().st_size, copy],
+        )
+
+
+def _document_items_sql(files: list[Path]) -> str:
+    """The records of `.json` files as JSON text, one row each: the elements of a top-level
+    array (`[i]`), a lone object (`document`); a file that is not one JSON value is read as
+    lines (`line N`: NDJSON saved as `.json`)."""
+    return f"""
+        with docs as (
+            select filename, content, json_valid(content) as valid
+            from read_text({_file_list(files)})
+        )
+        select filename as _source_file, '[' || (i - 1) || ']' as item_path, item::varchar as item
+        from (
+            select filename, unnest(json_extract(content, '$[*]')) as item,
+                   generate_subscripts(json_extract(content, '$[*]'), 1) as i
+            from docs where valid and json_type(content::json) = 'ARRAY'
+        )
+        union all
+        select filename, 'document', content
+        from docs where valid and json_type(content::json) <> 'ARRAY'
+        union all
+        select _source_file, 'line ' || line_number, line
+        from ({_lines_sql(files)}) l
+        where _source_file in (select filename from docs where not valid)"""
+
+
+def _land_line_documents(con, source: JsonSource, files: list[Path], structure: str) -> None:
+    """Land `.json` files of a line-per-record source: each element of the file's array is one
+    record (`[i]`); a record that does not fit the format is rejected with its position."""
+    if not files:
+        return
+    parse = f"try(from_json(item, {_sql_str(structure)}))"
+    con.execute(f"create or replace temp table _items as {_document_items_sql(files)}")
+    con.execute(
+        f"""create or replace temp view parsed as
+            select _source_file, item_path as _record_path, p
+            from (select _source_file, item_path,
+                         case when json_type(try(item::json)) = 'OBJECT' then {parse} end as p
+                  from _items)
+            where p is not null"""
+    )
+    con.execute(f"insert into {SCHEMA}.{source.name} {source.select}")
+    con.execute("drop view parsed")
+    con.execute(
+        f"""
+        insert into {SCHEMA}.rejects
+        select {_sql_str(source.name)}, _source_file, item_path,
+               case when json_type(try(item::json)) = 'OBJECT'
+                    then 'a JSON object that does not fit the format'
+                    else 'not a JSON object where the format has one record' end,
+               left(item, {MAX_REJECT_TEXT})
+        from _items
+        where json_type(try(item::json)) is distinct from 'OBJECT' or {parse} is null
+        """
+    )
+    _manifest_from_items(con, source.name, files, "_items")
+    con.execute("drop table _items")
+
+
+def _manifest_from_items(con, source_name: str, files: list[Path], items: str) -> None:
+    """One file_manifest row per file: its records are its items; rejected = its rejects."""
+    con.execute(
+        f"""
+        insert into {SCHEMA}.file_manifest
+        select {_sql_str(source_name)}, f.filename, f.size,
+               coalesce(i.records, 0), coalesce(i.records, 0) - coalesce(r.rejected, 0),
+               coalesce(r.rejected, 0),
+               case when coalesce(r.rejected, 0) = 0 then 'loaded'
+                    when r.rejected = i.records then 'rejected' else 'loaded with rejects' end,
+               case when r.rejected > 0 then r.rejected || ' record(s) that do not fit the format' end
+        from read_blob({_file_list(files)}) f
+        left join (select _source_file, count(*) as records from {items} group by 1) i
+            on i._source_file = f.filename
+        left join (select source_file, count(*) as rejected from {SCHEMA}.rejects
+                   where source = {_sql_str(source_name)} group by 1) r
+            on r.source_file = f.filename
+        """
+    )
+
+
+_OTLP_ATTRIBUTES = [
+    {
+        "key": "VARCHAR",
+        "value": {
+            "stringValue": "VARCHAR",
+            "intValue": "VARCHAR",  # int64 is a JSON string in OTLP/JSON
+            "doubleValue": "DOUBLE",
+            "boolValue": "BOOLEAN",
+        },
+    }
+]
+_OTLP_LOGS = {
+    "resourceLogs": [
+        {
+            "resource": {"attributes": _OTLP_ATTRIBUTES},
+            "scopeLogs": [
+                {
+                    "logRecords": [
+                        {
+                            "timeUnixNano": "VARCHAR",
+                            "observedTimeUnixNano": "VARCHAR",
+                            "body": {"stringValue": "VARCHAR"},
+                            "attributes": _OTLP_ATTRIBUTES,
+                        }
+                    ]
+                }
+            ],
+        }
+    ]
+}
+_OTLP_POINTS = [
+    {
+        "attributes": _OTLP_ATTRIBUTES,
+        "startTimeUnixNano": "VARCHAR",
+        "timeUnixNano": "VARCHAR",
+        "asDouble": "DOUBLE",
+        "asInt": "VARCHAR",
+    }
+]
+_OTLP_METRICS = {
+    "resourceMetrics": [
+        {
+            "resource": {"attributes": _OTLP_ATTRIBUTES},
+            "scopeMetrics": [
+                {
+                    "metrics": [
+                        {
+                            "name": "VARCHAR",
+                            "unit": "VARCHAR",
+                            "sum": {
+                                # an enum: 1/2 or "AGGREGATION_TEMPORALITY_DELTA/CUMULATIVE"
+                                "aggregationTemporality": "VARCHAR",
+                                "isMonotonic": "BOOLEAN",
+                                "dataPoints": _OTLP_POINTS,
+                            },
+                            "gauge": {"dataPoints": _OTLP_POINTS},
+                        }
+                    ]
+                }
+            ],
+        }
+    ]
+}
+
+
+def _kv(attributes: str) -> str:
+    """OTLP attributes as [{k, v}] with every value as text (typed once, below)."""
+    return (
+        f"coalesce(list_transform({attributes}, lambda a: {{'k': a.key, 'v': coalesce("
+        "a.value.stringValue, a.value.intValue, cast(a.value.doubleValue as varchar), "
+        "cast(a.value.boolValue as varchar))}), [])"
+    )
+
+
+def _attr(name: str) -> str:
+    """The value of attribute `name` in `kv` (the last wins: a record's own attributes come
+    after its resource's)."""
+    return f"list_filter(kv, lambda a: a.k = {_sql_str(name)})[-1].v"
+
+
+def _iso_from_nanos(nanos: str) -> str:
+    """OTLP's unix-nanosecond text as an RFC 3339 UTC string (0 means unknown)."""
+    micros = f"try_cast({nanos} as hugeint) // 1000"
+    return (
+        f"case when {micros} > 0 then "
+        f"strftime(make_timestamp(cast({micros} as bigint)), '%Y-%m-%dT%H:%M:%S.%fZ') end"
+    )
+
+
+def _create_metrics_table(con) -> None:
+    con.execute(
+        f"""
+        create or replace table {SCHEMA}.{TELEMETRY_METRICS} (
+            _source_file varchar, _record_path varchar, metric_name varchar, unit varchar,
+            aggregation_temporality varchar, start_time varchar, time varchar, value double,
+            metric_type varchar, model varchar, session_id varchar, organization_id varchar,
+            user_account_uuid varchar, user_email varchar, user_install_id varchar,
+            terminal_type varchar
+        )"""
+    )
+
+
+def _land_telemetry(con, source: JsonSource, files: list[Path], result: LandingResult) -> None:
+    """Land Claude Code telemetry in any of its on-disk shapes, counting events and data points
+    (not lines): per line (or per element of a `.json` array) an OTLP LogsData or MetricsData
+    object, a flat event `{name, timestamp, attributes}`, or a flat event with dotted keys."""
+    line_files = [f for f in files if not f.name.endswith(".json")]
+    doc_files = [f for f in files if f.name.endswith(".json")]
+    parts = []
+    if line_files:
+        parts.append(
+            "select _source_file, 'line ' || line_number as item_path, line as item "
+            f"from ({_lines_sql(line_files)})"
+        )
+    if doc_files:
+        parts.append(f"select * from ({_document_items_sql(doc_files)})")
+    if not parts:
+        _summarise(con, source, result)
+        return
+    con.execute(
+        f"""
+        create or replace temp table _items as
+        select _source_file, item_path, item, j,
+               case when json_type(j) is distinct from 'OBJECT' then null
+                    when json_extract(j, '$.resourceLogs') is not null then 'logs'
+                    when json_extract(j, '$.resourceMetrics') is not null then 'metrics'
+                    when json_type(json_extract(j, '$.attributes')) = 'OBJECT' and json_extract_string(j, '$.name') is not null
+                        then 'flat'
+                    when json_extract_string(j, '$."event.name"') is not null
+                      or json_extract_string(j, '$."event.timestamp"') is not null then 'dotted'
+               end as kind
+        from (select *, try(item::json) as j from ({" union all ".join(parts)}))
+        """
+    )
+    logs = f"try(from_json(j, {_sql_str(json.dumps(_OTLP_LOGS))}))"
+    metrics = f"try(from_json(j, {_sql_str(json.dumps(_OTLP_METRICS))}))"
+    flat_kv = (
+        "list_transform(map_entries(cast({obj} as map(varchar, json))), "
+        "lambda e: {{'k': e.key, 'v': json_extract_string(e.value, '$')}})"
+    )
+    con.execute(
+        f"""
+        create or replace temp table _events as
+        with otlp as (
+            select _source_file, item_path, {logs} as p from _items where kind = 'logs'
+        ),
+        resources as (
+            select _source_file, item_path, unnest(p.resourceLogs) as r,
+                   generate_subscripts(p.resourceLogs, 1) as ri
+            from otlp
+        ),
+        scopes as (
+            select _source_file, item_path, ri, r.resource.attributes as ra,
+                   unnest(r.scopeLogs) as s, generate_subscripts(r.scopeLogs, 1) as si
+            from resources
+        ),
+        records as (
+            select _source_file, item_path, ri, si, ra, unnest(s.logRecords) as l,
+                   generate_subscripts(s.logRecords, 1) as li
+            from scopes
+        )
+        select _source_file,
+               item_path || ' resourceLogs[' || (ri - 1) || '].scopeLogs[' || (si - 1)
+                   || '].logRecords[' || (li - 1) || ']' as _record_path,
+               l.body.stringValue as name,
+               coalesce({_iso_from_nanos("l.timeUnixNano")},
+                        {_iso_from_nanos("l.observedTimeUnixNano")}) as time,
+               list_concat({_kv("ra")}, {_kv("l.attributes")}) as kv
+        from records
+        union all
+        select _source_file, item_path, json_extract_string(j, '$.name'), json_extract_string(j, '$.timestamp'),
+               {flat_kv.format(obj="json_extract(j, '$.attributes')")}
+        from _items where kind = 'flat'
+        union all
+        select _source_file, item_path, null,
+               coalesce(json_extract_string(j, '$.timestamp'), json_extract_string(j, '$."@timestamp"')), {flat_kv.format(obj="j")}
+        from _items where kind = 'dotted'
+        """
+    )
+    # A Claude Code event is named `claude_code.<event>` in the log body and `<event>` in its
+    # event.name attribute: both spellings land as the first.
+    name = f"coalesce(name, {_attr('event.name')})"
+    tokens = ("input_tokens", "output_tokens", "cache_read_tokens", "cache_creation_tokens")
+    con.execute(
+        f"""
+        insert into {SCHEMA}.{source.name} by name
+        select _source_file, _record_path,
+               case when {name} like 'claude_code.%' then {name}
+                    else 'claude_code.' || {name} end as event_name,
+               coalesce({_attr("event.timestamp")}, time) as timestamp,
+               {_attr("session.id")} as session_id,
+               {_attr("organization.id")} as organization_id,
+               {_attr("user.account_uuid")} as user_account_uuid,
+               {_attr("user.email")} as user_email,
+               {_attr("user.id")} as user_install_id,
+               {_attr("terminal.type")} as terminal_type,
+               {_attr("model")} as model,
+               try_cast({_attr("cost_usd")} as double) as cost_usd,
+               try_cast({_attr("duration_ms")} as bigint) as duration_ms,
+               {", ".join(f"try_cast({_attr(t)} as {TOKEN_COUNT}) as {t}" for t in tokens)},
+               {_attr("request_id")} as request_id
+        from _events
+        """
+    )
+    con.execute(
+        f"""
+        insert into {SCHEMA}.{TELEMETRY_METRICS} by name
+        with otlp as (
+            select _source_file, item_path, {metrics} as p from _items where kind = 'metrics'
+        ),
+        resources as (
+            select _source_file, item_path, unnest(p.resourceMetrics) as r,
+                   generate_subscripts(p.resourceMetrics, 1) as ri
+            from otlp
+        ),
+        scopes as (
+            select _source_file, item_path, ri, r.resource.attributes as ra,
+                   unnest(r.scopeMetrics) as s, generate_subscripts(r.scopeMetrics, 1) as si
+            from resources
+        ),
+        metrics as (
+            select _source_file, item_path, ri, si, ra, unnest(s.metrics) as m,
+                   generate_subscripts(s.metrics, 1) as mi
+            from scopes
+        ),
+        points as (
+            select _source_file, item_path, ri, si, mi, ra, m.name, m.unit,
+                   m.sum.aggregationTemporality as temporality,
+                   case when m.sum.dataPoints is not null then 'sum' else 'gauge' end as kind,
+                   unnest(coalesce(m.sum.dataPoints, m.gauge.dataPoints)) as d,
+                   generate_subscripts(coalesce(m.sum.dataPoints, m.gauge.dataPoints), 1) as di
+            from metrics
+        ),
+        typed as (
+            select *, list_concat({_kv("ra")}, {_kv("d.attributes")}) as kv from points
+        )
+        select _source_file,
+               item_path || ' resourceMetrics[' || (ri - 1) || '].scopeMetrics[' || (si - 1)
+                   || '].metrics[' || (mi - 1) || '].' || kind || '.dataPoints[' || (di - 1)
+                   || ']' as _record_path,
+               name as metric_name, unit, temporality as aggregation_temporality,
+               {_iso_from_nanos("d.startTimeUnixNano")} as start_time,
+               {_iso_from_nanos("d.timeUnixNano")} as time,
+               coalesce(d.asDouble, try_cast(d.asInt as double)) as value,
+               {_attr("type")} as metric_type, {_attr("model")} as model,
+               {_attr("session.id")} as session_id,
+               {_attr("organization.id")} as organization_id,
+               {_attr("user.account_uuid")} as user_account_uuid,
+               {_attr("user.email")} as user_email, {_attr("user.id")} as user_install_id,
+               {_attr("terminal.type")} as terminal_type
+        from typed
+        """
+    )
+    # What is neither shape (or an OTLP object that does not parse) is one reject per item.
+    con.execute(
+        f"""
+        insert into {SCHEMA}.rejects
+        select {_sql_str(source.name)}, _source_file, item_path,
+               case when j is null then 'bad JSON line: not valid JSON'
+                    when kind is null then 'bad JSON line: neither OTLP/JSON (resourceLogs, '
+                        || 'resourceMetrics) nor a flat event (name, timestamp, attributes; '
+                        || 'or event.name, event.timestamp)'
+                    else 'bad JSON line: OTLP/JSON whose structure does not parse' end,
+               left(item, {MAX_REJECT_TEXT})
+        from _items
+        where kind is null or (kind = 'logs' and {logs} is null)
+           or (kind = 'metrics' and {metrics} is null)
+        """
+    )
+    con.execute(
+        f"""
+        insert into {SCHEMA}.file_manifest
+        select {_sql_str(source.name)}, f.filename, f.size,
+               coalesce(e.events, 0) + coalesce(r.rejected, 0), coalesce(e.events, 0),
+               coalesce(r.rejected, 0),
+               case when coalesce(r.rejected, 0) = 0 then 'loaded'
+                    when coalesce(e.events, 0) + coalesce(m.points, 0) = 0 then 'rejected'
+                    else 'loaded with rejects' end,
+               case when r.rejected > 0 then r.rejected || ' bad JSON line(s)' end
+        from read_blob({_file_list(files)}) f
+        left join (select _source_file, count(*) as events from _events group by 1) e
+            on e._source_file = f.filename
+        left join (select _source_file, count(*) as points
+                   from {SCHEMA}.{TELEMETRY_METRICS} group by 1) m
+            on m._source_file = f.filename
+        left join (select source_file, count(*) as rejected from {SCHEMA}.rejects
+                   where source = {_sql_str(source.name)} group by 1) r
+            on r.source_file = f.filename
+        """
+    )
+    # Data points are accounted as records of their own source, per file that holds any.
+    con.execute(
+        f"""
+        insert into {SCHEMA}.file_manifest
+        select {_sql_str(TELEMETRY_METRICS)}, f.filename, f.size, m.points, m.points, 0,
+               'loaded', null
+        from read_blob({_file_list(files)}) f
+        join (select _source_file, count(*) as points
+              from {SCHEMA}.{TELEMETRY_METRICS} group by 1) m on m._source_file = f.filename
+        """
+    )
+    con.execute("drop table _events")
+    con.execute("drop table _items")
+    _summarise(con, source, result)
+    points = con.execute(f"select count(*) from {SCHEMA}.{TELEMETRY_METRICS}").fetchone()[0]
+    result.files_by_source[TELEMETRY_METRICS] = len(files)
+    result.records_by_source[TELEMETRY_METRICS] = int(points)
+    result.rejected_by_source[TELEMETRY_METRICS] = 0

@@ -44,7 +44,7 @@ def _cols(spec: str) -> dict[str, str]:
 COLUMNS: dict[str, dict[str, str]] = {
     # raw (landing)
     "anthropic__usage_report_messages": _cols(
-        "_source_file:V _record_path:V starting_at:V ending_at:V api_key_id:V workspace_id:V model:V service_tier:V context_window:V uncached_input_tokens:D cache_creation_5m_input_tokens:D cache_creation_1h_input_tokens:D cache_read_input_tokens:D output_tokens:D web_search_requests:B"
+        "_source_file:V _record_path:V starting_at:V ending_at:V api_key_id:V workspace_id:V model:V service_tier:V context_window:V inference_geo:V speed:V account_id:V service_account_id:V uncached_input_tokens:D cache_creation_5m_input_tokens:D cache_creation_1h_input_tokens:D cache_read_input_tokens:D output_tokens:D web_search_requests:B"
     ),
     "anthropic__claude_code": _cols(
         "_source_file:V _record_path:V date:V actor_type:V actor_email_address:V actor_api_key_name:V organization_id:V customer_type:V terminal_type:V num_sessions:B lines_added:B lines_removed:B commits_by_claude_code:B pull_requests_by_claude_code:B tool_actions_accepted:B tool_actions_rejected:B model_breakdown_count:B"
@@ -53,10 +53,10 @@ COLUMNS: dict[str, dict[str, str]] = {
         "_source_file:V _record_path:V model_index:B model:V input_tokens:D output_tokens:D cache_read_tokens:D cache_creation_tokens:D estimated_cost_currency:V estimated_cost_amount:D"
     ),
     "openai__usage_completions": _cols(
-        "_source_file:V _record_path:V start_time:B end_time:B input_tokens:D input_cached_tokens:D output_tokens:D input_audio_tokens:D output_audio_tokens:D num_model_requests:B project_id:V user_id:V api_key_id:V model:V batch:BOOL service_tier:V"
+        "_source_file:V _record_path:V start_time:B end_time:B input_tokens:D input_cached_tokens:D input_cache_write_tokens:D output_tokens:D input_audio_tokens:D output_audio_tokens:D num_model_requests:B project_id:V user_id:V api_key_id:V model:V batch:BOOL service_tier:V"
     ),
     "cursor__usage_events": _cols(
-        "_source_file:V _record_path:V timestamp:V user_email:V model:V kind:V max_mode:BOOL is_token_based_call:BOOL input_tokens:D output_tokens:D cache_write_tokens:D cache_read_tokens:D total_cents:D"
+        "_source_file:V _record_path:V timestamp:V user_email:V model:V kind:V max_mode:BOOL is_token_based_call:BOOL input_tokens:D output_tokens:D cache_write_tokens:D cache_read_tokens:D total_cents:D charged_cents:D cursor_token_fee_cents:D discount_percent_off:D"
     ),
     "copilot__users": _cols(
         "_source_file:V _record_path:V day:V user_id:B user_login:V user_initiated_interaction_count:B code_generation_activity_count:B code_acceptance_activity_count:B loc_suggested_to_add_sum:B loc_added_sum:B used_agent:BOOL used_chat:BOOL used_cli:BOOL cli_prompt_tokens:D cli_output_tokens:D"

@@ -1,6 +1,7 @@
 -- Anthropic Messages usage report: one row per bucket x api key x model (x tier, window).
--- Token classes are disjoint in this export.
-{% set natural_key = ['bucket_start_at', 'api_key_id', 'workspace_id', 'model', 'service_tier', 'context_window'] %}
+-- Token classes are disjoint in this export. The natural key holds every documented group_by[]
+-- dimension: two rows that differ only in inference_geo or speed are two usages.
+{% set natural_key = ['bucket_start_at', 'api_key_id', 'workspace_id', 'model', 'service_tier', 'context_window', 'inference_geo', 'speed', 'account_id', 'service_account_id'] %}
 {{ config(**staging_config(natural_key)) }}
 
 with source as (
@@ -13,9 +14,15 @@ renamed as (
         -- ids
         api_key_id,
         workspace_id,
-        model,
+        -- a report fetched without group_by[]=model: kept as unpriced usage (docs/decisions.md)
+        coalesce(model, {{ ungrouped_model() }}) as model,
+        model is null as is_ungrouped,
         service_tier,
         context_window,
+        inference_geo,
+        speed,
+        account_id,
+        service_account_id,
         -- timestamps
         {{ parse_timestamp_utc('starting_at') }} as bucket_start_at,
         {{ parse_timestamp_utc('ending_at') }} as bucket_end_at,
@@ -44,7 +51,6 @@ validated as (
             when bucket_start_at is null then 'unknown timestamp'
             when {{ future_timestamp_problem('bucket_start_at', 'starting_at') }} is not null
                 then {{ future_timestamp_problem('bucket_start_at', 'starting_at') }}
-            when model is null then 'missing model'
             when token_count_problem is not null then token_count_problem
             when uncached_input_tokens is null or cache_write_5m_tokens is null
                 or cache_write_1h_tokens is null or cache_read_tokens is null

@@ -1,4 +1,7 @@
 -- Cursor filtered usage events: one per request; epoch-ms timestamps, cost in fractional cents.
+-- Request-based events (isTokenBasedCall false) carry no tokenUsage: they land with zero tokens
+-- and their charge. Cost is chargedCents (what was billed: model cost + Cursor's token fee,
+-- after discount), else tokenUsage.totalCents for exports older than chargedCents.
 {% set natural_key = ['requested_at', 'user_email_key', 'model', 'uncached_input_tokens', 'cache_write_tokens', 'cache_read_tokens', 'output_tokens'] %}
 {{ config(**staging_config(natural_key)) }}
 
@@ -21,15 +24,22 @@ renamed as (
         -- timestamps
         {{ from_epoch_millis('timestamp') }} as requested_at,
         -- tokens
-        {{ token_count('input_tokens') }} as uncached_input_tokens,
-        {{ token_count('cache_write_tokens') }} as cache_write_tokens,
-        {{ token_count('cache_read_tokens') }} as cache_read_tokens,
-        {{ token_count('output_tokens') }} as output_tokens,
+        case when is_token_based_call = false and input_tokens is null then 0
+             else {{ token_count('input_tokens') }} end as uncached_input_tokens,
+        case when is_token_based_call = false and cache_write_tokens is null then 0
+             else {{ token_count('cache_write_tokens') }} end as cache_write_tokens,
+        case when is_token_based_call = false and cache_read_tokens is null then 0
+             else {{ token_count('cache_read_tokens') }} end as cache_read_tokens,
+        case when is_token_based_call = false and output_tokens is null then 0
+             else {{ token_count('output_tokens') }} end as output_tokens,
         {{ token_count_problem([
             ['input_tokens', 'tokenUsage.inputTokens'], ['cache_write_tokens', 'tokenUsage.cacheWriteTokens'],
             ['cache_read_tokens', 'tokenUsage.cacheReadTokens'], ['output_tokens', 'tokenUsage.outputTokens']]) }} as token_count_problem,
         -- money: cents -> USD
-        total_cents / 100.0 as vendor_cost_usd,
+        coalesce(charged_cents, total_cents) / 100.0 as vendor_cost_usd,
+        total_cents / 100.0 as model_cost_usd,
+        cursor_token_fee_cents / 100.0 as cursor_token_fee_usd,
+        discount_percent_off,
         _source_file,
         _record_path
     from source

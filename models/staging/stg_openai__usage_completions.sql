@@ -1,5 +1,7 @@
 -- OpenAI Usage API completions. input_tokens INCLUDES cached input: normalised here to
--- disjoint classes (uncached = input - cached) so every source adds up the same way.
+-- disjoint classes (uncached = input - cached) so every source adds up the same way. It also
+-- includes cache-write tokens (input_cache_write_tokens), which OpenAI bills at the input rate:
+-- they stay in uncached input (docs/decisions.md).
 {% set natural_key = ['bucket_start_at', 'project_id', 'openai_user_key', 'api_key_id', 'model', 'is_batch', 'service_tier'] %}
 {{ config(**staging_config(natural_key)) }}
 
@@ -17,7 +19,9 @@ renamed as (
         project_id,
         openai_user_keys.pseudonym as openai_user_key,
         api_key_id,
-        model,
+        -- the reference example (no group_by): kept as unpriced usage (docs/decisions.md)
+        coalesce(model, {{ ungrouped_model() }}) as model,
+        model is null as is_ungrouped,
         service_tier,
         coalesce(batch, false) as is_batch,
         -- timestamps (unix seconds)
@@ -28,7 +32,8 @@ renamed as (
         {{ token_count('input_cached_tokens') }} as cache_read_tokens,
         {{ token_count('output_tokens') }} as output_tokens,
         {{ token_count('input_tokens') }} as input_tokens_including_cached,
-        {{ token_count_problem(['input_tokens', 'input_cached_tokens', 'output_tokens']) }} as token_count_problem,
+        {{ token_count('input_cache_write_tokens') }} as cache_write_tokens_in_input,
+        {{ token_count_problem(['input_tokens', 'input_cached_tokens', 'input_cache_write_tokens', 'output_tokens']) }} as token_count_problem,
         num_model_requests as requests,
         _source_file,
         _record_path
@@ -43,13 +48,13 @@ validated as (
             when bucket_start_at is null then 'unknown timestamp'
             when {{ future_timestamp_problem('bucket_start_at', 'start_time') }} is not null
                 then {{ future_timestamp_problem('bucket_start_at', 'start_time') }}
-            when model is null then 'missing model'
             when token_count_problem is not null then token_count_problem
             when input_tokens_including_cached is null or cache_read_tokens is null
                 or output_tokens is null then 'missing or non-numeric token count'
             when input_tokens_including_cached < 0 or cache_read_tokens < 0 or output_tokens < 0
                 then 'negative tokens'
-            when cache_read_tokens > input_tokens_including_cached then 'cached input exceeds input'
+            when cache_read_tokens + coalesce(cache_write_tokens_in_input, 0) > input_tokens_including_cached
+                then 'input_cached_tokens + input_cache_write_tokens exceed input_tokens, which includes both'
         end as invalid_reason
     from renamed
 )

@@ -1,6 +1,7 @@
--- Client-reported Claude Code api_request events: what the client SAYS it used. Reconciled
--- against billing by the audit; never counted as usage.
-{% set natural_key = ['request_id'] %}
+-- Client-reported Claude Code events: what the client SAYS it used. api_request events are
+-- reconciled against billing by the audit and never counted as usage; the other events
+-- (user_prompt, tool_result, ...) are staged and accounted but carry no tokens.
+{% set natural_key = ['event_name', 'event_key'] %}
 {{ config(**staging_config(natural_key)) }}
 
 with source as (
@@ -18,6 +19,9 @@ renamed as (
         -- ids
         request_id,
         event_name,
+        -- one api_request per request_id; any other event is itself (it has no id)
+        coalesce(request_id, {{ dbt.concat(['_source_file', "' '", '_record_path']) }}) as event_key,
+        event_name = 'claude_code.api_request' as is_api_request,
         session_id,
         install_keys.pseudonym as install_key,
         user_email_keys.pseudonym as user_email_key,
@@ -44,10 +48,11 @@ validated as (
     select
         *,
         case
-            when event_name <> 'claude_code.api_request' then 'not an api_request event'
+            when event_name is null then 'missing event name (log body or event.name)'
             when requested_at is null then 'unknown timestamp'
             when {{ future_timestamp_problem('requested_at', 'timestamp') }} is not null
                 then {{ future_timestamp_problem('requested_at', 'timestamp') }}
+            when event_name <> 'claude_code.api_request' then null
             when request_id is null then 'missing request_id'
             when token_count_problem is not null then token_count_problem
             when uncached_input_tokens is null or output_tokens is null then 'missing or non-numeric token count'
@@ -57,4 +62,4 @@ validated as (
     from renamed
 )
 
-{{ staging_select(natural_key, 'duplicate request_id') }}
+{{ staging_select(natural_key, 'duplicate request_id (or the same event twice)') }}

@@ -196,10 +196,15 @@ def test_the_ndjson_reader_lands_what_the_line_by_line_text_path_lands(raw, tmp_
     import json
 
     import mileage.landing as landing
-    from fixtures.tiny_raw import TELEMETRY_LINES
+    from fixtures.tiny_raw import COPILOT_LINES
 
-    first, second = (json.dumps(line) for line in TELEMETRY_LINES)
-    overflow = json.dumps(TELEMETRY_LINES[0]).replace("300000", "99999999999999999999")
+    # Copilot's report is the line-per-record source the reader serves (telemetry lands
+    # through _land_telemetry, which counts events inside OTLP lines).
+    first = json.dumps(COPILOT_LINES[0])
+    second = json.dumps({**COPILOT_LINES[0], "user_id": 12, "user_login": "ben-gh"})
+    overflow = first.replace(
+        '"prompt_tokens_sum": 1000', '"prompt_tokens_sum": 99999999999999999999'
+    )
     files = {
         "crlf.jsonl": f"{first}\r\n{second}\r\n",  # Windows line ends
         "no-final-newline.jsonl": f"{first}\n{second}",
@@ -210,7 +215,7 @@ def test_the_ndjson_reader_lands_what_the_line_by_line_text_path_lands(raw, tmp_
         "empty.jsonl": "",
     }
     for name, text in files.items():
-        (raw / "telemetry/claude_code" / name).write_text(text, encoding="utf-8")
+        (raw / "copilot/users" / name).write_text(text, encoding="utf-8")
     monkeypatch.setattr(landing, "BATCH_BYTES", 1)  # one file per batch, both paths in one run
 
     reader_outcomes = _spy_on_the_reader(monkeypatch)
@@ -224,21 +229,20 @@ def test_the_ndjson_reader_lands_what_the_line_by_line_text_path_lands(raw, tmp_
         "crlf.jsonl",
         "no-final-newline.jsonl",
         "empty.jsonl",
-        "events.jsonl",
         "overflow.jsonl",
         "2026-01-09.ndjson",
     }
-    assert _telemetry_record_paths(tmp_path / "mixed.duckdb") == [
+    assert _copilot_record_paths(tmp_path / "mixed.duckdb") == [
+        ("2026-01-09.ndjson", ["line 1"]),
         ("blank-line.jsonl", ["line 1", "line 3"]),
         ("byte-order-mark.jsonl", ["line 2"]),
         ("crlf.jsonl", ["line 1", "line 2"]),
-        ("events.jsonl", ["line 1", "line 2"]),
         ("no-final-newline.jsonl", ["line 1", "line 2"]),
         ("overflow.jsonl", ["line 1", "line 2"]),
     ]
     assert _count(
         tmp_path / "mixed.duckdb",
-        "select input_tokens from landing.telemetry__claude_code_events "
+        "select cli_prompt_tokens from landing.copilot__users "
         "where _source_file like '%overflow.jsonl' and _record_path = 'line 2'",
     ) == [(1e20,)]
 
@@ -248,23 +252,23 @@ def test_the_ndjson_reader_numbers_lines_file_by_file_in_one_batch(raw, tmp_path
     first line, whatever the files before it held."""
     import json
 
-    from fixtures.tiny_raw import TELEMETRY_LINES
+    from fixtures.tiny_raw import COPILOT_LINES
 
-    line = json.dumps(TELEMETRY_LINES[0])
-    folder = raw / "telemetry/claude_code"
+    line = json.dumps(COPILOT_LINES[0])
+    folder = raw / "copilot/users"
     (folder / "a-three.jsonl").write_text(f"{line}\n{line}\n{line}\n")
     (folder / "b-empty.jsonl").write_text("")
     (folder / "c-one-crlf.jsonl").write_text(f"{line}\r\n")
     (folder / "d-four-no-final-newline.jsonl").write_text("\n".join([line] * 4))
     batches = _spy_on_the_reader(monkeypatch)
     land(raw, tmp_path / "wh.duckdb")
-    telemetry_files = sorted(f.name for f in folder.iterdir())
-    assert (telemetry_files, True) in batches
-    assert _telemetry_record_paths(tmp_path / "wh.duckdb") == [
+    copilot_files = sorted(f.name for f in folder.iterdir())
+    assert (copilot_files, True) in batches
+    assert _copilot_record_paths(tmp_path / "wh.duckdb") == [
+        ("2026-01-09.ndjson", ["line 1"]),
         ("a-three.jsonl", ["line 1", "line 2", "line 3"]),
         ("c-one-crlf.jsonl", ["line 1"]),
         ("d-four-no-final-newline.jsonl", ["line 1", "line 2", "line 3", "line 4"]),
-        ("events.jsonl", ["line 1", "line 2"]),
     ]
     assert _count(
         tmp_path / "wh.duckdb",
@@ -290,10 +294,10 @@ def _spy_on_the_reader(monkeypatch) -> list[tuple[list[str], bool]]:
     return outcomes
 
 
-def _telemetry_record_paths(warehouse) -> list[tuple[str, list[str]]]:
-    """(file name, its records' paths) for each landed telemetry file."""
+def _copilot_record_paths(warehouse) -> list[tuple[str, list[str]]]:
+    """(file name, its records' paths) for each landed Copilot report file."""
     return _count(
         warehouse,
         "select regexp_extract(_source_file, '[^/]+$'), list(_record_path order by _record_path) "
-        "from landing.telemetry__claude_code_events group by 1 order by 1",
+        "from landing.copilot__users group by 1 order by 1",
     )

@@ -55,7 +55,7 @@ reported as (
     inner join {{ ref('int_identities') }} as identities
         on identities.identity_type = 'email'
         and identities.identity_key = events.user_email_key
-    where events.reject_reason is null
+    where events.reject_reason is null and events.is_api_request
     group by identities.employee_key, cast(events.requested_at as date)
 ),
 
