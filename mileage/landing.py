@@ -1324,7 +1324,7 @@ def _decompressed(files: list[Path]):
 def _land_unreadable(con, source: JsonSource, unreadable: list[tuple[Path, str]]) -> None:
     for path, problem in unreadable:
         con.execute(
-            f"insert into {SCHEMA}.file_manifest values (?, ?, ?, 1, 0, 1, 'rejected', ?)",
+            f"insert into {SCHEMA}.file_manifest values (?, ?, ?, 1, 0, 1, 'rejected', ?, null)",
             [source.name, str(path), path.stat().st_size, problem],
         )
         con.execute(
@@ -1423,7 +1423,8 @@ def _manifest_from_items(con, source_name: str, files: list[Path], items: str) -
                coalesce(r.rejected, 0),
                case when coalesce(r.rejected, 0) = 0 then 'loaded'
                     when r.rejected = i.records then 'rejected' else 'loaded with rejects' end,
-               case when r.rejected > 0 then r.rejected || ' record(s) that do not fit the format' end
+               case when r.rejected > 0 then r.rejected || ' record(s) that do not fit the format' end,
+               null
         from read_blob({_file_list(files)}) f
         left join (select _source_file, count(*) as records from {items} group by 1) i
             on i._source_file = f.filename
@@ -1536,12 +1537,60 @@ def _create_metrics_table(con) -> None:
     )
 
 
+def _land_flat_telemetry_files(con, source: JsonSource, files: list[Path]) -> list[Path]:
+    """Land the line files whose every line is a flat `claude_code.*` event with DuckDB's NDJSON
+    reader (as `_land_lines` does: several times faster than parsing each line as text, which
+    matters at tens of millions of events); returns the files left for `_land_telemetry`'s
+    general path (OTLP/JSON, dotted keys, bad lines). The reader ignores keys the flat format
+    lacks, so a batch counts as flat only if every row it landed has a Claude Code event name
+    and a timestamp."""
+    if not files:
+        return []
+    columns = _reader_columns(con, source.structure)
+
+    def land_batch(cursor, batch: list[Path]) -> list[tuple[str, int, int]] | list[Path]:
+        counts = _land_clean_line_files(cursor, source, batch, columns)
+        if counts is None:
+            return [batch]
+        names = [str(f) for f in batch]
+        not_flat = cursor.execute(
+            f"""select count(*) from {SCHEMA}.{source.name}
+                where _source_file in (select unnest(?::varchar[]))
+                  and (timestamp is null or event_name is null
+                       or event_name not like 'claude_code.%')""",
+            [names],
+        ).fetchone()[0]
+        if not_flat:
+            cursor.execute(
+                f"delete from {SCHEMA}.{source.name} "
+                "where _source_file in (select unnest(?::varchar[]))",
+                [names],
+            )
+            return [batch]
+        cursor.execute(
+            f"""insert into {SCHEMA}.file_manifest
+                select {_sql_str(source.name)}, f.filename, f.size, c.lines, c.lines, 0,
+                       'loaded', null, null
+                from read_blob(?::varchar[]) f
+                join (select unnest(?::varchar[]) as filename,
+                             unnest(?::bigint[]) as lines) c on c.filename = f.filename""",
+            [names, [n for n, _, _ in counts], [lines for _, lines, _ in counts]],
+        )
+        return []
+
+    outcomes = _land_batches(con, land_batch, files)
+    return [path for outcome in outcomes for batch in outcome for path in batch]
+
+
 def _land_telemetry(con, source: JsonSource, files: list[Path], result: LandingResult) -> None:
     """Land Claude Code telemetry in any of its on-disk shapes, counting events and data points
     (not lines): per line (or per element of a `.json` array) an OTLP LogsData or MetricsData
     object, a flat event `{name, timestamp, attributes}`, or a flat event with dotted keys."""
-    line_files = [f for f in files if not f.name.endswith(".json")]
+    line_files = _land_flat_telemetry_files(
+        con, source, [f for f in files if not f.name.endswith(".json")]
+    )
     doc_files = [f for f in files if f.name.endswith(".json")]
+    files = [*line_files, *doc_files]
     parts = []
     if line_files:
         parts.append(
@@ -1550,8 +1599,11 @@ def _land_telemetry(con, source: JsonSource, files: list[Path], result: LandingR
         )
     if doc_files:
         parts.append(f"select * from ({_document_items_sql(doc_files)})")
-    if not parts:
+    if not parts:  # every file was flat events, landed by the reader
         _summarise(con, source, result)
+        result.files_by_source[TELEMETRY_METRICS] = 0
+        result.records_by_source[TELEMETRY_METRICS] = 0
+        result.rejected_by_source[TELEMETRY_METRICS] = 0
         return
     con.execute(
         f"""
@@ -1712,7 +1764,8 @@ def _land_telemetry(con, source: JsonSource, files: list[Path], result: LandingR
                case when coalesce(r.rejected, 0) = 0 then 'loaded'
                     when coalesce(e.events, 0) + coalesce(m.points, 0) = 0 then 'rejected'
                     else 'loaded with rejects' end,
-               case when r.rejected > 0 then r.rejected || ' bad JSON line(s)' end
+               case when r.rejected > 0 then r.rejected || ' bad JSON line(s)' end,
+               null
         from read_blob({_file_list(files)}) f
         left join (select _source_file, count(*) as events from _events group by 1) e
             on e._source_file = f.filename
@@ -1729,7 +1782,7 @@ def _land_telemetry(con, source: JsonSource, files: list[Path], result: LandingR
         f"""
         insert into {SCHEMA}.file_manifest
         select {_sql_str(TELEMETRY_METRICS)}, f.filename, f.size, m.points, m.points, 0,
-               'loaded', null
+               'loaded', null, null
         from read_blob({_file_list(files)}) f
         join (select _source_file, count(*) as points
               from {SCHEMA}.{TELEMETRY_METRICS} group by 1) m on m._source_file = f.filename

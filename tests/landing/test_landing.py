@@ -198,8 +198,8 @@ def test_the_ndjson_reader_lands_what_the_line_by_line_text_path_lands(raw, tmp_
     import mileage.landing as landing
     from fixtures.tiny_raw import COPILOT_LINES
 
-    # Copilot's report is the line-per-record source the reader serves (telemetry lands
-    # through _land_telemetry, which counts events inside OTLP lines).
+    # Copilot's report is the line-per-record source planted here; telemetry's flat events
+    # take the reader too (_land_flat_telemetry_files), its other shapes _land_telemetry.
     first = json.dumps(COPILOT_LINES[0])
     second = json.dumps({**COPILOT_LINES[0], "user_id": 12, "user_login": "ben-gh"})
     overflow = first.replace(
@@ -231,6 +231,8 @@ def test_the_ndjson_reader_lands_what_the_line_by_line_text_path_lands(raw, tmp_
         "empty.jsonl",
         "overflow.jsonl",
         "2026-01-09.ndjson",
+        # the tiny directory's flat telemetry events (OTLP and dotted keys take the text path)
+        "events.jsonl",
     }
     assert _copilot_record_paths(tmp_path / "mixed.duckdb") == [
         ("2026-01-09.ndjson", ["line 1"]),
