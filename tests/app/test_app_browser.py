@@ -13,12 +13,14 @@ import socket
 import subprocess
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
 from app_warehouse import PROJECT_DIR, build_warehouse
-from mileage.app.serve import CHROMIUM, CHROMIUM_ARGS, free_port, streamlit_command
+from mileage.app.serve import free_port, streamlit_command
 
 pytestmark = pytest.mark.browser
 
@@ -40,13 +42,14 @@ def port_is_free(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) != 0
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    fixture = build_warehouse(tmp_path_factory.mktemp("browser-wh") / "wh.duckdb", later=True)
+@contextmanager
+def streamlit_server(warehouse: Path, log_dir: Path) -> Iterator[str]:
+    """`streamlit run` on a free local port in demo mode, serving `warehouse`: yields its URL,
+    stops it by its PID."""
     port = free_port()
     assert port_is_free(port)
-    log_path = tmp_path_factory.mktemp("browser-log") / "streamlit.log"
-    env = {**os.environ, "MILEAGE_WAREHOUSE": str(fixture.path), "MILEAGE_DEMO_MODE": "1"}
+    log_path = log_dir / "streamlit.log"
+    env = {**os.environ, "MILEAGE_WAREHOUSE": str(warehouse), "MILEAGE_DEMO_MODE": "1"}
     env.pop("MILEAGE_MIN_GROUP_SIZE", None)
     with open(log_path, "w") as log:
         proc = subprocess.Popen(
@@ -79,34 +82,15 @@ def server(tmp_path_factory):
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    fixture = build_warehouse(tmp_path_factory.mktemp("browser-wh") / "wh.duckdb", later=True)
+    with streamlit_server(fixture.path, tmp_path_factory.mktemp("browser-log")) as url:
+        yield url
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     (SCREENSHOTS / "timings.json").write_text(json.dumps(timings, indent=2) + "\n")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: run ./scripts/install-browser.sh (make test does)")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=list(CHROMIUM_ARGS))
-        yield browser
-        browser.close()
-
-
-@pytest.fixture(scope="module")
-def context(browser):
-    """One browser context for the module: Streamlit's scripts are fetched once."""
-    context = browser.new_context(viewport={"width": 1400, "height": 2200})
-    yield context
-    context.close()
-
-
-@pytest.fixture
-def page(context):
-    page = context.new_page()
-    yield page
-    page.close()
 
 
 def open_page(page, url: str) -> float:

@@ -166,10 +166,9 @@ def text_numbers(text: str) -> list[tuple[float, float]]:
     return out
 
 
-def table_numbers(at) -> list[float]:
+def table_numbers(tables: list[pd.DataFrame]) -> list[float]:
     values = []
-    for df in at.main.dataframe:
-        frame = df.value
+    for frame in tables:
         for column in frame.columns:
             if pd.api.types.is_numeric_dtype(frame[column]) and not pd.api.types.is_bool_dtype(
                 frame[column]
@@ -191,9 +190,15 @@ def leaked(shown: float, tolerance: float, forbidden: list[float]) -> float | No
 
 def check_screen(at, org: Org, role: str, me: str | None, where: str) -> None:
     assert not at.exception, (where, [e.value for e in at.exception])
+    check_content(screen_texts(at), [df.value for df in at.main.dataframe], org, role, me, where)
+
+
+def check_content(
+    texts: list[str], tables: list[pd.DataFrame], org: Org, role: str, me: str | None, where: str
+) -> None:
+    """The walk's checks on what one page state shows: `texts` as read off the screen and
+    `tables` as data frames (from AppTest, or a real browser's CSV downloads)."""
     fx = org.fixture
-    texts = screen_texts(at)
-    tables = [df.value for df in at.main.dataframe]
     everything = "\n".join(texts + [t.to_csv() for t in tables])
     if ROLES[role].person_level:
         return
@@ -218,7 +223,7 @@ def check_screen(at, org: Org, role: str, me: str | None, where: str) -> None:
         if me in set(fx.later["fct_gaming_signals"].employee_key):
             own.add(SCORE)  # their own signal's score
         forbidden = [f for f in forbidden if f not in own]
-    for value in table_numbers(at):
+    for value in table_numbers(tables):
         hit = leaked(value, 0.0, forbidden)
         assert hit is None, (where, "table", value)
     for text in texts:
@@ -227,7 +232,8 @@ def check_screen(at, org: Org, role: str, me: str | None, where: str) -> None:
             assert hit is None, (where, text, hit)
     # rows labelled with a small group show no figure (and, for leadership, not alone)
     for frame in tables:
-        labels = [c for c in frame.columns if frame[c].dtype == object]
+        # pandas 3 reads text as `str`, not `object`: test for strings, not for object
+        labels = [c for c in frame.columns if pd.api.types.is_string_dtype(frame[c])]
         numeric = [
             c
             for c in frame.columns
@@ -236,6 +242,8 @@ def check_screen(at, org: Org, role: str, me: str | None, where: str) -> None:
         if not labels or not numeric:
             continue
         small = frame[labels].isin(org.small_labels).any(axis=1)
+        if me is not None and "person" in frame.columns:  # an engineer's own rows are theirs
+            small &= frame.person != f"person-{me[:8]}"
         for index in frame.index[small]:
             row = frame.loc[index, numeric]
             assert row.isna().all(), (where, frame.loc[index].to_dict())
