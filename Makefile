@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export GX_ANALYTICS_ENABLED := false
 
-.PHONY: demo test venv browser spark-env lint build app validate docs bench clean
+.PHONY: demo test test-slow test-all venv browser spark-env lint build app validate docs bench clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,11 +26,22 @@ spark-env:
 demo: venv
 	$(BIN)/mileage demo
 
-## The whole test suite (installs what browser and Spark tests need)
+## The fast lane, for developers (under 6 minutes on 2 cores): lint, then every test not
+## marked slow, on both cores (pytest-xdist; each test file stays on one worker)
+PYTEST_FAST := -m "not slow" -n 2 --dist loadfile
+
 test: venv browser spark-env
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/pytest
+	$(BIN)/pytest $(PYTEST_FAST)
+
+## The slow lane: larger organisations, second seeds, Spark on the small organisation,
+## incremental builds, the bench, long property runs
+test-slow: venv browser spark-env
+	$(BIN)/pytest -m slow -n 2 --dist loadfile
+
+## Everything: the README's test command and what CI runs (.ci/run)
+test-all: test test-slow
 
 lint: venv
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

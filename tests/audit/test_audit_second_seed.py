@@ -16,6 +16,9 @@ from audit_org import (
 
 SECOND_ORG = {"employees": 400, "days": 75, "seed": 2024}
 
+# a second, larger organisation: the slow lane (make test-slow), which CI runs too
+pytestmark = [pytest.mark.slow]
+
 
 @pytest.fixture(scope="module")
 def second_org(tmp_path_factory) -> AuditOrg:

@@ -146,6 +146,7 @@ def test_a_missing_or_unusable_batch_size_is_named(tmp_path, batch_rows):
         load_thresholds(folder)
 
 
+@pytest.mark.slow  # three gate runs over the simulated organisation's marts (~100 s)
 def test_batches_give_the_same_results_and_still_find_duplicate_keys(
     sim_warehouse, copy_of, tmp_path
 ):

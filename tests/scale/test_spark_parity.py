@@ -87,7 +87,8 @@ def small_org_pair(tmp_path_factory, pipeline_warehouse, spark_python):
     )
 
 
-@pytest.fixture(params=["tiny", "small_org"])
+# The small organisation's parity is the larger Spark check: the slow lane (make test-slow).
+@pytest.fixture(params=["tiny", pytest.param("small_org", marks=pytest.mark.slow)])
 def pair(request):
     return request.getfixturevalue(f"{request.param}_pair")
 
