@@ -351,3 +351,10 @@ delete from {{ target_relation }};
     {%- endif %}
 insert into {{ target_relation }} by name select * from {{ temp_relation }}
 {%- endmacro %}
+
+{#- dbt.safe_cast on DuckDB: try_cast, so one unreadable value is a NULL that staging rejects
+    with its reason (unparsed_problem) instead of a conversion error that stops the whole build
+    (dbt's default is a plain cast; dbt-spark's already tolerates bad values). -#}
+{% macro duckdb__safe_cast(field, type) -%}
+    try_cast({{ field }} as {{ type }})
+{%- endmacro %}

@@ -59,3 +59,17 @@
 {% macro ungrouped_model() -%}
     '(not grouped by model)'
 {%- endmacro %}
+
+{#- unparsed_problem(fields): the first of `fields` ([column, type] pairs over the landed text)
+    that has a value its type cannot read, as a reason such as "valid_to '31/01/2026' is not a
+    date"; NULL when every value reads. dbt.safe_cast gives NULL for such a value (try_cast:
+    duckdb__safe_cast in macros/cross_db.sql), so without this reason a bad valid_to would
+    read as "current" and a bad number as missing. -#}
+{% macro unparsed_problem(fields) -%}
+    case
+    {%- for column, type in fields %}
+        when {{ column }} is not null and {{ dbt.safe_cast(column, type) }} is null
+        then {{ dbt.concat(["'" ~ column ~ " '''", column, "''' is not a " ~ (type if type != 'double' else 'number') ~ "'"]) }}
+    {%- endfor %}
+    end
+{%- endmacro %}

@@ -501,8 +501,9 @@ MART_DERIVED: tuple[Asset, ...] = (
             from landing.hr__roster
             where employee_id is not null and email is not null
               and try_cast(valid_from as date) is not null
-              and (try_cast(valid_to as date) is null
+              and (valid_to is null
                    or try_cast(valid_to as date) > try_cast(valid_from as date))
+              and (salary_usd is null or try_cast(salary_usd as double) is not null)
         ),
         roster as (
             -- one team at a time: a row overlapping an earlier-starting row of the same person

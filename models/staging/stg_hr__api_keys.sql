@@ -12,6 +12,7 @@ renamed as (
         -- validity (valid_to exclusive)
         {{ dbt.safe_cast('valid_from', 'date') }} as valid_from,
         {{ dbt.safe_cast('valid_to', 'date') }} as valid_to,
+        {{ unparsed_problem([['valid_from', 'date'], ['valid_to', 'date']]) }} as unparsed_problem,
         _source_file,
         _record_path
     from source
@@ -21,6 +22,7 @@ validated as (
     select
         *,
         case
+            when unparsed_problem is not null then unparsed_problem
             when api_key_id is null then 'missing api_key_id'
             when provider not in ('anthropic', 'openai') then 'provider is not anthropic or openai'
             when valid_from is null then 'valid_from is not a date'

@@ -29,6 +29,7 @@ renamed as (
         -- validity: valid_to is exclusive, NULL = current
         {{ dbt.safe_cast('valid_from', 'date') }} as valid_from,
         {{ dbt.safe_cast('valid_to', 'date') }} as valid_to,
+        {{ unparsed_problem([['valid_from', 'date'], ['valid_to', 'date'], ['salary_usd', 'double']]) }} as unparsed_problem,
         -- evidence
         _source_file,
         _record_path
@@ -39,6 +40,7 @@ validated as (
     select
         *,
         case
+            when unparsed_problem is not null then unparsed_problem
             when employee_id is null then 'missing employee_id'
             when email is null then 'missing email'
             when valid_from is null then 'valid_from is not a date'

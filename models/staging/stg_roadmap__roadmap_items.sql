@@ -16,6 +16,7 @@ renamed as (
         {{ dbt.safe_cast('delivered_points', 'double') }} as delivered_points,
         -- dates
         {{ dbt.safe_cast('delivered_at', 'date') }} as delivered_on,
+        {{ unparsed_problem([['planned_points', 'double'], ['delivered_points', 'double'], ['delivered_at', 'date']]) }} as unparsed_problem,
         _source_file,
         _record_path
     from source
@@ -25,6 +26,7 @@ validated as (
     select
         *,
         case
+            when unparsed_problem is not null then unparsed_problem
             when item_id is null then 'missing item_id'
             when team_id is null then 'missing team_id'
             when quarter_start is null then 'quarter is not YYYY-Qn'

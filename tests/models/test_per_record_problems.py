@@ -11,7 +11,9 @@ goes through the main job's code path once (land -> dbt build -> gate -> publish
   request `merged: true` with `merged_at: null`;
 - E4 has two roster rows whose validity overlaps: the later one is rejected naming the earlier
   row's line and the employee_id, and E4 counts once, in T2;
-- E5's roster row has no team_id: E5, their tokens, PR and bug count under team `unassigned`.
+- E5's roster row has no team_id: E5, their tokens, PR and bug count under team `unassigned`;
+- E6's roster row has a valid_to no reader can read: rejected naming the value (it used to stop
+  the whole build with a conversion error).
 
 Every expected figure is worked out by hand below from the records written here.
 """
@@ -32,6 +34,7 @@ E3,e3@example.com,Eda Three,e3-gh,acc-e3,,T2,Search,Core,engineer,L4,100000,UTC,
 E4,e4@example.com,Ezra Four,e4-gh,acc-e4,,T2,Search,Core,engineer,L4,100000,UTC,,2026-01-01,
 E5,e5@example.com,Ema Five,e5-gh,acc-e5,,,,Core,engineer,L4,100000,UTC,,2026-01-01,
 E4,e4@example.com,Ezra Four,e4-gh,acc-e4,,T1,Payments,Core,engineer,L4,100000,UTC,,2026-01-15,
+E6,e6@example.com,Eon Six,e6-gh,acc-e6,,T1,Payments,Core,engineer,L4,100000,UTC,,2026-01-01,31/01/2026
 """
 # Line numbers as a spreadsheet shows them (header = line 1): E4's first row is line 5, the
 # overlapping one line 7.
@@ -155,6 +158,9 @@ EXPECTED_REJECTS = {
     ("hr/roster.csv", "line 7"): (
         "validity 2026-01-15..open overlaps line 5 of the same employee_id E4"
     ),
+    # a date no reader can read: rejected, never a build-stopping conversion error nor an
+    # open-ended ("current") assignment
+    ("hr/roster.csv", "line 8"): "valid_to '31/01/2026' is not a date",
 }
 
 # January 2026 by team, by hand: T1 = E1, E2 (E4's T1 row is rejected); T2 = E3, E4;
@@ -274,5 +280,6 @@ def test_the_unplaceable_roster_rows_were_accepted_as_a_loss(built):
     rows = _query(
         warehouse, "select source, rule, records from quality.accepted_losses order by source"
     )
-    # E4's overlapping row (line 7) and E5's row without a team (line 6): two roster rows
-    assert rows == [("hr__roster", "roster", 2)]
+    # E4's overlapping row (line 7), E5's row without a team (line 6) and E6's unreadable
+    # valid_to (line 8): three roster rows
+    assert rows == [("hr__roster", "roster", 3)]
