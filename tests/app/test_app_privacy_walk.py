@@ -332,7 +332,8 @@ def viewers(org: Org) -> list[tuple[str, str | None]]:
     return [("leadership", None), ("hr", None), *(("engineer", e) for e in engineers)]
 
 
-@pytest.mark.parametrize("name", ["all_small", "one_small"])
+# the walk takes ~1.5 min per organisation: the second one runs in the slow lane (CI runs both)
+@pytest.mark.parametrize("name", ["all_small", pytest.param("one_small", marks=pytest.mark.slow)])
 def test_walk_every_role_page_and_option(orgs, serve, name):
     org = orgs[name]
     serve(org.fixture)
