@@ -47,3 +47,20 @@ def min_group_size() -> int:
     if size < 1:
         raise ValueError(f"{ENV_MIN_GROUP_SIZE} must be at least 1, got {size}")
     return size
+
+
+# DuckDB reads a timestamp without an offset, and a bare date, in its session time zone, which
+# defaults to the host's (TZ): a bare date landed a day early east of UTC. The raw contract's
+# times are UTC (docs/raw-contract.md), so every DuckDB session Mileage opens sets these first:
+# landing, dbt (mileage.dbt_plugin, on each connection and cursor), the gate and the app. Spark
+# gets the same zone from profiles.yml (spark.sql.session.timeZone).
+DUCKDB_SESSION_SETTINGS: dict[str, str] = {"TimeZone": "UTC"}
+
+
+def configure_duckdb(con):
+    """Apply DUCKDB_SESSION_SETTINGS to the database instance of a DuckDB connection and
+    return the connection. GLOBAL, because a plain SET holds for one session only: the cursors
+    landing, the gate and the app query on would not inherit it."""
+    for name, value in DUCKDB_SESSION_SETTINGS.items():
+        con.execute(f"set global {name} = '{value}'")
+    return con

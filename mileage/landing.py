@@ -27,6 +27,8 @@ from pathlib import Path
 
 import duckdb
 
+from mileage.config import configure_duckdb
+
 Progress = Callable[[str, int, int], None]
 
 SCHEMA = "landing"
@@ -580,7 +582,7 @@ def land(
     warehouse.parent.mkdir(parents=True, exist_ok=True)
     result = LandingResult(warehouse=warehouse)
     report = progress or (lambda item, done, total: None)
-    con = duckdb.connect(str(warehouse))
+    con = configure_duckdb(duckdb.connect(str(warehouse)))
     try:
         con.execute("set enable_progress_bar = false")  # progress is ours to report
         _create_bookkeeping(con)
