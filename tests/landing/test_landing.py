@@ -201,7 +201,7 @@ def test_the_ndjson_reader_lands_what_the_line_by_line_text_path_lands(raw, tmp_
         "crlf.jsonl": f"{first}\r\n{second}\r\n",  # Windows line ends
         "no-final-newline.jsonl": f"{first}\n{second}",
         "blank-line.jsonl": f"{first}\n\n{second}\n",  # the record after is on line 3
-        "byte-order-mark.jsonl": f"\ufeff{first}\n{second}\n",  # line 1 is not an object
+        "byte-order-mark.jsonl": f"\ufeff{first}\n{second}\n",  # UTF-8 BOM: skipped, both land
         "overflow.jsonl": f"{second}\n{overflow}\n",  # a value too big for BIGINT: NULL
         "empty.jsonl": "",
     }
@@ -225,7 +225,7 @@ def test_the_ndjson_reader_lands_what_the_line_by_line_text_path_lands(raw, tmp_
     }
     assert _telemetry_record_paths(tmp_path / "mixed.duckdb") == [
         ("blank-line.jsonl", ["line 1", "line 3"]),
-        ("byte-order-mark.jsonl", ["line 2"]),
+        ("byte-order-mark.jsonl", ["line 1", "line 2"]),
         ("crlf.jsonl", ["line 1", "line 2"]),
         ("events.jsonl", ["line 1", "line 2"]),
         ("no-final-newline.jsonl", ["line 1", "line 2"]),
