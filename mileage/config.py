@@ -17,12 +17,17 @@ DEMO_WAREHOUSE = DATA_DIR / "warehouse" / "mileage.duckdb"
 ENV_WAREHOUSE = "MILEAGE_WAREHOUSE"
 ENV_PSEUDONYM_KEY = "MILEAGE_PSEUDONYM_KEY"
 ENV_MIN_GROUP_SIZE = "MILEAGE_MIN_GROUP_SIZE"
+ENV_MAX_DOCUMENT_BYTES = "MILEAGE_MAX_DOCUMENT_BYTES"
 
 # The demo's pseudonymisation key is public on purpose: demo data is synthetic.
 # Real deployments must set MILEAGE_PSEUDONYM_KEY; `mileage build` warns when they don't.
 DEMO_PSEUDONYM_KEY = "mileage-demo-key-not-secret"
 
 DEFAULT_MIN_GROUP_SIZE = 5
+# Landing parses a JSON document (one value per file: an API page, a PR array) whole, at about
+# six times its size in memory, so it rejects a larger one, naming this limit (mileage.landing;
+# line files are read in pieces and have no limit). Vendors' API pages are a few MB.
+DEFAULT_MAX_DOCUMENT_BYTES = 256 * 1024 * 1024
 
 
 def warehouse_path() -> Path:
@@ -36,6 +41,19 @@ def pseudonym_key() -> tuple[bytes, bool]:
     if key:
         return key.encode(), False
     return DEMO_PSEUDONYM_KEY.encode(), True
+
+
+def max_document_bytes() -> int:
+    value = os.environ.get(ENV_MAX_DOCUMENT_BYTES, str(DEFAULT_MAX_DOCUMENT_BYTES))
+    try:
+        limit = int(value)
+    except ValueError as exc:
+        raise ValueError(
+            f"{ENV_MAX_DOCUMENT_BYTES} must be a number of bytes, got {value!r}"
+        ) from exc
+    if limit < 1:
+        raise ValueError(f"{ENV_MAX_DOCUMENT_BYTES} must be at least 1, got {limit}")
+    return limit
 
 
 def min_group_size() -> int:

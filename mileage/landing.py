@@ -27,7 +27,7 @@ from pathlib import Path
 
 import duckdb
 
-from mileage.config import configure_duckdb
+from mileage.config import ENV_MAX_DOCUMENT_BYTES, configure_duckdb, max_document_bytes
 
 Progress = Callable[[str, int, int], None]
 
@@ -851,7 +851,22 @@ def _land_batches(con, source: JsonSource, land_batch: Callable, files: list[Pat
 
 
 def _land_documents(con, source: JsonSource, files: list[Path], structure: str, result) -> None:
-    """One JSON value per file: a malformed file is one reject naming the file."""
+    """One JSON value per file: a malformed file is one reject naming the file.
+
+    A document is parsed whole, at about six times its size in memory (a 512 MB Anthropic page
+    peaked at 3.2 GB), so a file above config.max_document_bytes() is rejected with the limit
+    instead: vendors' API pages are far smaller, and a larger export can be split into pages."""
+    limit = max_document_bytes()
+    for path in [path for path in files if path.stat().st_size > limit]:
+        _reject_file(
+            con,
+            source,
+            path,
+            f"a JSON document of {path.stat().st_size:,} bytes, above the per-file limit of "
+            f"{limit:,} ({ENV_MAX_DOCUMENT_BYTES}): a document is parsed whole, at about six "
+            "times its size in memory; split it into pages (or raise the limit)",
+        )
+        files = [f for f in files if f != path]
     _land_batches(
         con,
         source,
@@ -867,10 +882,21 @@ def _land_utf8(con, source: JsonSource, land_batch: Callable, batch: list[Path])
     failure, so the normal path reads no file twice."""
     try:
         return land_batch(con, batch)
-    except duckdb.InvalidInputException:
+    except (duckdb.InvalidInputException, UnicodeDecodeError):  # UnicodeDecodeError: _line_chunks
         bad = {path: where for path in batch if (where := _first_non_utf8(path))}
         if not bad:
             raise
+    names = [str(path) for path in bad]
+    for table in (source.name, *(table for table, _ in source.extra_tables)):
+        con.execute(  # what pieces of a large file landed before its bad byte
+            f"delete from {SCHEMA}.{table} where _source_file in (select unnest(?::varchar[]))",
+            [names],
+        )
+    con.execute(
+        f"delete from {SCHEMA}.rejects where source = ? "
+        "and source_file in (select unnest(?::varchar[]))",
+        [source.name, names],
+    )
     for path, where in bad.items():
         _reject_file(
             con,
@@ -982,7 +1008,12 @@ def _land_lines(con, source: JsonSource, files: list[Path], structure: str, resu
 
     def land_batch(cursor, batch: list[Path]) -> list[tuple[str, int, int]]:
         counts = _land_clean_line_files(cursor, source, batch, columns)
-        return counts if counts is not None else _land_line_text(cursor, source, batch, structure)
+        if counts is not None:
+            return counts
+        big = [path for path in batch if path.stat().st_size > LINE_CHUNK_BYTES]
+        small = [path for path in batch if path not in big]
+        counts = _land_line_text(cursor, source, small) if small else []
+        return counts + [row for path in big for row in _land_line_chunks(cursor, source, path)]
 
     counts = [row for rows in _land_batches(con, source, land_batch, files) for row in rows]
     con.execute(
@@ -1008,9 +1039,7 @@ def _land_lines(con, source: JsonSource, files: list[Path], structure: str, resu
     _summarise(con, source, result)
 
 
-def _land_line_text(
-    con, source: JsonSource, batch: list[Path], structure: str
-) -> list[tuple[str, int, int]]:
+def _land_line_text(con, source: JsonSource, batch: list[Path]) -> list[tuple[str, int, int]]:
     """Land `batch` split into lines as text, so each record keeps its physical line number and
     each bad line its reason and text; returns (file, non-empty lines, records landed).
 
@@ -1018,9 +1047,17 @@ def _land_line_text(
     NULL for a line that is not a JSON object. Only files with more non-empty lines than
     landed records are parsed again, to name their bad lines.
     """
-    parse = f"try(from_json(line, {_sql_str(structure)}))"
-    names = [str(f) for f in batch]
     con.execute(f"create or replace temp table _lines as {_lines_sql(batch)}")
+    return _land_lines_table(con, source, [str(f) for f in batch])
+
+
+def _land_lines_table(
+    con, source: JsonSource, names: list[str], landed_before: int = 0
+) -> list[tuple[str, int, int]]:
+    """Land the lines in `_lines` (of the files `names`), name the bad ones, drop `_lines`;
+    returns (file, non-empty lines, records landed), less `landed_before` records of a file
+    landed by earlier pieces (_land_line_chunks: one file)."""
+    parse = f"try(from_json(line, {_sql_str(json.dumps(source.structure))}))"
     con.execute(
         f"""create or replace temp view parsed as
             select _source_file, 'line ' || line_number as _record_path, p
@@ -1041,11 +1078,55 @@ def _land_line_text(
         """,
         [names],
     ).fetchall()
+    counts = [(file, records, landed - landed_before) for file, records, landed in counts]
     dirty = [file for file, records, landed in counts if records > landed]
     if dirty:
         _reject_bad_lines(con, source, dirty, parse)
     con.execute("drop table _lines")
     return counts
+
+
+# The text path holds lines as text several times over (a 512 MB file with one bad line peaked
+# at 1.3 GB, measured), so a file larger than this takes it in line-aligned pieces of this size,
+# and a file of any size lands in bounded memory (bench figures: docs/raw-contract.md).
+LINE_CHUNK_BYTES = 64 * 1024 * 1024
+
+
+def _line_chunks(path: Path, size: int):
+    """`path`'s text in pieces of about `size` bytes that end at a line end (a UTF-8 byte-order
+    mark dropped); UnicodeDecodeError if it is not UTF-8."""
+    carry, first = b"", True
+    with path.open("rb") as f:
+        while chunk := f.read(size):
+            data = carry + chunk
+            cut = data.rfind(b"\n") + 1
+            carry = data[cut:]
+            if cut:
+                text = data[:cut].decode("utf-8")
+                yield text.removeprefix("\ufeff") if first else text
+                first = False
+    if carry:
+        text = carry.decode("utf-8")
+        yield text.removeprefix("\ufeff") if first else text
+
+
+def _land_line_chunks(con, source: JsonSource, path: Path) -> list[tuple[str, int, int]]:
+    """The text path for one large file, a piece at a time: (file, non-empty lines, landed)."""
+    records = landed = lines_before = 0
+    for text in _line_chunks(path, LINE_CHUNK_BYTES):
+        con.execute(
+            """create or replace temp table _lines as
+               select ?::varchar as _source_file, line, line_number + ? as line_number
+               from (select unnest(l) as line, generate_subscripts(l, 1) as line_number
+                     from (select string_split(?, chr(10)) as l))
+               where trim(line) <> ''""",
+            [str(path), lines_before, text],
+        )
+        for _, piece_records, piece_landed in _land_lines_table(con, source, [str(path)], landed):
+            records += piece_records
+            landed += piece_landed
+        lines_before += text.count("\n")
+    return [(str(path), records, landed)]
 
 
 # A line longer than this is not a record of any vendor's export; the NDJSON reader fails the
