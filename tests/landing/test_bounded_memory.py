@@ -9,6 +9,7 @@ both; the slow one lands a 1 GB NDJSON file with a bad line and measures the pea
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -58,6 +59,14 @@ def test_a_document_above_the_limit_is_rejected_naming_the_limit(raw, tmp_path, 
         "and source = 'anthropic__usage_report_messages'",
     )
     assert rejected[0].startswith(reason) and "split it into pages" in rejected[0]
+
+
+def test_landing_memory_follows_the_document_limit(monkeypatch):
+    """Two documents at the limit at once (6.5x their size each, 8x for margin), or two pieces
+    of a line file (64 MiB, about 3x): 2 x 8 x 256 MiB = 4 GiB by default."""
+    assert landing.landing_memory_limit() == 4 * 2**30
+    monkeypatch.setenv(ENV_MAX_DOCUMENT_BYTES, str(2**20))
+    assert landing.landing_memory_limit() == 2 * 4 * 64 * 2**20
 
 
 def test_a_bad_limit_is_named(raw, tmp_path, monkeypatch):
@@ -150,8 +159,9 @@ print(json.dumps({"peak": peak, "landed": result.records_by_source, "rejected": 
 
 @pytest.mark.slow
 def test_a_1gb_ndjson_file_with_a_bad_line_lands_in_bounded_memory(tmp_path):
-    """Before pieces, a 512 MB file with one bad line peaked at 1.3 GB (the whole file as
-    text, split into lines); 1 GB now stays under 1 GB (measured ~0.75 GB)."""
+    """Before, a 512 MB file with one bad line peaked at 1.3 GB (the whole file as text, split
+    into lines). With a 32 MiB document limit, landing's DuckDB may use 512 MiB
+    (landing_memory_limit), and a 1 GiB file lands in less than 1 GiB."""
     raw = write_tiny_raw(tmp_path / "raw")
     line = json.dumps(TELEMETRY_LINES[0]) + "\n"
     copies = 2**30 // len(line) + 1
@@ -161,8 +171,10 @@ def test_a_1gb_ndjson_file_with_a_bad_line_lands_in_bounded_memory(tmp_path):
             f.write(line * block)
         f.write(line * (copies % block))
         f.write("{oops\n")
+    env = dict(os.environ, **{ENV_MAX_DOCUMENT_BYTES: str(32 * 2**20)})
     out = subprocess.run(
         [sys.executable, "-c", MEASURE, str(raw), str(tmp_path / "wh.duckdb")],
+        env=env,
         capture_output=True,
         text=True,
         check=True,
