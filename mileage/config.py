@@ -25,7 +25,7 @@ DEMO_PSEUDONYM_KEY = "mileage-demo-key-not-secret"
 
 DEFAULT_MIN_GROUP_SIZE = 5
 # Landing parses a JSON document (one value per file: an API page, a PR array) whole, at about
-# six times its size in memory, so it rejects a larger one, naming this limit (mileage.landing;
+# 6.5 times its size in memory, so it rejects a larger one, naming this limit (mileage.landing;
 # line files are read in pieces and have no limit). Vendors' API pages are a few MB.
 DEFAULT_MAX_DOCUMENT_BYTES = 256 * 1024 * 1024
 

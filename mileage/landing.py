@@ -863,7 +863,7 @@ def _land_batches(con, source: JsonSource, land_batch: Callable, files: list[Pat
 def _land_documents(con, source: JsonSource, files: list[Path], structure: str, result) -> None:
     """One JSON value per file: a malformed file is one reject naming the file.
 
-    A document is parsed whole, at about six times its size in memory (a 512 MB Anthropic page
+    A document is parsed whole, at about 6.5 times its size in memory (a 512 MB Anthropic page
     peaked at 3.2 GB), so a file above config.max_document_bytes() is rejected with the limit
     instead: vendors' API pages are far smaller, and a larger export can be split into pages."""
     limit = max_document_bytes()
@@ -873,7 +873,7 @@ def _land_documents(con, source: JsonSource, files: list[Path], structure: str, 
             source,
             path,
             f"a JSON document of {path.stat().st_size:,} bytes, above the per-file limit of "
-            f"{limit:,} ({ENV_MAX_DOCUMENT_BYTES}): a document is parsed whole, at about six "
+            f"{limit:,} ({ENV_MAX_DOCUMENT_BYTES}): a document is parsed whole, at about 6.5 "
             "times its size in memory; split it into pages (or raise the limit)",
         )
         files = [f for f in files if f != path]
