@@ -25,12 +25,17 @@ ENV_MIN_GROUP_SIZE = "MILEAGE_MIN_GROUP_SIZE"
 ENV_DEMO_MODE = "MILEAGE_DEMO_MODE"
 # Where `mileage app` listens unless told otherwise: this machine only.
 DEFAULT_APP_ADDRESS = "127.0.0.1"
+ENV_MAX_DOCUMENT_BYTES = "MILEAGE_MAX_DOCUMENT_BYTES"
 
 # The demo's pseudonymisation key is public on purpose: demo data is synthetic.
 # Real deployments must set MILEAGE_PSEUDONYM_KEY; `mileage build` warns when they don't.
 DEMO_PSEUDONYM_KEY = "mileage-demo-key-not-secret"
 
 DEFAULT_MIN_GROUP_SIZE = 5
+# Landing parses a JSON document (one value per file: an API page, a PR array) whole, at about
+# 6.5 times its size in memory, so it rejects a larger one, naming this limit (mileage.landing;
+# line files are read in pieces and have no limit). Vendors' API pages are a few MB.
+DEFAULT_MAX_DOCUMENT_BYTES = 256 * 1024 * 1024
 
 
 def warehouse_path() -> Path:
@@ -55,6 +60,19 @@ def pseudonym_key() -> tuple[bytes, bool]:
     return DEMO_PSEUDONYM_KEY.encode(), True
 
 
+def max_document_bytes() -> int:
+    value = os.environ.get(ENV_MAX_DOCUMENT_BYTES, str(DEFAULT_MAX_DOCUMENT_BYTES))
+    try:
+        limit = int(value)
+    except ValueError as exc:
+        raise ValueError(
+            f"{ENV_MAX_DOCUMENT_BYTES} must be a number of bytes, got {value!r}"
+        ) from exc
+    if limit < 1:
+        raise ValueError(f"{ENV_MAX_DOCUMENT_BYTES} must be at least 1, got {limit}")
+    return limit
+
+
 def min_group_size() -> int:
     value = os.environ.get(ENV_MIN_GROUP_SIZE, str(DEFAULT_MIN_GROUP_SIZE))
     try:
@@ -72,3 +90,20 @@ def dbt_var(name: str):
     gate's future-timestamp check) read its one value from there."""
     project = yaml.safe_load((PROJECT_DIR / "dbt_project.yml").read_text())
     return project["vars"][name]
+
+
+# DuckDB reads a timestamp without an offset, and a bare date, in its session time zone, which
+# defaults to the host's (TZ): a bare date landed a day early east of UTC. The raw contract's
+# times are UTC (docs/raw-contract.md), so every DuckDB session Mileage opens sets these first:
+# landing, dbt (mileage.dbt_plugin, on each connection and cursor), the gate and the app. Spark
+# gets the same zone from profiles.yml (spark.sql.session.timeZone).
+DUCKDB_SESSION_SETTINGS: dict[str, str] = {"TimeZone": "UTC"}
+
+
+def configure_duckdb(con):
+    """Apply DUCKDB_SESSION_SETTINGS to the database instance of a DuckDB connection and
+    return the connection. GLOBAL, because a plain SET holds for one session only: the cursors
+    landing, the gate and the app query on would not inherit it."""
+    for name, value in DUCKDB_SESSION_SETTINGS.items():
+        con.execute(f"set global {name} = '{value}'")
+    return con

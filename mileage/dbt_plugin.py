@@ -18,6 +18,7 @@ import os
 
 from dbt.adapters.duckdb.plugins import BasePlugin
 
+from mileage.config import configure_duckdb
 from mileage.dbt_runner import HMAC_BLOCK_SIZE, PAD_ENV
 
 # environment variable -> DuckDB variable (macros/pseudonymise.sql reads the variables)
@@ -60,8 +61,10 @@ def set_pad_variables(connection) -> None:
 
 class Plugin(BasePlugin):
     def configure_connection(self, conn):
+        configure_duckdb(conn)  # UTC whatever the host's TZ (mileage.config)
         set_pad_variables(conn)
 
     def configure_cursor(self, cursor):
-        # DuckDB variables belong to one connection; dbt runs each thread on a cursor
+        # DuckDB variables and settings belong to one connection; dbt runs each thread on a cursor
+        configure_duckdb(cursor)
         set_pad_variables(cursor)

@@ -188,7 +188,7 @@ def build_inputs(raw_dir: Path) -> BuildInputs:
 def record_build_state(warehouse: Path, inputs: BuildInputs) -> None:
     """Store what this warehouse was built from; call after every successful dbt build, with
     the `inputs` taken before landing (build_inputs, or the plan's)."""
-    con = duckdb.connect(str(warehouse))
+    con = config.configure_duckdb(duckdb.connect(str(warehouse)))
     try:
         con.execute(f"create schema if not exists {STATE_SCHEMA}")
         for table in SCRATCH_TABLES:  # used by one build only
@@ -245,7 +245,7 @@ def plan_increment(raw_dir: Path, live_warehouse: Path) -> IncrementPlan:
     if not Path(live_warehouse).exists():
         plan.full_reason = f"no live warehouse at {live_warehouse}"
         return plan
-    con = duckdb.connect(str(live_warehouse), read_only=True)
+    con = config.configure_duckdb(duckdb.connect(str(live_warehouse), read_only=True))
     try:
         state = read_build_state(con)
         recorded = read_raw_files(con)
@@ -330,7 +330,7 @@ def merge_increment(
 ) -> tuple[date | None, list[str]]:
     """Swap the increment's landing rows into `building`; return the first affected day and
     the landing tables whose rows changed."""
-    con = duckdb.connect(str(building))
+    con = config.configure_duckdb(duckdb.connect(str(building)))
     try:
         quoted = str(scratch_warehouse).replace("'", "''")
         con.execute(f"attach '{quoted}' as mileage_increment (read_only)")

@@ -33,6 +33,8 @@ from pathlib import Path
 
 import duckdb
 
+from mileage.config import ENV_MAX_DOCUMENT_BYTES, configure_duckdb, max_document_bytes
+
 Progress = Callable[[str, int, int], None]
 
 SCHEMA = "landing"
@@ -646,9 +648,10 @@ def land(
     warehouse.parent.mkdir(parents=True, exist_ok=True)
     result = LandingResult(warehouse=warehouse)
     report = progress or (lambda item, done, total: None)
-    con = duckdb.connect(str(warehouse))
+    con = configure_duckdb(duckdb.connect(str(warehouse)))
     try:
         con.execute("set enable_progress_bar = false")  # progress is ours to report
+        con.execute(f"set memory_limit = '{landing_memory_limit() // 2**20}MiB'")
         _create_bookkeeping(con)
         csv_sources = CSV_SOURCES if reference else ()
         steps = len(csv_sources) + len(JSON_SOURCES)
@@ -739,9 +742,14 @@ def _land_csv(
     if not path.is_file():
         return
     result.files_by_source[source.name] = 1
+    encoding, problem = _csv_encoding(path)
+    if problem:
+        _csv_problem(con, source, path, problem, result)
+        return
     try:
         header = con.execute(
-            "select * from read_csv(?, header = true, all_varchar = true) limit 0", [str(path)]
+            "select * from read_csv(?, header = true, all_varchar = true, encoding = ?) limit 0",
+            [str(path), encoding],
         ).description
     except duckdb.Error as exc:
         _csv_problem(con, source, path, f"unreadable CSV: {_first_line(exc)}", result)
@@ -760,9 +768,9 @@ def _land_csv(
         insert into {table}
         select {select_list}, ? as _source_file,
                'line ' || (row_number() over () + 1) as _record_path
-        from read_csv(?, header = true, all_varchar = true)
+        from read_csv(?, header = true, all_varchar = true, encoding = ?)
         """,
-        [str(path), str(path)],
+        [str(path), str(path), encoding],
     )
     landed = con.execute(f"select count(*) from {table}").fetchone()[0]
     result.records_by_source[source.name] = landed
@@ -770,6 +778,65 @@ def _land_csv(
         f"insert into {SCHEMA}.file_manifest values (?, ?, ?, ?, ?, 0, 'loaded', null, null)",
         [source.name, str(path), path.stat().st_size, landed, landed],
     )
+
+
+# Company CSVs are read as UTF-8 (a UTF-8 byte-order mark is fine) or, when a UTF-16
+# little-endian byte-order mark says so, as UTF-16 (Excel's "Unicode Text"): both name their
+# encoding. Anything else stops (the roster) or is rejected (the optional CSVs) with the first
+# byte that is not UTF-8, rather than guessed: DuckDB 2.0's read_csv reads only utf-8, utf-16
+# and latin-1 (windows-1252 needs the `encodings` extension, downloaded at run time), and
+# Latin-1, Windows-1252 and the other 8-bit code pages cannot be told apart from their bytes. A
+# wrong guess would quietly change names and emails, and email is the join key of most vendors.
+SAVE_AS_UTF8 = "save it as UTF-8 (in Excel: Save As > CSV UTF-8) and build again"
+_UTF16_LE_MARK = b"\xff\xfe"
+_UTF16_BE_MARK = b"\xfe\xff"
+
+
+def _csv_encoding(path: Path) -> tuple[str, str | None]:
+    """(read_csv encoding, None) for a CSV Mileage can read, else ("", the one-line reason)."""
+    with path.open("rb") as f:
+        head = f.read(4096)
+    if head.startswith(_UTF16_LE_MARK):
+        return "utf-16", None
+    if head.startswith(_UTF16_BE_MARK):
+        return "", f"UTF-16 big-endian text, which Mileage does not read: {SAVE_AS_UTF8}"
+    where = _first_non_utf8(path)
+    if where:
+        return "", f"not UTF-8 text: {where} (Latin-1 or Windows-1252?): {SAVE_AS_UTF8}"
+    if b"\x00" in head:
+        return "", f"NUL bytes: UTF-16 without a byte-order mark?: {SAVE_AS_UTF8}"
+    return "utf-8", None
+
+
+def _first_non_utf8(path: Path, chunk_bytes: int = 1 << 20) -> str | None:
+    """Where `path` stops being UTF-8 ("byte 0xE9 at line 2, byte 41 of the file"), or None.
+    Reads the file in chunks, so its size does not matter."""
+    carry, line, offset = b"", 1, 0  # offset: where `carry` starts in the file
+    with path.open("rb") as f:
+        while True:
+            chunk = f.read(chunk_bytes)
+            data = carry + chunk
+            if not data:
+                return None
+            try:
+                data.decode("utf-8")
+                good = len(data)
+            except UnicodeDecodeError as exc:
+                if chunk and exc.reason == "unexpected end of data":
+                    good = exc.start  # a character split across chunks: decode it with the next
+                else:
+                    line += data.count(b"\n", 0, exc.start)
+                    utf16 = offset + exc.start == 0 and data[:2] in (_UTF16_LE_MARK, _UTF16_BE_MARK)
+                    mark = " (a UTF-16 byte-order mark)" if utf16 else ""
+                    return (
+                        f"byte 0x{data[exc.start]:02X}{mark} at line {line}, "
+                        f"byte {offset + exc.start + 1} of the file"
+                    )
+            line += data.count(b"\n", 0, good)
+            offset += good
+            carry = data[good:]
+            if not chunk:
+                return None
 
 
 def _csv_problem(con, source: CsvSource, path: Path, problem: str, result: LandingResult) -> None:
@@ -859,7 +926,16 @@ def _batches(files: list[Path], limit: int = BATCH_BYTES) -> list[list[Path]]:
 LANDING_WORKERS = 2
 
 
-def _land_batches(con, land_batch: Callable, files: list[Path]) -> list:
+def landing_memory_limit() -> int:
+    """Bytes of memory landing's DuckDB may use: what the largest documents allowed need at
+    once (parsed whole, about 6.5 times their size: 8 for margin) or a piece of a line file
+    (about 3 times LINE_CHUNK_BYTES), per worker. Beyond it DuckDB evicts the landing tables'
+    blocks it caches, which otherwise grow with the data (a clean 1.5 GB NDJSON file: 1.1 GB
+    without a limit, 0.63 GB at 512 MiB). 4 GiB with the default document limit."""
+    return LANDING_WORKERS * max(8 * max_document_bytes(), 4 * LINE_CHUNK_BYTES)
+
+
+def _land_batches(con, source: JsonSource, land_batch: Callable, files: list[Path]) -> list:
     """`land_batch(connection, batch)` for each batch of `files`, on LANDING_WORKERS
     connections of their own (temp tables are per connection; appends to one landing table do
     not conflict); returns the results of all batches."""
@@ -869,7 +945,9 @@ def _land_batches(con, land_batch: Callable, files: list[Path]) -> list:
         with ThreadPoolExecutor(max_workers=len(cursors)) as pool:
             jobs = [
                 pool.submit(
-                    lambda cursor, share: [land_batch(cursor, batch) for batch in share],
+                    lambda cursor, share: [
+                        _land_utf8(cursor, source, land_batch, batch) for batch in share
+                    ],
                     cursor,
                     batches[i :: len(cursors)],
                 )
@@ -882,11 +960,80 @@ def _land_batches(con, land_batch: Callable, files: list[Path]) -> list:
 
 
 def _land_documents(con, source: JsonSource, files: list[Path], structure: str, result) -> None:
-    """One JSON value per file: a malformed file is one reject naming the file."""
+    """One JSON value per file: a malformed file is one reject naming the file.
+
+    A document is parsed whole, at about 6.5 times its size in memory (a 512 MB Anthropic page
+    peaked at 3.2 GB), so a file above config.max_document_bytes() is rejected with the limit
+    instead: vendors' API pages are far smaller, and a larger export can be split into pages."""
+    limit = max_document_bytes()
+    for path in [path for path in files if path.stat().st_size > limit]:
+        _reject_file(
+            con,
+            source,
+            path,
+            f"a JSON document of {path.stat().st_size:,} bytes, above the per-file limit of "
+            f"{limit:,} ({ENV_MAX_DOCUMENT_BYTES}): a document is parsed whole, at about 6.5 "
+            "times its size in memory; split it into pages (or raise the limit)",
+        )
+        files = [f for f in files if f != path]
     _land_batches(
-        con, lambda cursor, batch: _land_document_batch(cursor, source, batch, structure), files
+        con,
+        source,
+        lambda cursor, batch: _land_document_batch(cursor, source, batch, structure),
+        files,
     )
     _summarise(con, source, result)
+
+
+def _land_utf8(con, source: JsonSource, land_batch: Callable, batch: list[Path]):
+    """`land_batch(con, batch)`, rejecting first the files that are not UTF-8 text, which make
+    DuckDB's read_text fail the whole statement. They are looked for only after such a
+    failure, so the normal path reads no file twice."""
+    try:
+        return land_batch(con, batch)
+    except (duckdb.InvalidInputException, UnicodeDecodeError):  # UnicodeDecodeError: _line_chunks
+        bad = {path: where for path in batch if (where := _first_non_utf8(path))}
+        if not bad:
+            raise
+    names = [str(path) for path in bad]
+    for table in (source.name, *(table for table, _ in source.extra_tables)):
+        con.execute(  # what pieces of a large file landed before its bad byte
+            f"delete from {SCHEMA}.{table} where _source_file in (select unnest(?::varchar[]))",
+            [names],
+        )
+    con.execute(
+        f"delete from {SCHEMA}.rejects where source = ? "
+        "and source_file in (select unnest(?::varchar[]))",
+        [source.name, names],
+    )
+    for path, where in bad.items():
+        _reject_file(
+            con,
+            source,
+            path,
+            f"not UTF-8 text: {where}; JSON exports are UTF-8 (RFC 8259): download the file "
+            "again unchanged, or convert it to UTF-8",
+        )
+    rest = [path for path in batch if path not in bad]
+    return land_batch(con, rest) if rest else []
+
+
+def _reject_file(con, source: JsonSource, path: Path, problem: str) -> None:
+    """Reject a whole file before parsing: one reject, and its manifest row."""
+    con.execute(
+        f"insert into {SCHEMA}.file_manifest values (?, ?, ?, 1, 0, 1, 'rejected', ?)",
+        [source.name, str(path), path.stat().st_size, problem],
+    )
+    con.execute(
+        f"insert into {SCHEMA}.rejects values (?, ?, null, ?, null)",
+        [source.name, str(path), problem],
+    )
+
+
+# A UTF-8 byte-order mark (Windows tools write one) is not JSON, but names the encoding JSON
+# has anyway (RFC 8259 lets a parser ignore it): drop it before parsing.
+def _without_bom(text: str) -> str:
+    return f"(case when starts_with({text}, chr(65279)) then substr({text}, 2) else {text} end)"
 
 
 def _land_document_batch(con, source: JsonSource, files: list[Path], structure: str) -> None:
@@ -910,9 +1057,11 @@ def _land_document_batch(con, source: JsonSource, files: list[Path], structure: 
                case when p is null or {records_expr} is null
                     then {_readable_tokens(source)} end as rejected_tokens
         from (
-            select filename as _source_file, size as bytes, content,
+            select _source_file, bytes, content,
                    try(from_json(content, {_sql_str(structure)})) as p
-            from read_text({_file_list(files)})
+            from (select filename as _source_file, size as bytes,
+                         {_without_bom("content")} as content
+                  from read_text({_file_list(files)}))
         )
         """
     )
@@ -979,7 +1128,7 @@ def _lines_sql(files: list[Path]) -> str:
         from (
             select filename, unnest(lines) as line, generate_subscripts(lines, 1) as line_number
             from (
-                select filename, string_split(content, chr(10)) as lines
+                select filename, string_split({_without_bom("content")}, chr(10)) as lines
                 from read_text({_file_list(files)})
             )
         )
@@ -998,14 +1147,20 @@ def _land_lines(con, source: JsonSource, files: list[Path], structure: str, resu
 
     def land_batch(cursor, batch: list[Path]) -> list[tuple[str, int, int]]:
         counts = _land_clean_line_files(cursor, source, batch, columns)
-        return counts if counts is not None else _land_line_text(cursor, source, batch, structure)
+        if counts is not None:
+            return counts
+        big = [path for path in batch if path.stat().st_size > LINE_CHUNK_BYTES]
+        small = [path for path in batch if path not in big]
+        counts = _land_line_text(cursor, source, small) if small else []
+        return counts + [row for path in big for row in _land_line_chunks(cursor, source, path)]
 
-    counts = [row for rows in _land_batches(con, land_batch, files) for row in rows]
+    counts = [row for rows in _land_batches(con, source, land_batch, files) for row in rows]
     con.execute(
         "create or replace temp table _line_counts "
         "(_source_file varchar, records bigint, landed bigint)"
     )
-    con.executemany("insert into _line_counts values (?, ?, ?)", counts)
+    if counts:  # none when every file was rejected whole
+        con.executemany("insert into _line_counts values (?, ?, ?)", counts)
     con.execute(
         f"""
         insert into {SCHEMA}.file_manifest
@@ -1016,15 +1171,16 @@ def _land_lines(con, source: JsonSource, files: list[Path], structure: str, resu
                null
         from read_blob({_file_list(files)}) f
         left join _line_counts c on c._source_file = f.filename
+        where not exists (  -- rejected whole, with its row, by _land_utf8
+            select 1 from {SCHEMA}.file_manifest m
+            where m.source = {_sql_str(source.name)} and m.source_file = f.filename)
         """
     )
     con.execute("drop table _line_counts")
     _summarise(con, source, result)
 
 
-def _land_line_text(
-    con, source: JsonSource, batch: list[Path], structure: str
-) -> list[tuple[str, int, int]]:
+def _land_line_text(con, source: JsonSource, batch: list[Path]) -> list[tuple[str, int, int]]:
     """Land `batch` split into lines as text, so each record keeps its physical line number and
     each bad line its reason and text; returns (file, non-empty lines, records landed).
 
@@ -1032,9 +1188,17 @@ def _land_line_text(
     NULL for a line that is not a JSON object. Only files with more non-empty lines than
     landed records are parsed again, to name their bad lines.
     """
-    parse = f"try(from_json(line, {_sql_str(structure)}))"
-    names = [str(f) for f in batch]
     con.execute(f"create or replace temp table _lines as {_lines_sql(batch)}")
+    return _land_lines_table(con, source, [str(f) for f in batch])
+
+
+def _land_lines_table(
+    con, source: JsonSource, names: list[str], landed_before: int = 0
+) -> list[tuple[str, int, int]]:
+    """Land the lines in `_lines` (of the files `names`), name the bad ones, drop `_lines`;
+    returns (file, non-empty lines, records landed), less `landed_before` records of a file
+    landed by earlier pieces (_land_line_chunks: one file)."""
+    parse = f"try(from_json(line, {_sql_str(json.dumps(source.structure))}))"
     con.execute(
         f"""create or replace temp view parsed as
             select _source_file, 'line ' || line_number as _record_path, p
@@ -1055,11 +1219,55 @@ def _land_line_text(
         """,
         [names],
     ).fetchall()
+    counts = [(file, records, landed - landed_before) for file, records, landed in counts]
     dirty = [file for file, records, landed in counts if records > landed]
     if dirty:
         _reject_bad_lines(con, source, dirty, parse)
     con.execute("drop table _lines")
     return counts
+
+
+# The text path holds lines as text several times over (a 512 MB file with one bad line peaked
+# at 1.3 GB, measured), so a file larger than this takes it in line-aligned pieces of this size,
+# and a file of any size lands in bounded memory (bench figures: docs/raw-contract.md).
+LINE_CHUNK_BYTES = 64 * 1024 * 1024
+
+
+def _line_chunks(path: Path, size: int):
+    """`path`'s text in pieces of about `size` bytes that end at a line end (a UTF-8 byte-order
+    mark dropped); UnicodeDecodeError if it is not UTF-8."""
+    carry, first = b"", True
+    with path.open("rb") as f:
+        while chunk := f.read(size):
+            data = carry + chunk
+            cut = data.rfind(b"\n") + 1
+            carry = data[cut:]
+            if cut:
+                text = data[:cut].decode("utf-8")
+                yield text.removeprefix("\ufeff") if first else text
+                first = False
+    if carry:
+        text = carry.decode("utf-8")
+        yield text.removeprefix("\ufeff") if first else text
+
+
+def _land_line_chunks(con, source: JsonSource, path: Path) -> list[tuple[str, int, int]]:
+    """The text path for one large file, a piece at a time: (file, non-empty lines, landed)."""
+    records = landed = lines_before = 0
+    for text in _line_chunks(path, LINE_CHUNK_BYTES):
+        con.execute(
+            """create or replace temp table _lines as
+               select ?::varchar as _source_file, line, line_number + ? as line_number
+               from (select unnest(l) as line, generate_subscripts(l, 1) as line_number
+                     from (select string_split(?, chr(10)) as l))
+               where trim(line) <> ''""",
+            [str(path), lines_before, text],
+        )
+        for _, piece_records, piece_landed in _land_lines_table(con, source, [str(path)], landed):
+            records += piece_records
+            landed += piece_landed
+        lines_before += text.count("\n")
+    return [(str(path), records, landed)]
 
 
 # A line longer than this is not a record of any vendor's export; the NDJSON reader fails the
@@ -1070,7 +1278,7 @@ _BYTE_ORDER_MARK = b"\xef\xbb\xbf"
 
 def _physical_lines(path: Path) -> tuple[int, bool]:
     """The file's number of lines as the text path counts them, and whether it starts with a
-    byte-order mark (which the text path rejects and DuckDB's reader accepts)."""
+    UTF-8 byte-order mark (both paths skip it; such rare files take the text path)."""
     lines, last, first = 0, b"", b""
     with path.open("rb") as f:
         while chunk := f.read(16 * 1024 * 1024):

@@ -72,7 +72,7 @@ class Warehouse:
 
     def __init__(self, version: FileVersion):
         self.version = version
-        self._con = duckdb.connect(":memory:")
+        self._con = config.configure_duckdb(duckdb.connect(":memory:"))
         # ATTACH takes no parameters; the path comes from configuration, never from a widget.
         quoted = version.path.replace("'", "''")
         self._con.execute(f"ATTACH '{quoted}' AS wh (READ_ONLY)")

@@ -894,7 +894,7 @@ def persist(con, result: GateResult) -> None:
 def _connect(warehouse: Path) -> tuple[duckdb.DuckDBPyConnection, str]:
     """Read-write (a build's private file); read-only when someone else has the file open."""
     try:
-        return duckdb.connect(str(warehouse)), ""
+        return config.configure_duckdb(duckdb.connect(str(warehouse))), ""
     except (duckdb.IOException, duckdb.ConnectionException) as exc:
         text = str(exc).lower()
         if "lock" not in text and "different configuration" not in text:
@@ -903,7 +903,7 @@ def _connect(warehouse: Path) -> tuple[duckdb.DuckDBPyConnection, str]:
             f"{warehouse} is open elsewhere (the app?): validated read-only, "
             "results not recorded in quality.*"
         )
-        return duckdb.connect(str(warehouse), read_only=True), note
+        return config.configure_duckdb(duckdb.connect(str(warehouse), read_only=True)), note
 
 
 def run_gate(

@@ -209,7 +209,7 @@ def test_the_ndjson_reader_lands_what_the_line_by_line_text_path_lands(raw, tmp_
         "crlf.jsonl": f"{first}\r\n{second}\r\n",  # Windows line ends
         "no-final-newline.jsonl": f"{first}\n{second}",
         "blank-line.jsonl": f"{first}\n\n{second}\n",  # the record after is on line 3
-        "byte-order-mark.jsonl": f"\ufeff{first}\n{second}\n",  # line 1 is not an object
+        "byte-order-mark.jsonl": f"\ufeff{first}\n{second}\n",  # UTF-8 BOM: skipped, both land
         # a token count too big for BIGINT lands as the DOUBLE it is; staging rejects it
         "overflow.jsonl": f"{second}\n{overflow}\n",
         "empty.jsonl": "",
@@ -237,7 +237,7 @@ def test_the_ndjson_reader_lands_what_the_line_by_line_text_path_lands(raw, tmp_
     assert _copilot_record_paths(tmp_path / "mixed.duckdb") == [
         ("2026-01-09.ndjson", ["line 1"]),
         ("blank-line.jsonl", ["line 1", "line 3"]),
-        ("byte-order-mark.jsonl", ["line 2"]),
+        ("byte-order-mark.jsonl", ["line 1", "line 2"]),
         ("crlf.jsonl", ["line 1", "line 2"]),
         ("no-final-newline.jsonl", ["line 1", "line 2"]),
         ("overflow.jsonl", ["line 1", "line 2"]),
