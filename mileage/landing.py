@@ -1021,7 +1021,7 @@ def _land_utf8(con, source: JsonSource, land_batch: Callable, batch: list[Path])
 def _reject_file(con, source: JsonSource, path: Path, problem: str) -> None:
     """Reject a whole file before parsing: one reject, and its manifest row."""
     con.execute(
-        f"insert into {SCHEMA}.file_manifest values (?, ?, ?, 1, 0, 1, 'rejected', ?)",
+        f"insert into {SCHEMA}.file_manifest values (?, ?, ?, 1, 0, 1, 'rejected', ?, null)",
         [source.name, str(path), path.stat().st_size, problem],
     )
     con.execute(
@@ -1786,7 +1786,7 @@ def _land_flat_telemetry_files(con, source: JsonSource, files: list[Path]) -> li
         )
         return []
 
-    outcomes = _land_batches(con, land_batch, files)
+    outcomes = _land_batches(con, source, land_batch, files)
     return [path for outcome in outcomes for batch in outcome for path in batch]
 
 
@@ -1798,7 +1798,24 @@ def _land_telemetry(con, source: JsonSource, files: list[Path], result: LandingR
         con, source, [f for f in files if not f.name.endswith(".json")]
     )
     doc_files = [f for f in files if f.name.endswith(".json")]
-    files = [*line_files, *doc_files]
+    # a file that is not UTF-8 is rejected whole, naming its first bad byte (_land_utf8)
+    _land_utf8(
+        con,
+        source,
+        lambda cursor, rest: _land_telemetry_items(cursor, source, rest),
+        [*line_files, *doc_files],
+    )
+    _summarise(con, source, result)
+    points = con.execute(f"select count(*) from {SCHEMA}.{TELEMETRY_METRICS}").fetchone()[0]
+    result.files_by_source[TELEMETRY_METRICS] = len(files)
+    result.records_by_source[TELEMETRY_METRICS] = int(points)
+    result.rejected_by_source[TELEMETRY_METRICS] = 0
+
+
+def _land_telemetry_items(con, source: JsonSource, files: list[Path]) -> list:
+    """_land_telemetry's general path: every item of `files` parsed from its text."""
+    line_files = [f for f in files if not f.name.endswith(".json")]
+    doc_files = [f for f in files if f.name.endswith(".json")]
     parts = []
     if line_files:
         parts.append(
@@ -1808,11 +1825,7 @@ def _land_telemetry(con, source: JsonSource, files: list[Path], result: LandingR
     if doc_files:
         parts.append(f"select * from ({_document_items_sql(doc_files)})")
     if not parts:  # every file was flat events, landed by the reader
-        _summarise(con, source, result)
-        result.files_by_source[TELEMETRY_METRICS] = 0
-        result.records_by_source[TELEMETRY_METRICS] = 0
-        result.rejected_by_source[TELEMETRY_METRICS] = 0
-        return
+        return []
     con.execute(
         f"""
         create or replace temp table _items as
@@ -1998,8 +2011,4 @@ def _land_telemetry(con, source: JsonSource, files: list[Path], result: LandingR
     )
     con.execute("drop table _events")
     con.execute("drop table _items")
-    _summarise(con, source, result)
-    points = con.execute(f"select count(*) from {SCHEMA}.{TELEMETRY_METRICS}").fetchone()[0]
-    result.files_by_source[TELEMETRY_METRICS] = len(files)
-    result.records_by_source[TELEMETRY_METRICS] = int(points)
-    result.rejected_by_source[TELEMETRY_METRICS] = 0
+    return []

@@ -17,7 +17,7 @@ import duckdb
 import pytest
 
 import mileage.landing as landing
-from fixtures.tiny_raw import TELEMETRY_LINES, write_tiny_raw
+from fixtures.tiny_raw import COPILOT_LINES, TELEMETRY_LINES, write_tiny_raw
 from mileage.config import ENV_MAX_DOCUMENT_BYTES
 from mileage.landing import land
 
@@ -75,33 +75,39 @@ def test_a_bad_limit_is_named(raw, tmp_path, monkeypatch):
         land(raw, tmp_path / "wh.duckdb")
 
 
-def _telemetry_file(raw) -> list[str]:
-    """A telemetry file that needs the text path: 40 records, a blank line, a bad line, a
+def _copilot_file(raw) -> list[str]:
+    """A Copilot line file that needs the text path: 40 records, a blank line, a bad line, a
     byte-order mark, no final line end; returns its lines."""
     lines = []
     for i in range(40):
-        event = json.loads(json.dumps(TELEMETRY_LINES[i % 2]))
-        event["attributes"]["request_id"] = f"req_{i}"
-        lines.append(json.dumps(event))
+        record = {**COPILOT_LINES[0], "user_id": 1000 + i, "user_login": f"user-{i}"}
+        lines.append(json.dumps(record))
     lines[7] = ""
     lines[23] = "{oops"
-    path = raw / "telemetry/claude_code/events.jsonl"
+    path = raw / EVENTS
     path.write_text("\ufeff" + "\n".join(lines), encoding="utf-8")
     return lines
+
+
+EVENTS = "copilot/users/events.ndjson"
 
 
 def _landed(warehouse):
     return (
         _rows(
             warehouse,
-            "select _record_path, request_id from landing.telemetry__claude_code_events "
-            "order by all",
+            "select _record_path, user_id from landing.copilot__users "
+            "where _source_file like '%events.ndjson' order by all",
         ),
-        _rows(warehouse, "select record_path, reason, raw_record from landing.rejects"),
+        _rows(
+            warehouse,
+            "select record_path, reason, raw_record from landing.rejects "
+            "where source_file like '%events.ndjson'",
+        ),
         _rows(
             warehouse,
             "select records, landed_records, rejected_records, status from landing.file_manifest "
-            "where source = 'telemetry__claude_code_events'",
+            "where source_file like '%events.ndjson'",
         ),
     )
 
@@ -109,25 +115,23 @@ def _landed(warehouse):
 def test_a_line_file_in_pieces_lands_as_it_does_whole(raw, tmp_path, monkeypatch):
     """Pieces of ~1 KB (a few lines each, a line cut by every boundary) give the same records,
     line numbers, rejects and counts as one piece, and as counted by hand."""
-    lines = _telemetry_file(raw)
+    lines = _copilot_file(raw)
     land(raw, tmp_path / "whole.duckdb")
     monkeypatch.setattr(landing, "LINE_CHUNK_BYTES", 1000)
     land(raw, tmp_path / "pieces.duckdb")
     records, rejects, manifest = _landed(tmp_path / "pieces.duckdb")
     assert (records, rejects, manifest) == _landed(tmp_path / "whole.duckdb")
     # 40 lines, line 8 blank, line 24 bad: 39 counted, 38 landed (line 1 behind the mark)
-    expected = [
-        (f"line {n + 1}", f"req_{n}") for n in range(40) if lines[n] and lines[n] != "{oops"
-    ]
+    expected = [(f"line {n + 1}", 1000 + n) for n in range(40) if lines[n] and lines[n] != "{oops"]
     assert records == sorted(expected) and len(records) == 38
     assert rejects == [("line 24", "bad JSON line: not a JSON object", "{oops")]
     assert manifest == [(39, 38, 1, "loaded with rejects")]
 
 
 def test_a_line_file_not_utf8_in_a_later_piece_is_rejected_whole(raw, tmp_path, monkeypatch):
-    lines = _telemetry_file(raw)
-    path = raw / "telemetry/claude_code/events.jsonl"
-    data = path.read_bytes() + b"\n" + lines[0].replace("ben", "b\xe9n").encode("latin-1")
+    lines = _copilot_file(raw)
+    path = raw / EVENTS
+    data = path.read_bytes() + b"\n" + lines[0].replace("user-0", "us\xe9r-0").encode("latin-1")
     path.write_bytes(data)
     monkeypatch.setattr(landing, "LINE_CHUNK_BYTES", 1000)
     warehouse = tmp_path / "wh.duckdb"
