@@ -282,13 +282,15 @@ def make_org(spec: OrgSpec) -> Org:
     _write_roster(org)
     if "api_keys" in spec.sources:
         _write_api_keys(org)
-    # per person and source: a base daily amount; each day's multiplier is in [1, 2]
-    base = {p.index: rng.randint(2_000, 200_000) for p in people}
+    # Per person a base daily amount, times a daily multiplier: one person's day is at most
+    # 2.5x another's, so with at most half the people leaving, tokens per active day stay
+    # above 1/3.5 of the previous month's (the gate's band is [0.2, 5]).
+    base = {p.index: rng.randint(60_000, 100_000) for p in people}
 
-    def amount(person: Person, scale: int = 1) -> int:
+    def amount(person: Person) -> int:
         if spec.constant_usage:
-            return 50_000 * scale
-        return int(base[person.index] * rng.uniform(1.0, 2.0)) * scale
+            return 50_000
+        return int(base[person.index] * rng.uniform(1.0, 1.5))
 
     def model(models: tuple[str, ...], person: Person) -> str:
         if spec.one_model or spec.constant_usage:
@@ -470,8 +472,13 @@ def _write_claude_code(org, rng, users, days, amount, model, cc_days) -> None:
             if not (org.spec.one_model or org.spec.constant_usage) and rng.random() < 0.3:
                 used.append(next(m for m in ANTHROPIC_MODELS if m != first))
             breakdown = []
-            for m in used:
-                n = amount(p)
+            day_total = amount(p)  # split over the models, so a second model is not more usage
+            for k, m in enumerate(used):
+                n = (
+                    day_total // len(used)
+                    if k
+                    else day_total - day_total // len(used) * (len(used) - 1)
+                )
                 breakdown.append(
                     {
                         "model": m,
@@ -603,31 +610,29 @@ def _write_cursor(org, rng, users, days, amount, model) -> None:
         for day in days:
             if not p.employed_on(day):
                 continue
-            per_day = 1 if org.spec.constant_usage else rng.randint(1, 2)
-            for k in range(per_day):
-                # distinct milliseconds per person: the natural key has no event id
-                ts = datetime(day.year, day.month, day.day, 8 + 4 * k, tzinfo=UTC) + timedelta(
-                    milliseconds=p.index * 1_000 + 1
-                )
-                n = amount(p)
-                events.append(
-                    {
-                        "timestamp": str(int(ts.timestamp() * 1000)),
-                        "userEmail": p.email,
-                        "model": model(CURSOR_MODELS, p),
-                        "kind": "Included in Business",
-                        "maxMode": False,
-                        "isTokenBasedCall": True,
-                        "tokenUsage": {
-                            "inputTokens": n,
-                            "outputTokens": n // 8,
-                            "cacheWriteTokens": n // 10,
-                            "cacheReadTokens": n * 2,
-                            "totalCents": round(n * 0.0007, 3),
-                        },
-                    }
-                )
-                org.tokens_by_provider["cursor"] += n + n // 8 + n // 10 + n * 2
+            # distinct milliseconds per person: the natural key has no event id
+            ts = datetime(day.year, day.month, day.day, 8, tzinfo=UTC) + timedelta(
+                milliseconds=p.index * 1_000 + 1
+            )
+            n = amount(p)
+            events.append(
+                {
+                    "timestamp": str(int(ts.timestamp() * 1000)),
+                    "userEmail": p.email,
+                    "model": model(CURSOR_MODELS, p),
+                    "kind": "Included in Business",
+                    "maxMode": False,
+                    "isTokenBasedCall": True,
+                    "tokenUsage": {
+                        "inputTokens": n,
+                        "outputTokens": n // 8,
+                        "cacheWriteTokens": n // 10,
+                        "cacheReadTokens": n * 2,
+                        "totalCents": round(n * 0.0007, 3),
+                    },
+                }
+            )
+            org.tokens_by_provider["cursor"] += n + n // 8 + n // 10 + n * 2
     org.raw_counts["cursor__usage_events"] = len(events)
     chunks = _pages(events, org.spec.pages)
     for n, chunk in enumerate(chunks):
