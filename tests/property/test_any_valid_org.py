@@ -30,7 +30,7 @@ import re
 import shutil
 import tempfile
 from collections import Counter
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
@@ -324,3 +324,84 @@ def _write_summary(out: Path, seen: dict, examples: int) -> None:
         lines.append(f"\n{len(kept)} x {' + '.join(signature)}")
         lines.extend(f"    {p}" for p in kept[:5])
     (out / "summary.txt").write_text("\n".join(lines) + "\n")
+
+
+def test_the_generator_answers_match_a_hand_count():
+    """The generator's own answers, worked out by hand for a one-person, constant-usage
+    January: 31 days x (50,000 uncached + 5,000 5-minute + 2,500 1-hour cache writes +
+    150,000 cache reads + 12,500 output) Anthropic tokens; one roster row; 31 records."""
+    spec = OrgSpec(
+        people=(PersonSpec(team=0),),
+        start=date(2026, 1, 1),
+        sources=frozenset({"messages"}),
+        constant_usage=True,
+    )
+    org = make_org(spec)
+    assert dict(org.tokens_by_provider) == {"anthropic": 31 * 220_000}
+    assert org.raw_counts == {"hr__roster": 1, "anthropic__usage_report_messages": 31}
+
+
+def test_a_bug_counts_in_its_utc_month_whatever_offset_jira_wrote():
+    """A person at UTC-12 and one at UTC+14: a Jira `created` written in local time lands in
+    the UTC month of the instant, which is what the generator's answer must use too."""
+    spec = OrgSpec(
+        people=(
+            PersonSpec(team=0, timezone="Etc/GMT+12"),
+            PersonSpec(team=1, timezone="Pacific/Kiritimati"),
+        ),
+        start=date(2026, 1, 1),
+        months=2,
+        sources=frozenset({"jira"}),
+        seed=3,
+    )
+    org = make_org(spec)
+    issues = [
+        i
+        for name, text in org.files.items()
+        if name.startswith("jira/")
+        for i in json.loads(text)["issues"]
+    ]
+    offsets = {i["fields"]["created"][-5:] for i in issues}
+    assert offsets <= {"-1200", "+1400"} and offsets
+    by_month = Counter()
+    for i in issues:
+        if i["fields"]["issuetype"]["name"] == "Bug":
+            created = datetime.strptime(i["fields"]["created"], "%Y-%m-%dT%H:%M:%S.%f%z")
+            by_month[created.astimezone(UTC).strftime("%Y-%m")] += 1
+    answered = Counter()
+    for (_, month), n in org.bugs.items():
+        answered[month.strftime("%Y-%m")] += n
+    assert answered == by_month and by_month
+
+
+@settings(**_SETTINGS, max_examples=int(os.environ.get("MILEAGE_PROPERTY_LANDING_EXAMPLES", "30")))
+@given(spec=org_specs())
+def test_any_valid_org_lands_every_record(spec: OrgSpec):
+    """Landing alone (no dbt, ~1 s an organisation, so many run by default): every record the
+    generator wrote is counted in the file manifest and none is rejected at landing."""
+    from mileage.landing import land
+
+    org = make_org(spec)
+    work = Path(tempfile.mkdtemp(prefix="land-", dir=_work_root()))
+    raw = write_raw(org, work / "raw")
+    result = land(raw, work / "warehouse.duckdb")
+    con = duckdb.connect(str(work / "warehouse.duckdb"), read_only=True)
+    try:
+        manifest = dict(
+            con.execute(
+                "select source, sum(records) from landing.file_manifest group by 1"
+            ).fetchall()
+        )
+        rejects = con.execute("select count(*) from landing.rejects").fetchone()[0]
+        models = con.execute(
+            "select count(*) from landing.anthropic__claude_code_models"
+        ).fetchone()[0]
+    finally:
+        con.close()
+    written = {k: v for k, v in org.raw_counts.items() if k != "anthropic__claude_code_models"}
+    assert {k: int(v) for k, v in manifest.items() if v} == {
+        k: v for k, v in written.items() if v
+    }, work
+    assert models == org.raw_counts.get("anthropic__claude_code_models", 0), work
+    assert rejects == 0 and not result.problems, (work, result.problems)
+    shutil.rmtree(work, ignore_errors=True)
