@@ -14,7 +14,9 @@ run. More:
     MILEAGE_PROPERTY_FINDINGS=/tmp/findings MILEAGE_PROPERTY_EXAMPLES=80 \
         pytest tests/property -k survey                            # collect every failure
 
-The first stops (and shrinks) at the first failing organisation; the survey runs all of them
+`test_any_valid_org_lands_every_record` runs landing alone on 30 drawn organisations by
+default (MILEAGE_PROPERTY_LANDING_EXAMPLES to change it). The first above stops (and shrinks) at
+the first failing organisation; the survey runs all of them
 without shrinking and writes each failing organisation's raw directory, spec and problems
 under the findings folder, grouped by failure signature. A failing example's raw directory is
 always kept and named in the failure message, with `spec.txt` (the OrgSpec) beside it:
