@@ -194,15 +194,18 @@ def record_build_state(warehouse: Path, inputs: BuildInputs) -> None:
         for table in SCRATCH_TABLES:  # used by one build only
             con.execute(f"drop table if exists {table}")
         con.execute(f"create or replace table {STATE_TABLE} (key varchar, value varchar)")
-        con.executemany(f"insert into {STATE_TABLE} values (?, ?)", list(inputs.state.items()))
+        state = list(inputs.state.items())
+        if state:
+            con.executemany(f"insert into {STATE_TABLE} values (?, ?)", state)
         con.execute(
             f"create or replace table {RAW_FILES_TABLE} "
             "(source_file varchar, bytes bigint, changed_ns bigint)"
         )
-        con.executemany(
-            f"insert into {RAW_FILES_TABLE} values (?, ?, ?)",
-            [(path, *stats) for path, stats in sorted(inputs.raw_files.items())],
-        )
+        # DuckDB's executemany rejects an empty list: a raw directory with only the company
+        # CSVs (no vendor file at all) is valid and records an empty table.
+        raw_files = [(path, *stats) for path, stats in sorted(inputs.raw_files.items())]
+        if raw_files:
+            con.executemany(f"insert into {RAW_FILES_TABLE} values (?, ?, ?)", raw_files)
     finally:
         con.close()
 

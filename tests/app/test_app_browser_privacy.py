@@ -24,11 +24,11 @@ import io
 
 import pandas as pd
 import pytest
-from test_app_browser import IDLE, assert_no_exception, choose, open_page, streamlit_server
-from test_app_privacy_walk import Org, _org, check_content, leaked, table_numbers, text_numbers
 
 from app_warehouse import ALL_SMALL_TEAMS, ALL_SMALL_TIERS
 from mileage.app.privacy import ROLES
+from test_app_browser import IDLE, assert_no_exception, choose, open_page, streamlit_server
+from test_app_privacy_walk import Org, _org, check_content, leaked, table_numbers, text_numbers
 
 pytestmark = pytest.mark.browser
 

@@ -28,8 +28,11 @@ from mileage.incremental import (
     RAW_FILES_TABLE,
     IncrementalNotPossible,
     build_incremental,
+    build_inputs,
     file_column,
     plan_increment,
+    read_raw_files,
+    record_build_state,
 )
 from mileage.landing import land
 from mileage.pipeline import build, dbt_run_path
@@ -405,3 +408,18 @@ def test_the_request_leaves_dbt_partial_parsing_intact(builds):
     log = (builds["report"].dbt.target_path / "logs" / "dbt.log").read_text()
     assert "PartialParsingEnabled" in log
     assert "UnableToPartialParse" not in log
+
+
+def test_build_state_of_a_raw_directory_without_vendor_files(tmp_path):
+    """A roster-only raw directory is valid; recording its build state must not crash (DuckDB's
+    executemany rejects an empty list), and it records that no vendor file was read."""
+    raw = tmp_path / "raw"
+    (raw / "hr").mkdir(parents=True)
+    (raw / "hr" / "roster.csv").write_text("employee_id\n")
+    warehouse = tmp_path / "w.duckdb"
+    record_build_state(warehouse, build_inputs(raw))
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        assert read_raw_files(con) == {}
+    finally:
+        con.close()
