@@ -285,6 +285,19 @@ def test_any_valid_org_builds_and_balances(spec: OrgSpec):
     check_org(spec)
 
 
+# The slow lane (make test-slow, which CI runs) draws a few organisations beyond the two
+# hand-picked ones, the same ones each run (derandomize); MILEAGE_PROPERTY_SLOW_EXAMPLES sets
+# how many.
+SLOW_EXAMPLES = int(os.environ.get("MILEAGE_PROPERTY_SLOW_EXAMPLES", "4"))
+
+
+@pytest.mark.slow
+@settings(**_SETTINGS, max_examples=SLOW_EXAMPLES, phases=(Phase.generate, Phase.shrink))
+@given(spec=org_specs())
+def test_drawn_valid_orgs_build_and_balance(spec: OrgSpec):
+    check_org(spec)
+
+
 @pytest.mark.slow
 @pytest.mark.skipif(not FINDINGS, reason="set MILEAGE_PROPERTY_FINDINGS=DIR to survey")
 def test_survey_valid_orgs():
