@@ -161,9 +161,10 @@ def record(warehouse: Path, entries: list[NotVouched], built_at: datetime) -> No
     try:
         con.execute("create schema if not exists quality")
         con.execute(NOT_VOUCHED_DDL)
-        con.executemany(
-            f"insert into {NOT_VOUCHED_TABLE} values (?, ?, ?, ?, ?)",
-            [[e.mart, e.check, e.stage, e.failure, built_at] for e in entries],
-        )
+        if entries:  # DuckDB's executemany refuses an empty list
+            con.executemany(
+                f"insert into {NOT_VOUCHED_TABLE} values (?, ?, ?, ?, ?)",
+                [[e.mart, e.check, e.stage, e.failure, built_at] for e in entries],
+            )
     finally:
         con.close()
