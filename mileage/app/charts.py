@@ -93,7 +93,7 @@ def team_bars(
                 alt.Tooltip(f"{x}:Q", title=x_title, format=x_format),
             ],
         )
-        .properties(height=max(120, 34 * len(frame)))
+        .properties(height=rows_height(len(frame)))
     )
 
 
@@ -125,8 +125,10 @@ def spend_outcome_quadrant(
             alt.Tooltip("quadrant:N", title="Quadrant"),
         ],
     )
-    labels = base.mark_text(align="left", dx=9, dy=-6, fontSize=12).encode(
-        x="token_cost_usd:Q", y="outcome_score:Q", text="team_name:N"
+    labels = (
+        alt.Chart(outliers(placed, x_median, y_median))
+        .mark_text(align="left", dx=9, dy=-6, fontSize=12)
+        .encode(x="token_cost_usd:Q", y="outcome_score:Q", text="team_name:N")
     )
     layers = [points, labels]
     if x_median is not None:
@@ -142,6 +144,28 @@ def spend_outcome_quadrant(
             .encode(y="y:Q")
         )
     return alt.layer(*layers).properties(height=420)
+
+
+# The quadrant names this many teams at most: beyond a dozen labels overlap into a blot.
+QUADRANT_LABELS_MAX = 8
+
+
+def outliers(
+    placed: pd.DataFrame,
+    x_median: float | None,
+    y_median: float | None,
+    count: int = QUADRANT_LABELS_MAX,
+) -> pd.DataFrame:
+    """The `count` teams farthest from the medians, each axis scaled by its spread (all of them
+    when there are no more than `count`)."""
+    if len(placed) <= count or x_median is None or y_median is None:
+        return placed
+    x = placed["token_cost_usd"].astype("float64")
+    y = placed["outcome_score"].astype("float64")
+    spread_x = float((x - x_median).abs().median()) or 1.0
+    spread_y = float((y - y_median).abs().median()) or 1.0
+    distance = ((x - x_median) / spread_x) ** 2 + ((y - y_median) / spread_y) ** 2
+    return placed.loc[distance.nlargest(count).index]
 
 
 def cost_components(breakdown: pd.DataFrame) -> alt.Chart:
@@ -211,3 +235,60 @@ def tier_flagged_share(tiers: pd.DataFrame) -> alt.Chart:
             height=240, title=alt.TitleParams("Who fills each tier", anchor="start", fontSize=14)
         )
     )
+
+
+# The tallest a chart gets by default: one laptop screen with room for its title and axis.
+MAX_CHART_HEIGHT = 560
+ROW_HEIGHT = 26
+
+
+def rows_height(rows: int) -> int:
+    """Height for a chart of `rows` bars or dots, capped so no chart is taller than a screen."""
+    return int(min(MAX_CHART_HEIGHT, max(120, ROW_HEIGHT * rows)))
+
+
+def ranking_dots(
+    frame: pd.DataFrame,
+    org_figure: float | None,
+    x_title: str,
+    *,
+    x_format: str = ",.0f",
+    title: str | None = None,
+) -> alt.LayerChart:
+    """Teams' shrunk estimates as dots with their interval, best on top, the organisation's
+    figure as a dashed line. `frame` holds rank, team_name, estimate, low, high, raw."""
+    order = list(frame.sort_values("rank")["team_name"])
+    base = alt.Chart(frame)
+    y = alt.Y("team_name:N", title="Team", sort=order, axis=alt.Axis(labelLimit=220))
+    tooltip = [
+        alt.Tooltip("team_name:N", title="Team"),
+        alt.Tooltip("rank:Q", title="Rank"),
+        alt.Tooltip("estimate:Q", title="Estimate", format=x_format),
+        alt.Tooltip("low:Q", title=f"Low end ({ranking_interval()})", format=x_format),
+        alt.Tooltip("high:Q", title=f"High end ({ranking_interval()})", format=x_format),
+        alt.Tooltip("raw:Q", title="Raw ratio", format=x_format),
+    ]
+    interval = base.mark_rule(strokeWidth=2, opacity=0.5).encode(
+        x=alt.X("low:Q", title=x_title, axis=alt.Axis(format=x_format, tickCount=6)),
+        x2="high:Q",
+        y=y,
+        tooltip=tooltip,
+    )
+    dots = base.mark_circle(size=90, opacity=1).encode(x="estimate:Q", y=y, tooltip=tooltip)
+    layers = [interval, dots]
+    if org_figure is not None:
+        layers.append(
+            alt.Chart(pd.DataFrame({"x": [org_figure]}))
+            .mark_rule(strokeDash=[6, 4], color="#555")
+            .encode(x="x:Q")
+        )
+    chart = alt.layer(*layers).properties(height=rows_height(len(frame)))
+    if title:
+        chart = chart.properties(title=alt.TitleParams(title, anchor="start", fontSize=14))
+    return chart
+
+
+def ranking_interval() -> str:
+    from mileage.app.ranking import INTERVAL
+
+    return f"{INTERVAL:.0%} interval"

@@ -242,6 +242,10 @@ def figure(value, people) -> object:
 # ---- display helpers -------------------------------------------------------------------------
 
 
+# Names listed in a sentence before the rest are left to the table ("and 40 more").
+LIST_LIMIT = 5
+
+
 def metric(change: MetricChange, *, help: str | None = None, suffix: str = "") -> None:
     colour = {True: "normal", False: "inverse", None: "off"}[change.higher_is_better]
     st.metric(

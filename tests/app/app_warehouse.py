@@ -56,6 +56,35 @@ TEAM_PRS = {
     "t-data": (2, 5),
 }
 UNPRICED_MODEL = "claude-3-opus-20240229"
+# A team "barely using AI" in many_teams(): a few hundred thousand tokens a month, and delivery
+# like any other team's, so its raw merged PRs per token tops every raw ranking.
+BARELY_BURN = 30_000
+
+
+def many_teams(count: int = 180, orgs: int = 12) -> list[tuple[str, str, str, int]]:
+    """`count` teams of 4 to 14 people in `orgs` orgs (issue 25: a leader of 180 teams). Every
+    9th team is small enough to be suppressed (4 people), every 15th barely uses AI."""
+    return [
+        (f"t-{i:03d}", f"Team {i:03d}", f"Org {i % orgs:02d}", 4 if i % 9 == 0 else 6 + i % 9)
+        for i in range(1, count + 1)
+    ]
+
+
+def burn_of(team_id: str) -> int:
+    """Tokens a person of the team burns per usage row."""
+    if team_id in TEAM_BURN:
+        return TEAM_BURN[team_id]
+    i = int(team_id.removeprefix("t-"))
+    return BARELY_BURN if i % 15 == 0 else 1_000_000 * (1 + i * 7 % 10)
+
+
+def prs_of(team_id: str) -> tuple[int, int]:
+    """Merged PRs a person of the team opens per month (low, high)."""
+    if team_id in TEAM_PRS:
+        return TEAM_PRS[team_id]
+    i = int(team_id.removeprefix("t-"))
+    return (1 + i % 3, 3 + i % 4)
+
 
 DDL = """
 create schema marts; create schema restricted; create schema landing; create schema quality;
@@ -193,7 +222,7 @@ def _usage(rng: random.Random, employees: list[dict]) -> list[dict]:
         for person in employees:
             for day in (3, 10, 17):
                 n += 1
-                burn = TEAM_BURN[person["team_id"]]
+                burn = burn_of(person["team_id"])
                 total = int(burn * rng.uniform(0.6, 1.4))
                 output = total // 100
                 cache_read = int(total * 0.6)
@@ -260,7 +289,7 @@ def _pull_requests(rng: random.Random, employees: list[dict]) -> list[dict]:
     n = 0
     for month in MONTHS:
         for person in employees:
-            low, high = TEAM_PRS[person["team_id"]]
+            low, high = prs_of(person["team_id"])
             for _ in range(rng.randint(low, high)):
                 n += 1
                 opened = datetime(month.year, month.month, rng.randint(1, 20), 9)
@@ -343,27 +372,33 @@ ROADMAP = {  # team -> (items, planned, delivered) for 2026-Q1
 }
 
 
+def roadmap_of(team_id: str) -> tuple[int, float, float]:
+    """(items, planned, delivered) of the team's 2026-Q1 roadmap."""
+    if team_id in ROADMAP:
+        return ROADMAP[team_id]
+    i = int(team_id.removeprefix("t-"))
+    return (4, 20.0 + i % 5 * 5, 15.0 + i % 7 * 3)
+
+
 def _team_months(usage, prs, bugs, employees, teams=TEAMS) -> list[dict]:
+    # grouped once: a 180-team organisation would otherwise scan every row per team month
+    by = {"use": {}, "merged": {}, "bugs": {}}
+    for u in usage:
+        by["use"].setdefault((u["team_id"], u["usage_date"].month), []).append(u)
+    for p in prs:
+        if p["is_merged"] and not p["is_bot"]:
+            by["merged"].setdefault((p["team_id"], p["merged_at"].month), []).append(p)
+    for b in bugs:
+        by["bugs"].setdefault((b["team_id"], b["created_at"].month), []).append(b)
     rows = []
     for month in MONTHS:
         for team_id, team_name, org, size in teams:
-            use = [
-                u for u in usage if u["team_id"] == team_id and u["usage_date"].month == month.month
-            ]
-            merged = [
-                p
-                for p in prs
-                if p["team_id"] == team_id
-                and p["is_merged"]
-                and not p["is_bot"]
-                and p["merged_at"].month == month.month
-            ]
-            team_bugs = [
-                b for b in bugs if b["team_id"] == team_id and b["created_at"].month == month.month
-            ]
+            use = by["use"].get((team_id, month.month), [])
+            merged = by["merged"].get((team_id, month.month), [])
+            team_bugs = by["bugs"].get((team_id, month.month), [])
             tokens = sum(u["total_tokens"] for u in use)
             cost = sum(u["list_cost_usd"] for u in use)
-            _items, planned, delivered = ROADMAP[team_id]
+            _items, planned, delivered = roadmap_of(team_id)
             attainment = delivered / planned
             per_mtok = len(merged) / tokens * 1e6
             rows.append(
@@ -565,8 +600,7 @@ def build_warehouse(
             "delivered_points": d,
             "attainment": d / p,
         }
-        for t, (i, p, d) in ROADMAP.items()
-        if t in team_ids
+        for t, (i, p, d) in ((t, roadmap_of(t)) for t in sorted(team_ids))
     ]
     accounting = [
         {
