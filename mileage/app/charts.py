@@ -213,26 +213,42 @@ def rank_scatter(frame: pd.DataFrame) -> alt.Chart:
 
 
 def tier_flagged_share(tiers: pd.DataFrame) -> alt.Chart:
-    """Share of each leaderboard tier flagged for gaming (suppressed tiers are left out)."""
+    """Share of each leaderboard tier flagged for gaming (suppressed tiers are left out).
+
+    Streamlit fits a chart's whole drawing, axis titles included, into its height, and Vega
+    centres a rotated axis title on the plot: a y title longer than the plot is tall pushed the
+    plot down to zero height (tier names and titles, no bars). So the tiers run down the y axis
+    under a short title, and the bars have room whatever the tier names."""
     shown = tiers.dropna(subset=["flagged_share"])
     return (
         alt.Chart(shown)
         .mark_bar()
         .encode(
-            x=alt.X("tier:N", title="Leaderboard tier", sort=list(shown["tier"])),
             y=alt.Y(
+                "tier:N",
+                title="Tier",
+                sort=list(shown["tier"]),
+                axis=alt.Axis(labelLimit=220),
+            ),
+            x=alt.X(
                 "flagged_share:Q",
                 title="Flagged for gaming (% of tier)",
-                axis=alt.Axis(format=".0%"),
+                axis=alt.Axis(format=".0%", tickCount=5),
             ),
             tooltip=[
                 alt.Tooltip("tier:N", title="Tier"),
-                alt.Tooltip("people:Q", title="People"),
+                alt.Tooltip("people:Q", title="People", format=",d"),
                 alt.Tooltip("flagged_share:Q", title="Flagged", format=".0%"),
             ],
         )
         .properties(
-            height=240, title=alt.TitleParams("Who fills each tier", anchor="start", fontSize=14)
+            height=rows_height(len(shown)),
+            title=alt.TitleParams(
+                "Who fills each tier",
+                subtitle="Tiers by tokens used, most on top",
+                anchor="start",
+                fontSize=14,
+            ),
         )
     )
 
@@ -240,11 +256,13 @@ def tier_flagged_share(tiers: pd.DataFrame) -> alt.Chart:
 # The tallest a chart gets by default: one laptop screen with room for its title and axis.
 MAX_CHART_HEIGHT = 560
 ROW_HEIGHT = 26
+# Streamlit fits titles and axes into the chart's height: room for them on top of the rows.
+FRAME_HEIGHT = 130
 
 
 def rows_height(rows: int) -> int:
     """Height for a chart of `rows` bars or dots, capped so no chart is taller than a screen."""
-    return int(min(MAX_CHART_HEIGHT, max(120, ROW_HEIGHT * rows)))
+    return int(min(MAX_CHART_HEIGHT, FRAME_HEIGHT + ROW_HEIGHT * max(rows, 3)))
 
 
 def ranking_dots(

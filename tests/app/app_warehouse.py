@@ -40,6 +40,10 @@ ALL_SMALL_TEAMS = [
 ]
 ALL_SMALL_TIERS = (1, 3)  # ranks up to 1: top; up to 3: middle; the rest: bottom
 TIERS = (6, 14)
+TIER_NAMES = ("top", "middle", "bottom")
+# The demo's tier names (seeds/audit_leaderboard_tiers.csv): long enough to have squeezed the
+# tier chart to no bars (issue 25), so the browser test draws them.
+DEMO_TIER_NAMES = ("Session Immortal", "Platinum", "Copper")
 # Tokens a person burns per usage row, by team: Payments burns the most for little delivery.
 TEAM_BURN = {
     "t-pay": 9_000_000,
@@ -426,7 +430,9 @@ def _team_months(usage, prs, bugs, employees, teams=TEAMS) -> list[dict]:
     return rows
 
 
-def _later(employees, usage, team_months, tiers=TIERS) -> dict[str, pd.DataFrame]:
+def _later(
+    employees, usage, team_months, tiers=TIERS, tier_names=TIER_NAMES
+) -> dict[str, pd.DataFrame]:
     flagged = {
         employees[0]["employee_key"]: "pr_spammer",  # Payments
         employees[min(14, len(employees) - 1)]["employee_key"]: "telemetry_inflater",
@@ -471,11 +477,12 @@ def _later(employees, usage, team_months, tiers=TIERS) -> dict[str, pd.DataFrame
         top = 0
         top_flagged = 0
         for rank, key in enumerate(ranked, start=1):
-            tier = "top" if rank <= tiers[0] else "middle" if rank <= tiers[1] else "bottom"
-            tier_order = {"top": 3, "middle": 2, "bottom": 1}[tier]
+            level = "top" if rank <= tiers[0] else "middle" if rank <= tiers[1] else "bottom"
+            tier_order = {"top": 3, "middle": 2, "bottom": 1}[level]
+            tier = tier_names[3 - tier_order]
             is_flagged = key in flagged and month != MONTHS[0]
-            top += tier == "top"
-            top_flagged += tier == "top" and is_flagged
+            top += level == "top"
+            top_flagged += level == "top" and is_flagged
             board.append(
                 {
                     "month_start": month,
@@ -577,7 +584,13 @@ def _later(employees, usage, team_months, tiers=TIERS) -> dict[str, pd.DataFrame
 
 
 def build_warehouse(
-    path: Path, *, later: bool = False, seed: int = 8, teams=TEAMS, tiers=TIERS
+    path: Path,
+    *,
+    later: bool = False,
+    seed: int = 8,
+    teams=TEAMS,
+    tiers=TIERS,
+    tier_names=TIER_NAMES,
 ) -> Fixture:
     rng = random.Random(seed)
     team_ids = {team[0] for team in teams}
@@ -724,7 +737,7 @@ def build_warehouse(
         "quality.validation_runs": pd.DataFrame(runs),
         "quality.validation_results": pd.DataFrame(results),
     }
-    later_frames = _later(employees, usage, team_months, tiers) if later else {}
+    later_frames = _later(employees, usage, team_months, tiers, tier_names) if later else {}
     path.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(path))
     try:
