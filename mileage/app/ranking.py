@@ -58,14 +58,20 @@ def minimums_text() -> str:
 
 
 def below_minimum(row) -> str:
-    """Why a team month is too thin to rank ('' when it is ranked)."""
-    reasons = []
+    """Why a team month is too thin to rank ('' when it is ranked).
+
+    Below the minimum of people using AI, that is the whole reason: the team's tokens and spend
+    rest on those few people, and for roles without person-level access they are hidden (the
+    privacy gate blanks them, and the people count itself when under the minimum group size).
+    """
     people = _number(row.get("ai_active_people"))
+    if people is None:
+        return f"fewer than {MIN_AI_ACTIVE_PEOPLE} people using AI (their usage is hidden)"
+    if people < MIN_AI_ACTIVE_PEOPLE:
+        return f"{people:,.0f} people using AI (minimum {MIN_AI_ACTIVE_PEOPLE})"
+    reasons = []
     tokens = _number(row.get("total_tokens"))
     spend = _number(row.get("token_cost_usd"))
-    if people is None or people < MIN_AI_ACTIVE_PEOPLE:
-        shown = "no" if people is None else f"{people:,.0f}"
-        reasons.append(f"{shown} people using AI (minimum {MIN_AI_ACTIVE_PEOPLE})")
     if tokens is None or tokens < MIN_TOKENS:
         shown = "no" if tokens is None else f"{tokens / 1e6:,.1f}M"
         reasons.append(f"{shown} tokens (minimum {MIN_TOKENS / 1e6:,.0f}M)")

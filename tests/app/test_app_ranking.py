@@ -41,8 +41,13 @@ def test_the_issue_team_is_not_ranked_and_says_why():
     ranked, below, _ = ranking.rank_teams(month, "per_token")
     assert list(ranked.team_name) == ["mid", "big"]  # 100 and 80 per billion
     assert list(below.team_name) == ["barely"]
-    assert below.at[0, "reason"] == (
-        "3 people using AI (minimum 5); 1.1M tokens (minimum 100M); $4.35 spend (minimum $250)"
+    assert below.at[0, "reason"] == "3 people using AI (minimum 5)"
+    # with enough people, thin usage is the reason
+    thin = team("thin", 6, 1_080_000, 4.35, 7)
+    assert ranking.below_minimum(thin) == "1.1M tokens (minimum 100M); $4.35 spend (minimum $250)"
+    # the privacy gate blanked the count (fewer than the minimum group size): no figure leaks
+    assert ranking.below_minimum({**thin, "ai_active_people": None}) == (
+        "fewer than 5 people using AI (their usage is hidden)"
     )
 
 
@@ -57,6 +62,9 @@ def test_a_team_exactly_at_every_minimum_is_ranked():
     assert ranking.below_minimum(at_minimum) == ""
     assert ranking.below_minimum({**at_minimum, "token_cost_usd": None}) == (
         "no spend (minimum $250)"
+    )
+    assert ranking.below_minimum({**at_minimum, "total_tokens": 90_000_000}) == (
+        "90.0M tokens (minimum 100M)"
     )
 
 
