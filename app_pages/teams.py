@@ -73,7 +73,7 @@ def ranking_section(shown: pd.DataFrame, months: pd.DataFrame, month, *, picked:
     )
     cols = st.columns(3)
     cols[0].metric(
-        f"{fig.label}, ranked teams together",
+        "Ranked teams together",
         "–" if org_figure is None else format(org_figure, fig.d3.replace("~", "")),
     )
     cols[1].metric("Teams ranked", f"{len(ranked):,}")
@@ -113,7 +113,6 @@ def ranking_section(shown: pd.DataFrame, months: pd.DataFrame, month, *, picked:
                             frame[
                                 [
                                     "team_name",
-                                    "org",
                                     "estimate_before",
                                     "estimate",
                                     "change",
@@ -273,7 +272,9 @@ elif not viewer.role.all_teams:
         width="stretch",
     )
 else:
-    ranking_section(shown, months_all, month, picked=picked)
+    # Rows hidden only in their usage figures (fewer than 5 people using AI) are below the
+    # ranking's minimum and listed with that reason; wholly hidden teams are named above.
+    ranking_section(current[current["headcount"].notna()], months_all, month, picked=picked)
 
 table_columns = ["team_name", "org", "headcount", *VALUE_COLUMNS, "note"]
 ui.table(
