@@ -20,14 +20,14 @@ QUADRANT_COLOURS = alt.Scale(
 # metric -> (chart title, y-axis title with unit, number format)
 TRENDS: dict[str, tuple[str, str, str]] = {
     "merged_prs_per_million_tokens": (
-        "Value per token: merged PRs per million tokens",
-        "PRs per M tokens",
-        ",.2f",
+        "Value per token: merged PRs per billion tokens",
+        "PRs per B tokens",
+        ",.0f",
     ),
     "merged_prs_per_1k_usd": (
         "Value per dollar: merged PRs per $1,000 of tokens",
         "PRs per $1k",
-        ",.2f",
+        ",.1f",
     ),
     "token_cost_usd": ("Token spend at list prices", "USD per month", "$,.0f"),
     "merged_prs": ("Merged pull requests (bots excluded)", "PRs per month", ",.0f"),
@@ -43,9 +43,24 @@ TRENDS: dict[str, tuple[str, str, str]] = {
 }
 
 
+def tick_format(value_format: str) -> str:
+    """Axis ticks in up to three significant digits, trailing zeros trimmed: a fixed number of
+    decimals repeats a tick when the axis spans less than one step ("0.01 0.01 0.01")."""
+    if value_format.endswith("%"):
+        return ".3~%"
+    if value_format.endswith("f") and "$" not in value_format:
+        return ",.3~r"
+    return value_format
+
+
 def trend(frame: pd.DataFrame, metric: str, **kwargs) -> alt.Chart:
     """The standard monthly chart of one metric, titled and with its unit on the y axis."""
+    from mileage.app import labels
+
     title, y_title, y_format = TRENDS[metric]
+    scale = labels.FIGURES[metric].scale if metric in labels.FIGURES else 1.0
+    if scale != 1.0:
+        frame = frame.assign(**{metric: frame[metric] * scale})
     return monthly_line(frame, metric, y_title, y_format=y_format, title=title, **kwargs)
 
 
@@ -63,7 +78,7 @@ def monthly_line(
     """A monthly trend; optional series by `color`."""
     encodings = {
         "x": alt.X("month_start:T", axis=MONTH_AXIS),
-        "y": alt.Y(f"{y}:Q", title=y_title, axis=alt.Axis(format=y_format)),
+        "y": alt.Y(f"{y}:Q", title=y_title, axis=alt.Axis(format=tick_format(y_format))),
         "tooltip": [
             alt.Tooltip("month_start:T", title="Month", format="%B %Y"),
             alt.Tooltip(f"{y}:Q", title=y_title, format=y_format),
@@ -310,3 +325,32 @@ def ranking_interval() -> str:
     from mileage.app.ranking import INTERVAL
 
     return f"{INTERVAL:.0%} interval"
+
+
+def attainment_spread(teams: pd.DataFrame, target: float, *, title: str) -> alt.LayerChart:
+    """Teams binned by roadmap attainment, with a rule where the quarter should be (`target`:
+    all of the plan, or the pace of a quarter in progress)."""
+    bars = (
+        alt.Chart(teams)
+        .mark_bar()
+        .encode(
+            x=alt.X(
+                "roadmap_attainment:Q",
+                bin=alt.Bin(step=0.1),
+                title="Roadmap attainment (% of planned points)",
+                axis=alt.Axis(format=".0%"),
+            ),
+            y=alt.Y("count():Q", title="Teams", axis=alt.Axis(tickMinStep=1, format="d")),
+            tooltip=[alt.Tooltip("count():Q", title="Teams")],
+        )
+    )
+    plan = (
+        alt.Chart(pd.DataFrame({"x": [target]}))
+        .mark_rule(strokeDash=[6, 4], color="#555")
+        .encode(x="x:Q")
+    )
+    return (
+        alt.layer(bars, plan)
+        .properties(height=220)
+        .properties(title=alt.TitleParams(title, anchor="start", fontSize=14))
+    )
