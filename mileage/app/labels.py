@@ -77,7 +77,7 @@ def figure(key: str) -> Figure:
 
 def label(key: str) -> str:
     """The human name of a column (falls back to a readable form of the identifier)."""
-    if key in FIGURES:
+    if key in FIGURES and FIGURES[key].scale == 1.0:  # a scaled figure's label is its scaled unit
         return FIGURES[key].label
     if key in SIGNALS:
         return SIGNALS[key][0]
@@ -90,9 +90,87 @@ def axis_title(key: str) -> str:
     return f"{fig.label} ({fig.unit})"
 
 
-# Gaming signals (fct_gaming_signals.signal): label and what it means, one line each.
-SIGNALS: dict[str, tuple[str, str]] = {}
+# Gaming signals (fct_gaming_signals.signal): label and what it means, one line each
+# (thresholds: seed audit_signal_thresholds; models/marts/audit/README.md).
+SIGNALS: dict[str, tuple[str, str]] = {
+    "pr_spam": (
+        "Trivial-PR spam",
+        "Many tiny merged PRs: at least 8 and 3x the peers' median, and half of all merged PRs.",
+    ),
+    "always_on": (
+        "Always-on usage",
+        "Tokens in nearly every working hour of every weekday: a loop, not a person.",
+    ),
+    "unattended_agent": (
+        "Unattended agent",
+        "Half or more of the tokens at night or at weekends, millions of them.",
+    ),
+    "prompt_stuffing": (
+        "Prompt stuffing",
+        "Input per request at least 3x the peers' on the same tool.",
+    ),
+    "telemetry_inflation": (
+        "Inflated telemetry",
+        "The client reports at least 3x the tokens the vendor billed, over 3 or more days.",
+    ),
+    "referral_inflation": (
+        "Parallel installs",
+        "Two or more client installs reporting under one email on 3 or more days.",
+    ),
+    "tokens_without_outcomes": (
+        "Tokens without outcomes",
+        "Top tenth of the role for tokens over three months, with delivery below the role's.",
+    ),
+}
+# A signal's score is what was observed over its threshold: 1 is just at the threshold.
+SCORE_UNIT = "x threshold"
 
-# Incentive schemes and gaming tactics of the lab: label and one line each.
-SCHEMES: dict[str, tuple[str, str]] = {}
-TACTICS: dict[str, tuple[str, str]] = {}
+# Gaming tactics of the lab's Goodhart stress test (mileage/incentives/stress.py).
+TACTICS: dict[str, tuple[str, str]] = {
+    "tokens_x10": ("Burn 10x the tokens", "The gamers' tokens and token spend times ten."),
+    "pr_split": (
+        "Split every PR in five",
+        "Each merged PR becomes five; the extra ones are trivial.",
+    ),
+    "always_on": (
+        "Leave an agent running",
+        "An agent loop burning tokens eight hours every weekday.",
+    ),
+}
+
+
+def signal_label(key: str) -> str:
+    return SIGNALS[key][0] if key in SIGNALS else label(key)
+
+
+def tactic_label(key: str) -> str:
+    return TACTICS[key][0] if key in TACTICS else label(key)
+
+
+def glossary(entries: dict[str, tuple[str, str]]) -> str:
+    """One line per entry: '**label**: what it means'."""
+    return "\n".join(f"- **{name}**: {text}" for name, text in entries.values())
+
+
+# Columns that count whole things: shown without decimals wherever they appear.
+COUNT_COLUMNS = {
+    "headcount",
+    "people",
+    "ai_active_people",
+    "people_flagged",
+    "flagged_people",
+    "flagged",
+    "signals",
+    "merged_prs",
+    "bugs",
+    "teams",
+    "items",
+    "days",
+    "people_paid",
+    "gamers",
+    "usage_rows",
+    "requests",
+    "rank",
+    "token_rank",
+    "outcome_rank",
+}

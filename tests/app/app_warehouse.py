@@ -434,8 +434,8 @@ def _later(
     employees, usage, team_months, tiers=TIERS, tier_names=TIER_NAMES
 ) -> dict[str, pd.DataFrame]:
     flagged = {
-        employees[0]["employee_key"]: "pr_spammer",  # Payments
-        employees[min(14, len(employees) - 1)]["employee_key"]: "telemetry_inflater",
+        employees[0]["employee_key"]: "pr_spam",  # Payments
+        employees[min(14, len(employees) - 1)]["employee_key"]: "telemetry_inflation",
     }  # Tiny Tools
     signals, recon, board, summary, payouts = [], [], [], [], []
     by_key = {e["employee_key"]: e for e in employees}

@@ -379,7 +379,7 @@ def test_audit_engineer_sees_signals_about_themselves(serve, full_warehouse):
     at = run_app("engineer", "audit", employee=flagged)
     assert "Signals about you" in texts_of(at)
     mine = next(df.value for df in at.dataframe if "evidence" in df.value.columns)
-    assert mine.signal.tolist() == ["pr_spammer"]
+    assert mine.signal.tolist() == ["Trivial-PR spam"]  # pr_spam, by its human name
     assert_no_names(at)
 
 
