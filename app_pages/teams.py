@@ -121,7 +121,9 @@ def ranking_section(shown: pd.DataFrame, months: pd.DataFrame, month, *, picked:
                                 ]
                             ],
                             "team_ranking",
-                        ).drop(columns=["ai_active_people"]),
+                        ).drop(
+                            columns=["ai_active_people", "is_suppressed", "note"], errors="ignore"
+                        ),
                         f"mileage_movers_{heading.lower()}_{month:%Y-%m}.csv",
                         column_config={
                             "team_name": "Team",
@@ -165,7 +167,9 @@ def ranking_section(shown: pd.DataFrame, months: pd.DataFrame, month, *, picked:
                 },
             )
     if not below.empty:
-        with st.expander(f"Not ranked: {len(below)} teams below the minimum usage"):
+        with st.expander(
+            f"Not ranked: {len(below)} team{'' if len(below) == 1 else 's'} below the minimum usage"
+        ):
             st.caption(
                 f"A team is ranked with {ranking.minimums_text()}. Below that, one merged PR "
                 "moves its ratio more than anything it did with AI."

@@ -240,3 +240,41 @@ def test_every_chart_on_every_page_has_marks(server, page):
             problems += [f"{role}, {title}: {p}" for p in charts_without_marks(page)]
     assert seen >= 10, f"only {seen} charts found: is the selector still right?"
     assert not problems, "charts drawn without marks:\n" + "\n".join(problems)
+
+
+TOUR = PROJECT_DIR / "docs" / "tour"
+TOUR_PAGES = {  # file name -> (role, page title), as README's tour shows them
+    "overview": ("Leadership", "Overview"),
+    "teams": ("Leadership", "Teams"),
+    "audit": ("Leadership", "Audit"),
+    "leaderboard": ("Leadership", "Leaderboard replay"),
+    "cost-calculator": ("Leadership", "Cost calculator"),
+    "data-quality": ("Leadership", "Data quality"),
+    "incentive-lab": ("HR", "Incentive lab"),
+}
+TOUR_MAX_BYTES = 400_000
+
+
+def test_tour_screenshots(server, browser):
+    """README's tour: one screenshot per page, refreshed by this test (docs/tour/)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 1500})
+    page = context.new_page()
+    try:
+        open_page(page, f"{server}/")
+        TOUR.mkdir(parents=True, exist_ok=True)
+        role = "Leadership"
+        for name, (wanted, title) in TOUR_PAGES.items():
+            if wanted != role:
+                choose(page, "Demo mode: view as", wanted)
+                page.wait_for_selector(IDLE)
+                role = wanted
+            page.get_by_role("link", name=title, exact=True).first.click()
+            page.get_by_role("heading", name=title, exact=True).first.wait_for(timeout=30_000)
+            page.wait_for_selector(IDLE, timeout=30_000)
+            assert_no_exception(page)
+            page.wait_for_timeout(500)
+            path = TOUR / f"{name}.png"
+            page.screenshot(path=str(path))
+            assert path.stat().st_size < TOUR_MAX_BYTES, f"{path} is too large for the README"
+    finally:
+        context.close()
