@@ -7,7 +7,7 @@ leadership sees teams and the organisation.
 import pandas as pd
 import streamlit as st
 
-from mileage.app import charts, data, ui, vouching
+from mileage.app import charts, data, labels, ui, vouching
 from mileage.app.metrics import fmt_people, fmt_ratio, safe_ratio
 from mileage.app.privacy import present_people
 
@@ -70,7 +70,9 @@ elif signals is not None:
             mine.assign(team_name=mine["team_id"].map(team_names)), viewer, identities
         )
         ui.table(
-            people.sort_values("score", ascending=False),
+            people.sort_values("score", ascending=False).assign(
+                signal=lambda f: f["signal"].map(labels.signal_label)
+            ),
             f"mileage_gaming_signals_{month:%Y-%m}.csv",
         )
     else:
@@ -79,7 +81,12 @@ elif signals is not None:
             if mine.empty:
                 st.write("None this month.")
             else:
-                ui.table(present_people(mine, viewer), "mileage_my_signals.csv")
+                ui.table(
+                    present_people(mine, viewer).assign(
+                        signal=lambda f: f["signal"].map(labels.signal_label)
+                    ),
+                    "mileage_my_signals.csv",
+                )
         by_team = (
             in_month.groupby("team_id")
             .agg(people_flagged=("employee_key", "nunique"), signals=("signal", "count"))
@@ -98,7 +105,8 @@ elif signals is not None:
             },
         )
     by_signal = (
-        in_month.groupby("signal")
+        in_month.assign(signal=in_month["signal"].map(labels.signal_label))
+        .groupby("signal")
         .agg(people=("employee_key", "nunique"), mean_score=("score", "mean"))
         .reset_index()
         .sort_values("people", ascending=False)
@@ -111,10 +119,18 @@ elif signals is not None:
         column_config={
             "signal": "Signal",
             "people": "People flagged",
-            "mean_score": st.column_config.NumberColumn("Mean score", format="%.2f"),
+            "mean_score": st.column_config.NumberColumn(
+                f"Mean score ({labels.SCORE_UNIT})", format="%.1f"
+            ),
             "note": "Note",
         },
     )
+    with st.expander("What each signal means"):
+        st.markdown(
+            labels.glossary(labels.SIGNALS)
+            + f"\n\nA score is what was observed over the signal's threshold ({labels.SCORE_UNIT}"
+            "): 1.0 is just at it, 2.0 twice it."
+        )
 
 # ---- reconciliation --------------------------------------------------------------------------
 st.subheader("Reconciliation: client-reported vs billed tokens")
@@ -140,9 +156,11 @@ if recon is not None and not recon.empty:
         recon["employee_key"].nunique(),
     )
     st.metric(
-        "Reported per billed token, all people",
+        "Client-reported tokens per billed token, all people",
         fmt_ratio(overall),
-        help="Honest clients report about what the vendor bills (≈ 1).",
+        help="Tokens the clients' telemetry reported, divided by the tokens the vendor billed "
+        "for the same people and days. Honest clients report about what is billed (1.00); 3.00 "
+        "means clients reported three times what was billed, which the vendor did not charge.",
     )
     ui.table(
         shown,

@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from mileage.app import data, lab, ui, vouching
+from mileage.app.labels import TACTICS, glossary, tactic_label
 from mileage.app.metrics import fmt_usd
 from mileage.incentives import SchemeError, load_schemes
 from mileage.incentives.stress import DEFAULT_SEED
@@ -371,11 +372,14 @@ if payouts is not None and not payouts.empty and scheme_column(payouts):
 if stress is not None and not stress.empty:
     s_column = scheme_column(stress)
     stress = lab.with_labels(stress, labels, s_column) if s_column else stress
+    if "tactic" in stress.columns:
+        stress = stress.assign(tactic=stress["tactic"].map(tactic_label))
     st.subheader("Goodhart stress test")
     st.caption(
         "A share of people play a gaming tactic while real delivery stays the same: a scheme "
         "that pays for delivery barely moves, one that pays for tokens moves a lot."
     )
+    st.markdown(glossary(TACTICS))
     if s_column and {"tactic", "gamers_gain_usd"} <= set(stress.columns):
         y_column = "label" if "label" in stress.columns else s_column
         st.altair_chart(

@@ -3,16 +3,46 @@
 import pandas as pd
 import streamlit as st
 
-from mileage.app import charts, data, ui
+from mileage.app import charts, data, metrics, ui
 from mileage.app.metrics import (
     compare_months,
+    fmt_delta,
+    fmt_metric,
     fmt_pct,
     is_complete_month,
     previous_month,
+    roadmap_quarter,
     safe_ratio,
+    six_month_trend,
+    verdict,
 )
 
 ctx = ui.context("overview")
+
+
+def attainment_spread(month, label: str, target: float) -> None:
+    """Each team's roadmap attainment for the quarter: the organisation's ratio of sums can hide
+    a team far under plan behind one far over it."""
+    teams = ui.gate(data.team_months(wh), "team_months")
+    teams = teams[pd.to_datetime(teams["month_start"]) == month].dropna(
+        subset=["roadmap_attainment"]
+    )
+    if teams.empty:
+        return
+    st.altair_chart(
+        charts.attainment_spread(teams, target, title=f"{label}: each team's attainment"),
+        width="stretch",
+    )
+    under = int((teams["roadmap_attainment"] < metrics.UNDER_PLAN * target).sum())
+    where = "of their planned points" if target >= 1 else f"of pace ({target:.0%} by now)"
+    st.caption(
+        f"{under} of {len(teams)} teams shown delivered under {metrics.UNDER_PLAN:.0%} {where} "
+        "(dashed line: where the quarter should be). The organisation's figure is all "
+        "delivered points over all planned points, so a team over plan can hide one under it. "
+        "Teams with hidden figures are left out."
+    )
+
+
 wh, viewer = ctx.wh, ctx.viewer
 
 st.title("Overview")
@@ -59,15 +89,44 @@ for column, key in zip(
     with column:
         ui.metric(changes[key])
 second = st.columns(4)
-for column, key in zip(
-    second[:3], ("median_cycle_time_hours", "bugs_per_merged_pr", "roadmap_attainment"), strict=True
-):
+for column, key in zip(second[:2], ("median_cycle_time_hours", "bugs_per_merged_pr"), strict=True):
     with column:
         ui.metric(changes[key])
+quarter = roadmap_quarter(org, month, last_day)
+with second[2]:
+    st.metric(
+        quarter.label,
+        fmt_metric("roadmap_attainment", quarter.value),
+        delta=quarter.delta,
+        delta_color="normal",
+        help="Delivered over planned points of every team's roadmap items in the quarter.",
+    )
 with second[3]:
     ui.metric(
         changes["total_tokens"], help="Attributed tokens, all providers, cache reads included."
     )
+
+if prev is not None:
+    st.markdown(verdict(changes, ui.month_label(prev), partial=partial))
+trend = six_month_trend(org, month, "merged_prs", "total_tokens", 1e9)
+if trend is not None and None not in trend[:2]:
+    first, last, since, until = trend
+    moved = changes["merged_prs_per_million_tokens"]
+    direction = (
+        "held steady"
+        if abs(last - first) < metrics.STEADY_WITHIN * first
+        else "rose"
+        if last > first
+        else "fell"
+    )
+    st.markdown(
+        f"**Is it improving?** Over six months, merged PRs per billion tokens {direction}: "
+        f"{first:,.0f} in {since:%b}–{(since + pd.DateOffset(months=2)):%b %Y} against "
+        f"{last:,.0f} in {(until - pd.DateOffset(months=2)):%b}–{until:%b %Y} (pooled over "
+        f"each three months; this month {fmt_delta(moved) or 'has no earlier month'})."
+    )
+if quarter.verdict:
+    st.markdown(quarter.verdict)
 
 if has_usage:
     spend = data.usage_window(wh).at[0, "list_cost_usd"]
@@ -81,11 +140,20 @@ if has_usage:
         )
 
 st.divider()
+# Trends over the last twelve months up to the chosen month: long enough to see a direction.
+recent = org[
+    (org["month_start"] <= month) & (org["month_start"] > month - pd.DateOffset(months=12))
+]
+st.caption(
+    f"Trends: the twelve months to {ui.month_label(month)}"
+    + (" (the last one partial)" if partial else "")
+    + "."
+)
 ui.trend_grid(
-    org,
+    recent,
     ["merged_prs_per_million_tokens", "merged_prs_per_1k_usd", "token_cost_usd", "total_tokens"],
 )
-outcomes = org.melt(
+outcomes = recent.melt(
     id_vars="month_start",
     value_vars=["merged_prs", "bugs"],
     var_name="measure",
@@ -106,8 +174,9 @@ with left:
         width="stretch",
     )
 with right:
-    st.altair_chart(charts.trend(org, "median_cycle_time_hours"), width="stretch")
-ui.trend_grid(org, ["bugs_per_merged_pr", "roadmap_attainment"])
+    st.altair_chart(charts.trend(recent, "median_cycle_time_hours"), width="stretch")
+ui.trend_grid(recent, ["bugs_per_merged_pr", "roadmap_attainment"])
+attainment_spread(month, quarter.label, quarter.target)
 
 st.subheader("Organisation months")
 table = org[

@@ -608,6 +608,34 @@ FIGURES: dict[str, Figures] = {
         partition="month_start",
         complement=False,
     ),
+    # Teams page rankings (mileage.app.ranking): built only from team_months rows that passed
+    # the gate, and each ranked team has at least ranking.MIN_AI_ACTIVE_PEOPLE people using AI;
+    # gated again so no figure reaches the screen undeclared. No complements: the rows are a
+    # subset of already-gated teams, and the organisation figure is not shown beside them as a
+    # total to subtract from.
+    "team_ranking": Figures(
+        "ai_active_people",
+        (
+            "total_tokens",
+            "token_cost_usd",
+            "merged_prs",
+            "raw",
+            "estimate",
+            "low",
+            "high",
+            "weight",
+            "change",
+            "estimate_before",
+        ),
+        complement=False,
+    ),
+    # Teams below the ranking minimums: their own gated team-month figures and the reason
+    "team_below_minimum": Figures(
+        "headcount",
+        ("ai_active_people", "total_tokens", "token_cost_usd", "merged_prs"),
+        complement=False,
+        narrower=_USAGE_OF_AI_ACTIVE,
+    ),
     "team_efficiency": Figures(
         "headcount",
         (

@@ -111,7 +111,8 @@ class MetricChange:
 
 # key, label, higher_is_better
 HEADLINE_METRICS: tuple[tuple[str, str, bool | None], ...] = (
-    ("merged_prs_per_million_tokens", "Merged PRs per million tokens", True),
+    # shown per billion tokens (labels.PER_BILLION): per million the demo reads 0.08 every month
+    ("merged_prs_per_million_tokens", "Merged PRs per billion tokens", True),
     ("merged_prs_per_1k_usd", "Merged PRs per $1k of tokens", True),
     ("token_cost_usd", "Token spend", None),
     ("merged_prs", "Merged PRs", True),
@@ -418,7 +419,7 @@ def fmt_count(value: float | None) -> str:
     value = float(value)
     for size, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M")):
         if abs(value) >= size:
-            return f"{value / size:,.2f}{suffix}"
+            return f"{value / size:,.1f}{suffix}"
     if float(value).is_integer():
         return f"{value:,.0f}"
     return f"{value:,.1f}"
@@ -446,9 +447,16 @@ def fmt_people(count: int) -> str:
     return f"{int(count):,} {'person' if int(count) == 1 else 'people'}"
 
 
+def fmt_per_billion(per_million: float | None) -> str:
+    """A per-million-tokens ratio shown per billion tokens, whole numbers."""
+    from mileage.app.labels import PER_BILLION
+
+    return MISSING if is_missing(per_million) else fmt_ratio(float(per_million) * PER_BILLION, 0)
+
+
 FORMATTERS = {
-    "merged_prs_per_million_tokens": fmt_ratio,
-    "merged_prs_per_1k_usd": fmt_ratio,
+    "merged_prs_per_million_tokens": fmt_per_billion,
+    "merged_prs_per_1k_usd": lambda v: fmt_ratio(v, 1),
     "token_cost_usd": fmt_usd,
     "merged_prs": fmt_count,
     "median_cycle_time_hours": fmt_hours,
@@ -493,3 +501,137 @@ def rank_correlation(a, b) -> float | None:
     if ranks["a"].std() == 0 or ranks["b"].std() == 0:
         return None
     return float(ranks["a"].corr(ranks["b"]))
+
+
+# --------------------------------------------------------------------------------------------
+# Like-for-like headlines (issue 25): quarters against quarters, plain verdicts, six months
+# --------------------------------------------------------------------------------------------
+
+# A team delivering under this share of its planned points is called out under the spread.
+UNDER_PLAN = 0.9
+# A relative change smaller than this reads as "about the same", not as better or worse.
+STEADY_WITHIN = 0.01
+
+
+@dataclass(frozen=True)
+class QuarterView:
+    """Roadmap attainment for the quarter a month belongs to, compared like for like."""
+
+    label: str  # e.g. "Q4 2026 to date" or "Q3 2026"
+    value: float | None
+    delta: str | None  # st.metric delta text
+    verdict: str  # one plain sentence
+    target: float = 1.0  # what the quarter should have delivered by now: its pace, or all of it
+
+
+def quarter_label(start) -> str:
+    start = pd.Timestamp(start)
+    return f"Q{(start.month - 1) // 3 + 1} {start.year}"
+
+
+def roadmap_quarter(org: pd.DataFrame, month, last_day) -> QuarterView:
+    """A finished quarter is compared with the previous finished quarter; a quarter in progress
+    with its pace (the share of the quarter elapsed), never with a finished quarter."""
+    by_month = org.assign(month_start=pd.to_datetime(org["month_start"])).set_index("month_start")
+    month = pd.Timestamp(month)
+    start = month.to_period("Q").start_time
+    end = month.to_period("Q").end_time.normalize()
+    value = by_month.at[month, "roadmap_attainment"] if month in by_month.index else None
+    value = None if is_missing(value) else float(value)
+    name = quarter_label(start)
+    if not is_missing(last_day) and pd.Timestamp(last_day).normalize() < end:
+        elapsed = (pd.Timestamp(last_day).normalize() - start).days + 1
+        pace = elapsed / ((end - start).days + 1)
+        if value is None:
+            return QuarterView(f"Roadmap, {name} to date", None, None, "", pace)
+        gap = value - pace
+        ahead = "ahead of" if gap > 0 else "behind"
+        return QuarterView(
+            f"Roadmap, {name} to date",
+            value,
+            f"{gap * 100:+.0f} pts vs pace",
+            f"Roadmap, {name} to date: {value:.0%} of planned points delivered with {pace:.0%} "
+            f"of the quarter gone, {ahead} pace by {abs(gap) * 100:.0f} points "
+            "(compared with the quarter's pace, not with a finished quarter).",
+            pace,
+        )
+    previous = start - pd.offsets.QuarterBegin(1, startingMonth=1)
+    before = by_month.loc[
+        by_month.index.to_period("Q").start_time == previous, "roadmap_attainment"
+    ]
+    before = None if before.empty or is_missing(before.iloc[0]) else float(before.iloc[0])
+    label = f"Roadmap, {name}"
+    if value is None:
+        return QuarterView(label, None, None, "")
+    if before is None:
+        return QuarterView(
+            label, value, None, f"Roadmap, {name}: {value:.0%} of planned points delivered."
+        )
+    gap = value - before
+    moved = (
+        "about the same as"
+        if abs(gap) < STEADY_WITHIN
+        else "better than"
+        if gap > 0
+        else "worse than"
+    )
+    return QuarterView(
+        label,
+        value,
+        f"{gap * 100:+.0f} pts vs {quarter_label(previous)}",
+        f"Roadmap, {name}: {value:.0%} of planned points delivered, {moved} "
+        f"{quarter_label(previous)} ({before:.0%}).",
+    )
+
+
+# Totals a partial month cannot be compared on; ratios it can.
+TOTALS = ("token_cost_usd", "merged_prs", "total_tokens")
+
+
+def verdict(changes: Mapping[str, MetricChange], since: str, *, partial: bool) -> str:
+    """One plain paragraph: which headline figures improved and which got worse since `since`."""
+    better, worse, steady = [], [], []
+    for change in changes.values():
+        if change.higher_is_better is None or change.key == "roadmap_attainment":
+            continue
+        if partial and change.key in TOTALS:
+            continue
+        if is_missing(change.relative) and is_missing(change.delta):
+            continue
+        size = change.relative if not is_missing(change.relative) else change.delta
+        name = f"{change.label[:1].lower()}{change.label[1:]} ({fmt_delta(change)})"
+        if abs(size) < STEADY_WITHIN:
+            steady.append(name)
+        elif (size > 0) == change.higher_is_better:
+            better.append(name)
+        else:
+            worse.append(name)
+    if not (better or worse or steady):
+        return f"Nothing to compare with {since}."
+    parts = []
+    if better:
+        parts.append("**better**: " + ", ".join(better))
+    if worse:
+        parts.append("**worse**: " + ", ".join(worse))
+    if steady:
+        parts.append("**about the same**: " + ", ".join(steady))
+    if not worse and better:
+        head = "Improved"
+    elif worse and not better:
+        head = "Got worse"
+    else:
+        head = "Mixed"
+    return f"**{head} since {since}.** " + "; ".join(parts) + "."
+
+
+def six_month_trend(org: pd.DataFrame, month, numerator: str, denominator: str, scale: float):
+    """(earlier, later, first, last) pooled ratio of the three months up to `month` and of the
+    three before: sums over sums, so a big month weighs what it weighs. None if too short."""
+    frame = org.assign(month_start=pd.to_datetime(org["month_start"])).sort_values("month_start")
+    frame = frame[frame["month_start"] <= pd.Timestamp(month)].tail(6)
+    if len(frame) < 6:
+        return None
+    early, late = frame.head(3), frame.tail(3)
+    first = safe_ratio(early[numerator].sum(), early[denominator].sum(), scale)
+    last = safe_ratio(late[numerator].sum(), late[denominator].sum(), scale)
+    return first, last, early["month_start"].iloc[0], late["month_start"].iloc[-1]

@@ -242,6 +242,10 @@ def figure(value, people) -> object:
 # ---- display helpers -------------------------------------------------------------------------
 
 
+# Names listed in a sentence before the rest are left to the table ("and 40 more").
+LIST_LIMIT = 5
+
+
 def metric(change: MetricChange, *, help: str | None = None, suffix: str = "") -> None:
     colour = {True: "normal", False: "inverse", None: "off"}[change.higher_is_better]
     st.metric(
@@ -301,9 +305,10 @@ def trend_grid(frame: pd.DataFrame, metrics: list[str], columns: int = 2) -> Non
 
 def default_column_config(frame: pd.DataFrame) -> dict:
     config: dict = {}
+    from mileage.app import labels
+
     for column in frame.columns:
-        label = str(column).replace("_usd", " (USD)").replace("_", " ")
-        label = label[:1].upper() + label[1:]
+        label = labels.label(str(column))
         if pd.api.types.is_datetime64_any_dtype(frame[column]):
             values = frame[column].dropna()
             is_date = values.empty or bool((values == values.dt.normalize()).all())
@@ -325,7 +330,13 @@ def default_column_config(frame: pd.DataFrame) -> dict:
 
 
 def _number_format(column: str, frame: pd.DataFrame) -> str | None:
+    from mileage.app import labels
+
     name = str(column)
+    if name in labels.COUNT_COLUMNS:
+        return "%d"  # a headcount is 12, not 12.00 (a suppressed count makes the column float)
+    if name in labels.FIGURES and labels.FIGURES[name].scale == 1.0:
+        return labels.FIGURES[name].column
     if name.endswith("_usd"):
         return "dollar"
     if name.endswith(("_share", "_rate", "utilisation", "attainment", "_growth")):

@@ -40,6 +40,10 @@ ALL_SMALL_TEAMS = [
 ]
 ALL_SMALL_TIERS = (1, 3)  # ranks up to 1: top; up to 3: middle; the rest: bottom
 TIERS = (6, 14)
+TIER_NAMES = ("top", "middle", "bottom")
+# The demo's tier names (seeds/audit_leaderboard_tiers.csv): long enough to have squeezed the
+# tier chart to no bars (issue 25), so the browser test draws them.
+DEMO_TIER_NAMES = ("Session Immortal", "Platinum", "Copper")
 # Tokens a person burns per usage row, by team: Payments burns the most for little delivery.
 TEAM_BURN = {
     "t-pay": 9_000_000,
@@ -56,6 +60,35 @@ TEAM_PRS = {
     "t-data": (2, 5),
 }
 UNPRICED_MODEL = "claude-3-opus-20240229"
+# A team "barely using AI" in many_teams(): a few hundred thousand tokens a month, and delivery
+# like any other team's, so its raw merged PRs per token tops every raw ranking.
+BARELY_BURN = 30_000
+
+
+def many_teams(count: int = 180, orgs: int = 12) -> list[tuple[str, str, str, int]]:
+    """`count` teams of 4 to 14 people in `orgs` orgs (issue 25: a leader of 180 teams). Every
+    9th team is small enough to be suppressed (4 people), every 15th barely uses AI."""
+    return [
+        (f"t-{i:03d}", f"Team {i:03d}", f"Org {i % orgs:02d}", 4 if i % 9 == 0 else 6 + i % 9)
+        for i in range(1, count + 1)
+    ]
+
+
+def burn_of(team_id: str) -> int:
+    """Tokens a person of the team burns per usage row."""
+    if team_id in TEAM_BURN:
+        return TEAM_BURN[team_id]
+    i = int(team_id.removeprefix("t-"))
+    return BARELY_BURN if i % 15 == 0 else 1_000_000 * (1 + i * 7 % 10)
+
+
+def prs_of(team_id: str) -> tuple[int, int]:
+    """Merged PRs a person of the team opens per month (low, high)."""
+    if team_id in TEAM_PRS:
+        return TEAM_PRS[team_id]
+    i = int(team_id.removeprefix("t-"))
+    return (1 + i % 3, 3 + i % 4)
+
 
 DDL = """
 create schema marts; create schema restricted; create schema landing; create schema quality;
@@ -193,7 +226,7 @@ def _usage(rng: random.Random, employees: list[dict]) -> list[dict]:
         for person in employees:
             for day in (3, 10, 17):
                 n += 1
-                burn = TEAM_BURN[person["team_id"]]
+                burn = burn_of(person["team_id"])
                 total = int(burn * rng.uniform(0.6, 1.4))
                 output = total // 100
                 cache_read = int(total * 0.6)
@@ -260,7 +293,7 @@ def _pull_requests(rng: random.Random, employees: list[dict]) -> list[dict]:
     n = 0
     for month in MONTHS:
         for person in employees:
-            low, high = TEAM_PRS[person["team_id"]]
+            low, high = prs_of(person["team_id"])
             for _ in range(rng.randint(low, high)):
                 n += 1
                 opened = datetime(month.year, month.month, rng.randint(1, 20), 9)
@@ -343,27 +376,33 @@ ROADMAP = {  # team -> (items, planned, delivered) for 2026-Q1
 }
 
 
+def roadmap_of(team_id: str) -> tuple[int, float, float]:
+    """(items, planned, delivered) of the team's 2026-Q1 roadmap."""
+    if team_id in ROADMAP:
+        return ROADMAP[team_id]
+    i = int(team_id.removeprefix("t-"))
+    return (4, 20.0 + i % 5 * 5, 15.0 + i % 7 * 3)
+
+
 def _team_months(usage, prs, bugs, employees, teams=TEAMS) -> list[dict]:
+    # grouped once: a 180-team organisation would otherwise scan every row per team month
+    by = {"use": {}, "merged": {}, "bugs": {}}
+    for u in usage:
+        by["use"].setdefault((u["team_id"], u["usage_date"].month), []).append(u)
+    for p in prs:
+        if p["is_merged"] and not p["is_bot"]:
+            by["merged"].setdefault((p["team_id"], p["merged_at"].month), []).append(p)
+    for b in bugs:
+        by["bugs"].setdefault((b["team_id"], b["created_at"].month), []).append(b)
     rows = []
     for month in MONTHS:
         for team_id, team_name, org, size in teams:
-            use = [
-                u for u in usage if u["team_id"] == team_id and u["usage_date"].month == month.month
-            ]
-            merged = [
-                p
-                for p in prs
-                if p["team_id"] == team_id
-                and p["is_merged"]
-                and not p["is_bot"]
-                and p["merged_at"].month == month.month
-            ]
-            team_bugs = [
-                b for b in bugs if b["team_id"] == team_id and b["created_at"].month == month.month
-            ]
+            use = by["use"].get((team_id, month.month), [])
+            merged = by["merged"].get((team_id, month.month), [])
+            team_bugs = by["bugs"].get((team_id, month.month), [])
             tokens = sum(u["total_tokens"] for u in use)
             cost = sum(u["list_cost_usd"] for u in use)
-            _items, planned, delivered = ROADMAP[team_id]
+            _items, planned, delivered = roadmap_of(team_id)
             attainment = delivered / planned
             per_mtok = len(merged) / tokens * 1e6
             rows.append(
@@ -391,10 +430,12 @@ def _team_months(usage, prs, bugs, employees, teams=TEAMS) -> list[dict]:
     return rows
 
 
-def _later(employees, usage, team_months, tiers=TIERS) -> dict[str, pd.DataFrame]:
+def _later(
+    employees, usage, team_months, tiers=TIERS, tier_names=TIER_NAMES
+) -> dict[str, pd.DataFrame]:
     flagged = {
-        employees[0]["employee_key"]: "pr_spammer",  # Payments
-        employees[min(14, len(employees) - 1)]["employee_key"]: "telemetry_inflater",
+        employees[0]["employee_key"]: "pr_spam",  # Payments
+        employees[min(14, len(employees) - 1)]["employee_key"]: "telemetry_inflation",
     }  # Tiny Tools
     signals, recon, board, summary, payouts = [], [], [], [], []
     by_key = {e["employee_key"]: e for e in employees}
@@ -436,11 +477,12 @@ def _later(employees, usage, team_months, tiers=TIERS) -> dict[str, pd.DataFrame
         top = 0
         top_flagged = 0
         for rank, key in enumerate(ranked, start=1):
-            tier = "top" if rank <= tiers[0] else "middle" if rank <= tiers[1] else "bottom"
-            tier_order = {"top": 3, "middle": 2, "bottom": 1}[tier]
+            level = "top" if rank <= tiers[0] else "middle" if rank <= tiers[1] else "bottom"
+            tier_order = {"top": 3, "middle": 2, "bottom": 1}[level]
+            tier = tier_names[3 - tier_order]
             is_flagged = key in flagged and month != MONTHS[0]
-            top += tier == "top"
-            top_flagged += tier == "top" and is_flagged
+            top += level == "top"
+            top_flagged += level == "top" and is_flagged
             board.append(
                 {
                     "month_start": month,
@@ -542,7 +584,13 @@ def _later(employees, usage, team_months, tiers=TIERS) -> dict[str, pd.DataFrame
 
 
 def build_warehouse(
-    path: Path, *, later: bool = False, seed: int = 8, teams=TEAMS, tiers=TIERS
+    path: Path,
+    *,
+    later: bool = False,
+    seed: int = 8,
+    teams=TEAMS,
+    tiers=TIERS,
+    tier_names=TIER_NAMES,
 ) -> Fixture:
     rng = random.Random(seed)
     team_ids = {team[0] for team in teams}
@@ -565,8 +613,7 @@ def build_warehouse(
             "delivered_points": d,
             "attainment": d / p,
         }
-        for t, (i, p, d) in ROADMAP.items()
-        if t in team_ids
+        for t, (i, p, d) in ((t, roadmap_of(t)) for t in sorted(team_ids))
     ]
     accounting = [
         {
@@ -690,7 +737,7 @@ def build_warehouse(
         "quality.validation_runs": pd.DataFrame(runs),
         "quality.validation_results": pd.DataFrame(results),
     }
-    later_frames = _later(employees, usage, team_months, tiers) if later else {}
+    later_frames = _later(employees, usage, team_months, tiers, tier_names) if later else {}
     path.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(path))
     try:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from app_warehouse import PROJECT_DIR, build_warehouse
+from app_warehouse import DEMO_TIER_NAMES, PROJECT_DIR, build_warehouse
 from mileage.app.serve import free_port, streamlit_command
 
 pytestmark = pytest.mark.browser
@@ -86,7 +86,9 @@ def streamlit_server(warehouse: Path, log_dir: Path) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    fixture = build_warehouse(tmp_path_factory.mktemp("browser-wh") / "wh.duckdb", later=True)
+    fixture = build_warehouse(
+        tmp_path_factory.mktemp("browser-wh") / "wh.duckdb", later=True, tier_names=DEMO_TIER_NAMES
+    )
     with streamlit_server(fixture.path, tmp_path_factory.mktemp("browser-log")) as url:
         yield url
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
@@ -163,3 +165,100 @@ def test_hr_role_opens_the_incentive_lab(server, page):
     page.wait_for_selector(IDLE)
     assert_no_exception(page)
     shoot(page, "hr-incentive-lab")
+
+
+# Every Vega chart on the page as drawn: its title, the size of its plot area (the root frame's
+# background) and how many data marks it drew. Vega draws data marks as graphics-symbol
+# elements; axes, titles and legends are left out.
+CHARTS_AS_DRAWN = """() => Array.from(document.querySelectorAll('[data-testid="stVegaLiteChart"]'))
+  .map((chart) => {
+    const svg = chart.querySelector('svg.marks');
+    if (!svg) return {title: chart.innerText.slice(0, 60), renderer: 'not svg'};
+    const frame = svg.querySelector('.role-frame.root > g > path.background');
+    const box = frame ? frame.getBBox() : {width: 0, height: 0};
+    const marks = Array.from(svg.querySelectorAll('[role="graphics-symbol"]')).filter((el) =>
+      !el.closest('.role-axis, .role-title, .role-legend, .role-axis-title'));
+    const title = svg.querySelector('.role-title-text text');
+    return {title: title ? title.textContent : chart.innerText.slice(0, 60),
+            width: box.width, height: box.height, marks: marks.length};
+  })"""
+# A plot smaller than this draws nothing a reader can see (the empty tier chart had 0 px).
+MIN_PLOT_PX = 40
+ROLE_PAGES = {  # role -> page titles to visit (HR adds the people-level incentive lab)
+    "Leadership": list(PAGES.values()),
+    "HR": ["Leaderboard replay", "Incentive lab", "Teams"],
+}
+
+
+def charts_without_marks(page) -> list[str]:
+    for summary in page.locator('[data-testid="stExpander"] summary').all():
+        summary.click()  # charts in collapsed expanders are not drawn at their size
+    page.wait_for_selector(IDLE)
+    page.wait_for_timeout(500)
+    problems = []
+    for chart in page.evaluate(CHARTS_AS_DRAWN):
+        if chart.get("renderer"):
+            problems.append(f"{chart['title']!r} is not drawn as SVG, so it cannot be checked")
+        elif chart["marks"] == 0 or min(chart["width"], chart["height"]) < MIN_PLOT_PX:
+            problems.append(
+                f"{chart['title']!r}: {chart['marks']} marks in a "
+                f"{chart['width']:.0f}x{chart['height']:.0f} px plot"
+            )
+    return problems
+
+
+def test_every_chart_on_every_page_has_marks(server, page):
+    """Issue 25: the Leaderboard's tier chart showed titles and tier names and no bars."""
+    open_page(page, f"{server}/")
+    problems, seen = [], 0
+    for role, titles in ROLE_PAGES.items():
+        if role != "Leadership":
+            choose(page, "Demo mode: view as", role)
+            page.wait_for_selector(IDLE)
+        for title in titles:
+            page.get_by_role("link", name=title, exact=True).first.click()
+            page.get_by_role("heading", name=title, exact=True).first.wait_for(timeout=30_000)
+            page.wait_for_selector(IDLE, timeout=30_000)
+            assert_no_exception(page)
+            seen += len(page.evaluate(CHARTS_AS_DRAWN))
+            problems += [f"{role}, {title}: {p}" for p in charts_without_marks(page)]
+    assert seen >= 10, f"only {seen} charts found: is the selector still right?"
+    assert not problems, "charts drawn without marks:\n" + "\n".join(problems)
+
+
+TOUR = PROJECT_DIR / "docs" / "tour"
+TOUR_PAGES = {  # file name -> (role, page title), as README's tour shows them
+    "overview": ("Leadership", "Overview"),
+    "teams": ("Leadership", "Teams"),
+    "audit": ("Leadership", "Audit"),
+    "leaderboard": ("Leadership", "Leaderboard replay"),
+    "cost-calculator": ("Leadership", "Cost calculator"),
+    "data-quality": ("Leadership", "Data quality"),
+    "incentive-lab": ("HR", "Incentive lab"),
+}
+TOUR_MAX_BYTES = 400_000
+
+
+def test_tour_screenshots(server, browser):
+    """README's tour: one screenshot per page, refreshed by this test (docs/tour/)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 1500})
+    page = context.new_page()
+    try:
+        open_page(page, f"{server}/")
+        TOUR.mkdir(parents=True, exist_ok=True)
+        role = "Leadership"
+        for name, (wanted, title) in TOUR_PAGES.items():
+            if wanted != role:
+                choose(page, "Demo mode: view as", wanted)
+                page.wait_for_selector(IDLE)
+                role = wanted
+            page.get_by_role("link", name=title, exact=True).first.click()
+            page.get_by_role("heading", name=title, exact=True).first.wait_for(timeout=30_000)
+            page.wait_for_selector(IDLE, timeout=30_000)
+            assert_no_exception(page)
+            page.wait_for_timeout(500)
+            path = TOUR / f"{name}.png"
+            page.screenshot(path=str(path))
+            assert path.stat().st_size < TOUR_MAX_BYTES, f"{path} is too large for the README"
+    finally:
+        context.close()

@@ -212,7 +212,7 @@ def test_fmt_usd(value, text):
 
 
 def test_other_formats():
-    assert m.fmt_count(431_220_000) == "431.22M"
+    assert m.fmt_count(431_220_000) == "431.2M"
     assert m.fmt_count(106) == "106"
     assert m.fmt_pct(0.0312) == "3.1%"
     assert m.fmt_hours(45.04) == "45.0 h"
@@ -229,3 +229,72 @@ def test_complete_months_and_the_default_month():
     assert m.default_month_index(newest_first, "2026-03-20") == 1
     assert m.default_month_index(newest_first, "2026-03-31") == 0
     assert m.default_month_index(newest_first[:1], "2026-03-20") == 0  # nothing complete
+
+
+# ---- like-for-like headlines (issue 25) --------------------------------------------------------
+
+
+def org_quarters(**attainment_by_month):
+    return pd.DataFrame(
+        {
+            "month_start": pd.to_datetime(list(attainment_by_month)),
+            "roadmap_attainment": list(attainment_by_month.values()),
+        }
+    )
+
+
+def test_a_quarter_in_progress_is_compared_with_its_pace_not_a_finished_quarter():
+    org = org_quarters(**{"2026-09-01": 0.65, "2026-10-01": 0.26})
+    view = m.roadmap_quarter(org, "2026-10-01", pd.Timestamp("2026-10-31"))
+    # 31 of Q4's 92 days gone: pace 33.7%; 26% is 7.7 points behind
+    assert view.label == "Roadmap, Q4 2026 to date"
+    assert view.value == 0.26
+    assert view.delta == "-8 pts vs pace"
+    assert view.target == pytest.approx(31 / 92)
+    assert "behind pace by 8 points" in view.verdict and "34% of the quarter gone" in view.verdict
+
+
+def test_a_finished_quarter_is_compared_with_the_previous_finished_quarter():
+    org = org_quarters(**{"2026-06-01": 0.70, "2026-07-01": 0.65, "2026-09-01": 0.65})
+    view = m.roadmap_quarter(org, "2026-09-01", pd.Timestamp("2026-10-31"))
+    assert view.label == "Roadmap, Q3 2026"
+    assert view.delta == "-5 pts vs Q2 2026"
+    assert view.verdict == (
+        "Roadmap, Q3 2026: 65% of planned points delivered, worse than Q2 2026 (70%)."
+    )
+    alone = m.roadmap_quarter(org.iloc[1:], "2026-09-01", pd.Timestamp("2026-10-31"))
+    assert alone.delta is None
+
+
+def test_verdict_says_what_got_better_and_worse():
+    def change(key, label, rel, better):
+        return m.MetricChange(key, label, 1.0, 1.0, rel, rel, better)
+
+    changes = {
+        "a": change("merged_prs_per_million_tokens", "Merged PRs per billion tokens", 0.12, True),
+        "b": change("median_cycle_time_hours", "Median cycle time", 0.08, False),
+        "c": change("bugs_per_merged_pr", "Bugs per merged PR", 0.004, False),
+        "d": change("merged_prs", "Merged PRs", -0.5, True),  # a total: left out when partial
+        "e": change("token_cost_usd", "Token spend", 0.3, None),  # neither good nor bad
+    }
+    assert m.verdict(changes, "September 2026", partial=True) == (
+        "**Mixed since September 2026.** **better**: merged PRs per billion tokens (+12.0%); "
+        "**worse**: median cycle time (+8.0%); **about the same**: bugs per merged PR (+0.4%)."
+    )
+
+
+def test_six_month_trend_pools_each_three_months():
+    org = pd.DataFrame(
+        {
+            "month_start": pd.date_range("2026-05-01", periods=7, freq="MS"),
+            "merged_prs": [999, 10, 20, 30, 40, 50, 60],
+            "total_tokens": [1e9, 1e9, 1e9, 1e9, 1e9, 1e9, 1e9],
+        }
+    )
+    first, last, since, until = m.six_month_trend(
+        org, "2026-11-01", "merged_prs", "total_tokens", 1e9
+    )
+    # Jun-Aug: 60 PRs on 3B tokens = 20 per billion; Sep-Nov: 150 on 3B = 50
+    assert (first, last) == (20.0, 50.0)
+    assert (since, until) == (pd.Timestamp("2026-06-01"), pd.Timestamp("2026-11-01"))
+    assert m.six_month_trend(org, "2026-09-01", "merged_prs", "total_tokens", 1e9) is None

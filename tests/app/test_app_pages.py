@@ -148,8 +148,9 @@ def test_overview_shows_the_organisation_month_and_its_change(serve, small_wareh
         march.total_tokens.sum(),
         march.token_cost_usd.sum(),
     )
-    assert shown["Merged PRs per million tokens"] == m.fmt_ratio(merged / tokens * 1e6)
-    assert shown["Merged PRs per $1k of tokens"] == m.fmt_ratio(merged / cost * 1e3)
+    # per billion tokens, whole numbers (issue 25: per million read 0.08 every month)
+    assert shown["Merged PRs per billion tokens"] == f"{merged / tokens * 1e9:,.0f}"
+    assert shown["Merged PRs per $1k of tokens"] == f"{merged / cost * 1e3:,.1f}"
     assert shown["Token spend"] == m.fmt_usd(cost)
     assert shown["Merged PRs"] == f"{merged:,}"
     assert shown["Tokens used"] == m.fmt_count(tokens)
@@ -158,14 +159,19 @@ def test_overview_shows_the_organisation_month_and_its_change(serve, small_wareh
     march_prs = prs[prs.is_merged & ~prs.is_bot & (pd.to_datetime(prs.merged_at).dt.month == 3)]
     assert shown["Median cycle time"] == m.fmt_hours(statistics.median(march_prs.cycle_time_hours))
     attainment = fx.roadmap.delivered_points.sum() / fx.roadmap.planned_points.sum()
-    assert shown["Roadmap attainment"] == f"{attainment * 100:.0f}%"
+    # March closes Q1 2026 (usage runs to 31 March): a finished quarter, named as such
+    assert shown["Roadmap, Q1 2026"] == f"{attainment * 100:.0f}%"
 
     feb_merged = feb.merged_prs.sum()
     assert deltas["Merged PRs"] == f"{(merged - feb_merged) / feb_merged * 100:+.1f}%"
     feb_per_token = feb_merged / feb.total_tokens.sum() * 1e6
     expected = (merged / tokens * 1e6 - feb_per_token) / feb_per_token
-    assert deltas["Merged PRs per million tokens"] == f"{expected * 100:+.1f}%"
-    assert deltas["Roadmap attainment"] == "+0.0 pts"
+    assert deltas["Merged PRs per billion tokens"] == f"{expected * 100:+.1f}%"
+    # no earlier quarter in the fixture: no delta (it used to compare Q1 with itself, +0.0 pts)
+    assert deltas["Roadmap, Q1 2026"] == ""
+    text = texts_of(at)
+    assert "since February 2026.**" in text
+    assert f"merged PRs per billion tokens ({expected * 100:+.1f}%)" in text
 
     table = frame_with(at, "merged_prs_per_1k_usd")
     assert len(table) == len(MONTHS)
@@ -373,7 +379,7 @@ def test_audit_engineer_sees_signals_about_themselves(serve, full_warehouse):
     at = run_app("engineer", "audit", employee=flagged)
     assert "Signals about you" in texts_of(at)
     mine = next(df.value for df in at.dataframe if "evidence" in df.value.columns)
-    assert mine.signal.tolist() == ["pr_spammer"]
+    assert mine.signal.tolist() == ["Trivial-PR spam"]  # pr_spam, by its human name
     assert_no_names(at)
 
 

@@ -33,6 +33,7 @@ from app_warehouse import (
     Fixture,
     build_warehouse,
 )
+from mileage.app.labels import signal_label
 from mileage.app.privacy import ROLES
 
 K = 5
@@ -115,7 +116,7 @@ def _small_groups(fx: Fixture) -> tuple[set[str], list[float], set[str]]:
     labels.add(UNPRICED_MODEL)
     # gaming signals: one person each
     signals = fx.later["fct_gaming_signals"]
-    labels |= set(signals.signal)
+    labels |= set(signals.signal) | set(signals.signal.map(signal_label))  # shown by name
     figures.append(SCORE)
     # reconciliation statuses and leaderboard tiers of fewer than K people
     recon = fx.later["fct_usage_reconciliation"]
