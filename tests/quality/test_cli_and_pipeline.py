@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
 
 import pytest
 from typer.testing import CliRunner
@@ -80,34 +79,36 @@ def test_validate_rejects_an_unknown_stage(tiny_warehouse):
     assert "unknown stage gold" in _words(result.output)
 
 
-def _add_future_cursor_event(raw):
-    """One Cursor request stamped 10 days from now: staging keeps it, the gate must not."""
-    page = sorted((raw / "cursor" / "usage_events").glob("*.json"))[0]
-    data = json.loads(page.read_text())
-    event = dict(data["usageEvents"][0])
-    future = datetime.now(UTC) + timedelta(days=10)
-    event["timestamp"] = str(int(future.timestamp() * 1000))
-    data["usageEvents"].append(event)
-    page.write_text(json.dumps(data))
+def test_a_build_that_fails_the_gate_is_not_published(tmp_path, monkeypatch):
+    """A declared export period that ends before the tiny exports do: usage outside it is a
+    critical raw-stage failure (a record from the future is no longer one: staging rejects it,
+    tests/models/test_per_record_problems.py)."""
+    import shutil
 
+    import yaml
 
-def test_a_build_that_fails_the_gate_is_not_published(tmp_path):
     from mileage.pipeline import StageFailed, build, failed_path
+    from mileage.quality import gate
+
+    folder = tmp_path / "expectations"
+    shutil.copytree(gate.expectations_dir(), folder)
+    thresholds = yaml.safe_load((folder / "thresholds.yml").read_text())
+    thresholds["settings"]["export_period_start"] = "2026-01-01"
+    thresholds["settings"]["export_period_end"] = "2026-01-06"  # the tiny exports run to the 9th
+    thresholds["settings"]["export_period_tolerance_days"] = 0
+    (folder / "thresholds.yml").write_text(yaml.safe_dump(thresholds))
+    monkeypatch.setattr(gate, "expectations_dir", lambda: folder)
 
     raw = write_tiny_raw(tmp_path / "raw")
-    _add_future_cursor_event(raw)
     live = tmp_path / "warehouse" / "mileage.duckdb"
     with pytest.raises(StageFailed) as failure:
         build(raw, live)
-    assert failure.value.stage.startswith("expectations")
-    assert failure.value.reason.startswith(
-        "cursor__usage_events.raw: expect_column_values_to_be_between(_requested_at) "
-        "failed on 1 rows"
-    )
+    assert failure.value.stage == "expectations (raw)"
+    assert ".raw: expect_column_values_to_be_between(" in failure.value.reason
     assert not live.exists(), "a build that failed the gate replaced the live warehouse"
     kept = failed_path(live.resolve())
     (passed, summary) = query(kept, "select passed, summary from quality.validation_runs")[0]
-    assert passed is False and summary.startswith("cursor__usage_events.raw")
+    assert passed is False and ".raw: expect_column_values_to_be_between(" in summary
 
 
 def test_the_demo_pipeline_records_a_passing_gate_run(pipeline_warehouse):
