@@ -239,6 +239,7 @@ TOUR_PAGES = {  # file name -> (role, page title), as README's tour shows them
 TOUR_MAX_BYTES = 400_000
 
 
+@pytest.mark.slow  # refreshes the README tour's screenshots (docs/tour/)
 def test_tour_screenshots(server, browser):
     """README's tour: one screenshot per page, refreshed by this test (docs/tour/)."""
     context = browser.new_context(viewport={"width": 1280, "height": 1500})

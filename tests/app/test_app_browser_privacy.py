@@ -30,7 +30,9 @@ from mileage.app.privacy import ROLES
 from test_app_browser import IDLE, assert_no_exception, choose, open_page, streamlit_server
 from test_app_privacy_walk import Org, _org, check_content, leaked, table_numbers, text_numbers
 
-pytestmark = pytest.mark.browser
+# ~1 min in a real browser: the slow lane (make test-slow, which CI runs); the AppTest walk over
+# every role, page and option (test_app_privacy_walk.py) stays in the fast lane
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 @pytest.fixture(scope="module")
@@ -65,9 +67,14 @@ def pick_role(page, role: str) -> None:
 
 
 def download(page, table) -> pd.DataFrame:
+    table.scroll_into_view_if_needed()
     table.hover()
+    button = table.get_by_role("button", name="Download as CSV")
+    button.wait_for(state="attached")
     with page.expect_download() as pending:
-        table.get_by_role("button", name="Download as CSV").click()
+        # the toolbar fades in over the grid, which can take the pointer for a moment: a DOM
+        # click on the button itself is what a user's click ends up as
+        button.dispatch_event("click")
     with open(pending.value.path(), encoding="utf-8-sig") as csv:
         return pd.read_csv(io.StringIO(csv.read()))
 

@@ -20,6 +20,9 @@ import pytest
 
 from fixtures.tiny_raw import OPUS45, write_tiny_raw
 
+# two real builds side by side (~1 min): the slow lane (make test-slow), which CI runs too
+pytestmark = [pytest.mark.slow]
+
 ZONES = ("Asia/Tokyo", "America/Los_Angeles")  # +09:00 and -08:00 in January
 MART_SCHEMAS = ("marts", "restricted")
 

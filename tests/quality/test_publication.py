@@ -107,6 +107,7 @@ def test_a_failure_confined_to_derived_marts_publishes_and_is_recorded(
     from mileage.app import data
 
     monkeypatch.setenv("MILEAGE_WAREHOUSE", str(live))
+    monkeypatch.setenv("MILEAGE_DEMO_MODE", "1")  # a test warehouse, served without sign-in
     try:
         for page, mart, check in (
             ("leaderboard", "fct_leaderboard_summary", LEADERBOARD_RANGE_TEST),

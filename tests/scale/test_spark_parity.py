@@ -20,7 +20,9 @@ import pytest
 
 from mileage.spark import SparkBuild, build_on_spark, compare_frames, ensure_spark_env, read_tables
 
-pytestmark = [pytest.mark.spark]
+# Spark's session start-up and ~180 data tests on the tiny build take ~2.5 min here, the most
+# of any check in the suite: Spark runs in the slow lane (make test-slow), which CI runs too.
+pytestmark = [pytest.mark.spark, pytest.mark.slow]
 
 PUBLIC_SCHEMAS = ("marts", "restricted")
 CORE_MARTS = (
@@ -87,8 +89,7 @@ def small_org_pair(tmp_path_factory, pipeline_warehouse, spark_python):
     )
 
 
-# The small organisation's parity is the larger Spark check: the slow lane (make test-slow).
-@pytest.fixture(params=["tiny", pytest.param("small_org", marks=pytest.mark.slow)])
+@pytest.fixture(params=["tiny", "small_org"])
 def pair(request):
     return request.getfixturevalue(f"{request.param}_pair")
 
