@@ -27,8 +27,9 @@ demo: venv
 	$(BIN)/mileage demo
 
 ## The fast lane, for developers (under 6 minutes on 2 cores): lint, then every test not
-## marked slow, on both cores (pytest-xdist; each test file stays on one worker)
-PYTEST_FAST := -m "not slow" -n 2 --dist loadfile
+## marked slow on three pytest-xdist workers (dbt's single-threaded Python leaves a core idle
+## with two); tests/conftest.py groups the tests of each session warehouse on one worker
+PYTEST_FAST := -m "not slow" -n 3 --dist loadgroup
 
 test: venv browser spark-env
 	$(BIN)/ruff check .
@@ -38,7 +39,7 @@ test: venv browser spark-env
 ## The slow lane: larger organisations, second seeds, Spark on the small organisation,
 ## incremental builds, the bench, long property runs
 test-slow: venv browser spark-env
-	$(BIN)/pytest -m slow -n 2 --dist loadfile
+	$(BIN)/pytest -m slow -n 3 --dist loadgroup
 
 ## Everything: the README's test command and what CI runs (.ci/run)
 test-all: test test-slow

@@ -101,3 +101,24 @@ def tiny_build(tmp_path_factory) -> TinyBuild:
     if result.returncode != 0:
         pytest.fail("dbt build failed on the tiny raw directory: " + "; ".join(result.failures))
     return TinyBuild(raw=raw, warehouse=warehouse, landing=landing, dbt=result)
+
+
+# --- the fast lane on several workers (Makefile: pytest -n 3 --dist loadgroup) ----------------
+# Each xdist worker builds the session warehouses it needs; a warehouse built on two workers is
+# built twice. So every test that reads one of them goes to that warehouse's group (one worker),
+# the most expensive first; any other test goes with the rest of its file, as --dist loadfile.
+SESSION_BUILDS = (
+    ("pipeline", ("pipeline_run", "pipeline_warehouse")),
+    ("simulated", ("sim_raw", "sim_warehouse", "sim_landing")),
+    ("tiny", ("tiny_build", "tiny_warehouse")),
+)
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        names = set(getattr(item, "fixturenames", ()))
+        group = next(
+            (group for group, fixtures in SESSION_BUILDS if names.intersection(fixtures)),
+            item.nodeid.split("::")[0],
+        )
+        item.add_marker(pytest.mark.xdist_group(group))
