@@ -28,8 +28,8 @@ demo: venv
 
 ## The fast lane, for developers (under 6 minutes on 2 cores): lint, then every test not
 ## marked slow on three pytest-xdist workers (dbt's single-threaded Python leaves a core idle
-## with two); tests/conftest.py groups the tests of each session warehouse on one worker
-PYTEST_FAST := -m "not slow" -n 3 --dist loadgroup
+## with two), each test file on one worker (its module-scoped builds are built once)
+PYTEST_FAST := -m "not slow" -n 3 --dist loadfile
 
 test: venv browser spark-env
 	$(BIN)/ruff check .
@@ -39,7 +39,7 @@ test: venv browser spark-env
 ## The slow lane: larger organisations, second seeds, Spark on the small organisation,
 ## incremental builds, the bench, long property runs
 test-slow: venv browser spark-env
-	$(BIN)/pytest -m slow -n 3 --dist loadgroup
+	$(BIN)/pytest -m slow -n 3 --dist loadfile
 
 ## Everything: the README's test command and what CI runs (.ci/run)
 test-all: test test-slow

@@ -101,25 +101,3 @@ def tiny_build(tmp_path_factory) -> TinyBuild:
     if result.returncode != 0:
         pytest.fail("dbt build failed on the tiny raw directory: " + "; ".join(result.failures))
     return TinyBuild(raw=raw, warehouse=warehouse, landing=landing, dbt=result)
-
-
-# --- the fast lane on several workers (Makefile: pytest -n 3 --dist loadgroup) ----------------
-# Each xdist worker builds the session warehouses it needs; a warehouse built on two workers is
-# built twice. So every test that reads the simulated ones goes to that warehouse's group (one
-# worker); any other test goes with the rest of its file, as --dist loadfile.
-# The tiny build (~35 s) stays on every worker that needs it: grouped, its many gate and model
-# tests ran one after another on one worker and the lane took 8+ minutes instead of 7.
-SESSION_BUILDS = (
-    ("pipeline", ("pipeline_run", "pipeline_warehouse")),
-    ("simulated", ("sim_raw", "sim_warehouse", "sim_landing")),
-)
-
-
-def pytest_collection_modifyitems(config, items):
-    for item in items:
-        names = set(getattr(item, "fixturenames", ()))
-        group = next(
-            (group for group, fixtures in SESSION_BUILDS if names.intersection(fixtures)),
-            item.nodeid.split("::")[0],
-        )
-        item.add_marker(pytest.mark.xdist_group(group))
