@@ -26,7 +26,7 @@ spark-env:
 demo: venv
 	$(BIN)/mileage demo
 
-## The fast lane, for developers (under 6 minutes on 2 cores): lint, then every test not
+## The fast lane, for developers (7 minutes on 2 cores): lint, then every test not
 ## marked slow on three pytest-xdist workers (dbt's single-threaded Python leaves a core idle
 ## with two), each test file on one worker (its module-scoped builds are built once)
 PYTEST_FAST := -m "not slow" -n 3 --dist loadfile
