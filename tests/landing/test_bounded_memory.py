@@ -17,7 +17,7 @@ import duckdb
 import pytest
 
 import mileage.landing as landing
-from fixtures.tiny_raw import COPILOT_LINES, TELEMETRY_LINES, write_tiny_raw
+from fixtures.tiny_raw import COPILOT_LINES, write_tiny_raw
 from mileage.config import ENV_MAX_DOCUMENT_BYTES
 from mileage.landing import land
 
@@ -167,10 +167,11 @@ def test_a_1gb_ndjson_file_with_a_bad_line_lands_in_bounded_memory(tmp_path):
     into lines). With a 32 MiB document limit, landing's DuckDB may use 512 MiB
     (landing_memory_limit), and a 1 GiB file lands in less than 1 GiB."""
     raw = write_tiny_raw(tmp_path / "raw")
-    line = json.dumps(TELEMETRY_LINES[0]) + "\n"
+    # Copilot's line files take the pieces path (telemetry's own reader: _land_telemetry)
+    line = json.dumps(COPILOT_LINES[0]) + "\n"
     copies = 2**30 // len(line) + 1
     block = 10_000
-    with (raw / "telemetry/claude_code/events.jsonl").open("w") as f:
+    with (raw / "copilot/users/big.ndjson").open("w") as f:
         for _ in range(copies // block):
             f.write(line * block)
         f.write(line * (copies % block))
@@ -184,6 +185,6 @@ def test_a_1gb_ndjson_file_with_a_bad_line_lands_in_bounded_memory(tmp_path):
         check=True,
     )
     report = json.loads(out.stdout.strip().splitlines()[-1])
-    assert report["landed"]["telemetry__claude_code_events"] == copies
-    assert report["rejected"]["telemetry__claude_code_events"] == 1
+    assert report["landed"]["copilot__users"] == copies + len(COPILOT_LINES)  # + the tiny file
+    assert report["rejected"]["copilot__users"] == 1
     assert report["peak"] < 2**30
