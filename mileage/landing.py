@@ -1708,6 +1708,33 @@ _OTLP_METRICS = {
 }
 
 
+def _otlp_ctes(
+    kind: str, parse: str, name: str, signal: str, items: str, alias: str, index: str
+) -> str:
+    """The CTEs that unnest OTLP/JSON `_items` of `kind` down to one row per item: `otlp`
+    (parsed by `parse`), `resources` (`resource<signal>`), `scopes` (`scope<signal>`, with the
+    resource's attributes as `ra`) and `name` (each scope's `items` as `alias`, numbered by
+    `index`). Logs and metrics nest the same way under their own key names."""
+    return f"""otlp as (
+            select _source_file, item_path, {parse} as p from _items where kind = '{kind}'
+        ),
+        resources as (
+            select _source_file, item_path, unnest(p.resource{signal}) as r,
+                   generate_subscripts(p.resource{signal}, 1) as ri
+            from otlp
+        ),
+        scopes as (
+            select _source_file, item_path, ri, r.resource.attributes as ra,
+                   unnest(r.scope{signal}) as s, generate_subscripts(r.scope{signal}, 1) as si
+            from resources
+        ),
+        {name} as (
+            select _source_file, item_path, ri, si, ra, unnest(s.{items}) as {alias},
+                   generate_subscripts(s.{items}, 1) as {index}
+            from scopes
+        )"""
+
+
 def _kv(attributes: str) -> str:
     """OTLP attributes as [{k, v}] with every value as text (typed once, below)."""
     return (
@@ -1850,24 +1877,7 @@ def _land_telemetry_items(con, source: JsonSource, files: list[Path]) -> list:
     con.execute(
         f"""
         create or replace temp table _events as
-        with otlp as (
-            select _source_file, item_path, {logs} as p from _items where kind = 'logs'
-        ),
-        resources as (
-            select _source_file, item_path, unnest(p.resourceLogs) as r,
-                   generate_subscripts(p.resourceLogs, 1) as ri
-            from otlp
-        ),
-        scopes as (
-            select _source_file, item_path, ri, r.resource.attributes as ra,
-                   unnest(r.scopeLogs) as s, generate_subscripts(r.scopeLogs, 1) as si
-            from resources
-        ),
-        records as (
-            select _source_file, item_path, ri, si, ra, unnest(s.logRecords) as l,
-                   generate_subscripts(s.logRecords, 1) as li
-            from scopes
-        )
+        with {_otlp_ctes("logs", logs, "records", "Logs", "logRecords", "l", "li")}
         select _source_file,
                item_path || ' resourceLogs[' || (ri - 1) || '].scopeLogs[' || (si - 1)
                    || '].logRecords[' || (li - 1) || ']' as _record_path,
@@ -1914,24 +1924,7 @@ def _land_telemetry_items(con, source: JsonSource, files: list[Path]) -> list:
     con.execute(
         f"""
         insert into {SCHEMA}.{TELEMETRY_METRICS} by name
-        with otlp as (
-            select _source_file, item_path, {metrics} as p from _items where kind = 'metrics'
-        ),
-        resources as (
-            select _source_file, item_path, unnest(p.resourceMetrics) as r,
-                   generate_subscripts(p.resourceMetrics, 1) as ri
-            from otlp
-        ),
-        scopes as (
-            select _source_file, item_path, ri, r.resource.attributes as ra,
-                   unnest(r.scopeMetrics) as s, generate_subscripts(r.scopeMetrics, 1) as si
-            from resources
-        ),
-        metrics as (
-            select _source_file, item_path, ri, si, ra, unnest(s.metrics) as m,
-                   generate_subscripts(s.metrics, 1) as mi
-            from scopes
-        ),
+        with {_otlp_ctes("metrics", metrics, "metrics", "Metrics", "metrics", "m", "mi")},
         points as (
             select _source_file, item_path, ri, si, mi, ra, m.name, m.unit,
                    m.sum.aggregationTemporality as temporality,
